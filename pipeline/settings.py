@@ -1,0 +1,56 @@
+"""Typed, frozen settings: one source of defaults for every command and worker.
+
+Settings are validated once (CLI or pipeline options) and passed down; nothing deeper reads the environment.
+Secrets are ``SecretStr`` so they never show up in logs, reprs or job graphs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+DEFAULT_STATE_DIR = Path(os.environ.get("NEWS_PIPELINE_HOME", ".news-pipeline"))
+EMBEDDED_BROKER_FILE = "broker.json"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class KafkaSettings(_Frozen):
+    """Connection settings passed to every Kafka client (poller, Beam source and sink, consumer)."""
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    client_id: str = "news-pipeline"
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    ssl_check_hostname: bool = True
+
+
+class TopicSettings(_Frozen):
+    raw: str = "news.raw"
+    output: str = "news.items"
+    dead_letter: str = "news.dlq"
+    audit: str = "news.duplicates"
+    partitions: int = Field(default=1, ge=1)
+
+
+class PipelineSettings(_Frozen):
+    """What the Beam pipeline needs besides Beam's own options."""
+
+    kafka: KafkaSettings = KafkaSettings()
+    topics: TopicSettings = TopicSettings()
+    consumer_group: str = "news-pipeline"
+    mode: Literal["drain", "stream"] = "drain"
+    out_dir: str = "out"
+    dedup_horizon_s: int = Field(default=7 * 24 * 3600, gt=0)
+    max_poll_interval_ms: int = 8000
+    idle_stop_s: float | None = None  # stream mode: stop after this long without records (tests, demos)

