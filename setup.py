@@ -21,8 +21,10 @@ setup(
     long_description=(ROOT / "README.md").read_text() if (ROOT / "README.md").exists() else "",
     long_description_content_type="text/markdown",
     python_requires=">=3.10,<3.13",
-    packages=find_packages(include=["pipeline", "pipeline.*"]),
-    package_data={"pipeline": ["schemas/*.avsc", "data/*", "data/**/*"]},
+    packages=[*find_packages(include=["pipeline", "pipeline.*"]), "news_schemas"],
+    # The top-level schemas/ folder is the contract; it ships inside the wheel as the `news_schemas` package.
+    package_dir={"news_schemas": "schemas"},
+    package_data={"pipeline": ["data/*", "data/**/*"], "news_schemas": ["*.avsc", "history/*.avsc"]},
     include_package_data=True,
     install_requires=[
         "apache-beam>=2.77,<2.78",

@@ -1,0 +1,1 @@
+"""The Avro contract, shipped inside the wheel as the ``news_schemas`` package (see setup.py)."""
