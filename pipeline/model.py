@@ -176,3 +176,15 @@ class Failure:
     source_key: bytes | None = None
     feed_url: str | None = None
     pipeline_version: str = ""
+
+
+@dataclass(frozen=True)
+class DuplicateNotice:
+    """An item the dedup stage did not emit, and which emitted version it duplicates (audit topic)."""
+
+    story_id: str
+    duplicate_of: str
+    reason: Literal["canonical_url", "guid", "content_hash", "near_duplicate", "unchanged_refeed", "other"]
+    similarity: float
+    dispatch: Dispatch
+    seen_at_ms: int
