@@ -59,7 +59,7 @@ def millis(value: Any) -> int | None:
         return None
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
+            value = value.replace(tzinfo=dt.UTC)
         return int(value.timestamp() * 1000)
     return int(value)
 
@@ -175,11 +175,23 @@ def news_item_to_avro(item: EnrichedDispatch, outlets: tuple[str, ...] = ()) -> 
         },
         "agency": d.agency,
         "entities": [
-            {"text": x.text, "type": x.type, "count": x.count, "first_offset": x.first_offset, "salience": x.salience}
+            {
+                "text": x.text,
+                "type": x.type,
+                "count": x.count,
+                "first_offset": x.first_offset,
+                "salience": x.salience,
+            }
             for x in e.entities
         ],
         "places": [
-            {"name": p.name, "country": p.country, "latitude": p.latitude, "longitude": p.longitude, "kind": p.kind}
+            {
+                "name": p.name,
+                "country": p.country,
+                "latitude": p.latitude,
+                "longitude": p.longitude,
+                "kind": p.kind,
+            }
             for p in e.places
         ],
         "countries": list(e.countries),

