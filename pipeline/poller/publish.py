@@ -1,0 +1,115 @@
+"""New and changed entries -> the raw topic; poll failures -> the dead-letter topic; and which sends were acked.
+
+In: ``RawEntry`` and ``Failure`` records.  Out: Avro single-object records on Kafka through the project's idempotent,
+acks=all producer, and per-record delivery outcomes, so the caller advances its state only for what Kafka
+acknowledged.  Record key on the raw topic: ``<feed hash>/<entry key>`` (keys.record_key).  A broker that is away
+is reported as ``BrokerUnavailable``, never as a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from kafka.errors import KafkaError
+
+from pipeline.avro.codec import encode_failure, encode_raw_entry
+from pipeline.bus.client import ensure_topics, make_producer
+from pipeline.model import Failure, RawEntry
+from pipeline.poller import keys
+from pipeline.settings import KafkaSettings, TopicSettings
+
+log = logging.getLogger(__name__)
+
+
+class BrokerUnavailable(Exception):
+    """Kafka cannot be reached or did not acknowledge in time; nothing was lost, the caller retries later."""
+
+
+class Delivery:
+    """Sends made for one poll; ``ok`` once every one of them was acknowledged."""
+
+    def __init__(self) -> None:
+        self.futures: list[Any] = []
+        self.failed: str | None = None
+
+    def add(self, future: Any) -> None:
+        self.futures.append(future)
+
+    def settle(self) -> bool:
+        """After a flush: True if all were acknowledged; otherwise ``failed`` holds the first error."""
+        for f in self.futures:
+            if not f.is_done:
+                self.failed = self.failed or "not acknowledged before the delivery timeout"
+            elif f.failed():
+                self.failed = self.failed or f"{type(f.exception).__name__}: {f.exception}"
+        return self.failed is None
+
+
+class Publisher:
+    """One producer for the poller process; created lazily and re-created after the broker was away."""
+
+    def __init__(self, kafka: KafkaSettings, topics: TopicSettings, delivery_timeout_s: float = 30.0,
+                 factory: Callable[..., Any] = make_producer):
+        self.kafka, self.topics = kafka, topics
+        self.delivery_timeout_s = delivery_timeout_s
+        self._factory = factory
+        self._producer: Any = None
+
+    def _ensure(self) -> Any:
+        if self._producer is None:
+            timeout_ms = int(self.delivery_timeout_s * 1000)
+            try:
+                ensure_topics(self.kafka, [self.topics.raw, self.topics.dead_letter], self.topics.partitions)
+                self._producer = self._factory(
+                    self.kafka,
+                    request_timeout_ms=min(timeout_ms, 30000),
+                    delivery_timeout_ms=timeout_ms + 5 * 1000,
+                    max_block_ms=min(timeout_ms, 10000),
+                )
+            except KafkaError as exc:
+                raise BrokerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        return self._producer
+
+    def check(self) -> None:
+        """Raise ``BrokerUnavailable`` unless a producer is connected (or could be created now)."""
+        self._ensure()
+
+    def send_entry(self, entry: RawEntry, delivery: Delivery) -> None:
+        self._send(self.topics.raw, keys.record_key(entry.feed_url, entry.entry_key), encode_raw_entry(entry), delivery)
+
+    def send_failure(self, failure: Failure, delivery: Delivery) -> None:
+        key = keys.feed_hash(failure.feed_url or "").encode()
+        self._send(self.topics.dead_letter, key, encode_failure(failure), delivery)
+
+    def _send(self, topic: str, key: bytes, value: bytes, delivery: Delivery) -> None:
+        producer = self._ensure()
+        try:
+            delivery.add(producer.send(topic, key=key, value=value))
+        except KafkaError as exc:  # buffer full / metadata unavailable for max_block_ms
+            delivery.failed = delivery.failed or f"{type(exc).__name__}: {exc}"
+
+    def flush(self) -> None:
+        """Wait for outstanding sends (bounded by the delivery timeout); delivery outcomes say what happened."""
+        if self._producer is None:
+            return
+        try:
+            self._producer.flush(timeout=self.delivery_timeout_s + 10)
+        except KafkaError as exc:
+            log.warning("flush did not complete: %s", exc)
+
+    def reset(self) -> None:
+        """Drop the producer after a broker outage; the next send builds a fresh one."""
+        if self._producer is not None:
+            try:
+                self._producer.close(timeout=1)
+            except Exception:
+                log.debug("producer close failed", exc_info=True)
+            self._producer = None
+
+    def close(self) -> None:
+        if self._producer is not None:
+            self.flush()
+            self._producer.close(timeout=5)
+            self._producer = None

@@ -1,0 +1,336 @@
+"""The poll loop: due feeds -> fetch + parse (worker threads) -> new/changed entries -> Kafka -> state.
+
+In: the state file's due feeds, ``PollerSettings``, a Kafka connection.  Out: records on the raw and dead-letter
+topics and a ``PollReport``.  State (validators, seen entries, errors) advances only for polls whose records Kafka
+acknowledged; a poll whose records were not acked is simply done again later.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from pipeline import __version__
+from pipeline.model import Failure
+from pipeline.poller import schedule
+from pipeline.poller.changes import Changes, Seen, classify
+from pipeline.poller.feeds import FeedSpec
+from pipeline.poller.fetch import FetchResult, build_client, fetch
+from pipeline.poller.metrics import PollerMetrics, event
+from pipeline.poller.parse import ParsedFeed, parse_feed
+from pipeline.poller.polite import HostCoolingDown, HostGate, RobotsCache, host_of
+from pipeline.poller.publish import BrokerUnavailable, Delivery, Publisher
+from pipeline.poller.settings import PollerSettings
+from pipeline.poller.state import FeedState, PollOutcome, StateStore
+from pipeline.settings import KafkaSettings, TopicSettings
+
+FAILURE_ORIGINAL_CAP = 64 * 1024  # bytes of a bad body kept in its dead letter
+COMMIT_EVERY = 200  # feeds per flush + state transaction
+
+
+@dataclass
+class PollReport:
+    feeds_polled: int = 0
+    ok: int = 0  # 2xx with a document
+    not_modified: int = 0  # 304, or 200 with the same bytes as last time
+    errors: int = 0
+    entries_sent: int = 0  # new entries acked on the raw topic
+    updates: int = 0  # changed entries acked (is_update=True)
+    dead_letters: int = 0
+    deferred: int = 0  # put off: host cooling down (Retry-After) or robots.txt
+    delivery_failures: int = 0  # polls whose records Kafka did not ack (they will be polled again)
+    guid_drift: int = 0
+    broker_down: bool = False
+    errors_by_kind: dict[str, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return (f"{self.feeds_polled} feeds: {self.ok} ok, {self.not_modified} not modified, {self.errors} errors; "
+                f"{self.entries_sent} new + {self.updates} updated entries sent, {self.dead_letters} dead letters"
+                + (f", {self.deferred} deferred" if self.deferred else "")
+                + (f", {self.delivery_failures} not delivered" if self.delivery_failures else "")
+                + (", broker down" if self.broker_down else ""))
+
+
+@dataclass
+class _Polled:
+    """What a worker thread brings back for one feed."""
+
+    feed: FeedState
+    started_ms: int
+    result: FetchResult | None = None
+    parsed: ParsedFeed | None = None
+    body_sha: str | None = None
+    unchanged_body: bool = False
+    deferred_until: float | None = None  # monotonic seconds
+    defer_reason: str | None = None
+
+
+class Poller:
+    """Owns the HTTP client, the state store, the publisher and the worker pool for one process."""
+
+    def __init__(self, settings: PollerSettings, kafka: KafkaSettings, topics: TopicSettings, *,
+                 clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic,
+                 rng: random.Random | None = None, metrics: PollerMetrics | None = None,
+                 publisher: Publisher | None = None):
+        self.settings = settings
+        self.clock, self.monotonic = clock, monotonic
+        self.rng = rng or random.Random()
+        self.metrics = metrics or PollerMetrics()
+        self.state = StateStore(settings.state_path)
+        self.client = build_client(settings)
+        self.publisher = publisher or Publisher(kafka, topics, settings.delivery_timeout_s)
+        self.gate = HostGate(settings.per_host_concurrency, settings.per_host_rate, settings.per_host_burst,
+                             clock=monotonic)
+        self.robots = RobotsCache(self._robots_text, settings.user_agent, settings.robots_ttl_s, clock=monotonic)
+        self.pool = cf.ThreadPoolExecutor(settings.workers, thread_name_prefix="poll")
+        self.bounds = schedule.Bounds(settings.default_interval_s, settings.min_interval_s, settings.max_interval_s)
+        self._broker_errors = 0
+        self._broker_retry_at = 0.0
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        self.publisher.close()
+        self.client.close()
+        self.state.close()
+
+    def __enter__(self) -> Poller:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    # -- the feed list ----------------------------------------------------------------------------------------
+    def sync(self, specs: Iterable[FeedSpec | str], source: str = "cli") -> list[str]:
+        urls = []
+        for spec in specs:
+            spec = FeedSpec(spec) if isinstance(spec, str) else spec
+            self.state.add_feed(spec.url, self._now_ms(), spec.title, spec.interval_s, spec.category, source)
+            urls.append(spec.url)
+        return urls
+
+    # -- one tick ---------------------------------------------------------------------------------------------
+    def run_once(self, urls: Iterable[str] | None = None, force: bool = False) -> PollReport:
+        """Poll the due feeds (or, with ``force``, all of them; ``urls`` restricts to those feeds)."""
+        report = PollReport()
+        now_ms = self._now_ms()
+        if urls is not None:
+            wanted = set(urls)
+            feeds = [f for f in self.state.feeds() if f.url in wanted and (force or f.next_poll_ms <= now_ms)]
+        elif force:
+            feeds = self.state.feeds()
+        else:
+            feeds = self.state.due(now_ms, self.settings.max_feeds_per_tick)
+        self.metrics.feeds_due.set(len(feeds))
+        if not feeds:
+            return report
+        try:
+            self.publisher.check()
+            self.metrics.broker_up.set(1)
+        except BrokerUnavailable as exc:
+            self._broker_down(report, str(exc))
+            return report
+        feeds.sort(key=lambda f: (f.next_poll_ms, self.rng.random()))
+        futures = [self.pool.submit(self._work, f) for f in feeds]
+        batch: list[tuple[PollOutcome, Delivery, _Polled, Changes | None]] = []
+        last_flush = self.monotonic()
+        for fut in cf.as_completed(futures):
+            polled = fut.result()
+            item = self._handle(polled, report)
+            if item is not None:
+                batch.append(item)
+            if len(batch) >= COMMIT_EVERY or (batch and self.monotonic() - last_flush > 2.0):
+                self._settle(batch, report)
+                batch, last_flush = [], self.monotonic()
+        self._settle(batch, report)
+        if report.delivery_failures:
+            self.publisher.reset()
+        self.state.prune_seen(self._now_ms() - int(self.settings.seen_horizon_s * 1000))
+        event("tick", feeds=len(feeds), report=str(report))
+        return report
+
+    def _broker_down(self, report: PollReport, reason: str) -> None:
+        self._broker_errors += 1
+        delay = schedule.backoff_s(self._broker_errors, 1.0, self.settings.broker_backoff_max_s, self.rng.random())
+        self._broker_retry_at = self.monotonic() + delay
+        report.broker_down = True
+        self.metrics.broker_up.set(0)
+        event("broker_down", reason=reason, retry_in_s=round(delay, 1))
+
+    # -- worker thread: fetch + parse -------------------------------------------------------------------------
+    def _robots_text(self, url: str) -> tuple[int | None, str]:
+        r = fetch(self.client, url, self.settings.model_copy(update={"max_body_bytes": 512 * 1024}))
+        return r.status if r.error_kind not in ("blocked", "scheme") else 403, r.body.decode("utf-8", "replace")
+
+    def _work(self, feed: FeedState) -> _Polled:
+        started_ms = self._now_ms()
+        polled = _Polled(feed, started_ms)
+        self.metrics.lag.observe(max(0.0, (started_ms - feed.next_poll_ms) / 1000.0))
+        host = host_of(feed.url)
+        try:
+            if self.settings.respect_robots and not self.robots.allowed(feed.url):
+                polled.result = FetchResult(url=feed.url, error="robots.txt disallows this URL", error_kind="robots")
+                return polled
+            with self.gate.slot(host):
+                t0 = self.monotonic()
+                polled.result = fetch(self.client, feed.url, self.settings, feed.etag, feed.last_modified,
+                                      now=self.monotonic)
+                self.metrics.fetch_seconds.observe(self.monotonic() - t0)
+        except HostCoolingDown as cool:
+            polled.deferred_until, polled.defer_reason = cool.until, "cooling_down"
+            return polled
+        r = polled.result
+        if r.status in (429, 503):
+            wait = schedule.parse_retry_after(r.retry_after, self.clock())
+            if wait is not None:
+                self.gate.cool_down(host, min(wait, self.settings.backoff_max_s))
+        if r.ok:
+            polled.body_sha = hashlib.sha256(r.body).hexdigest()
+            if polled.body_sha == feed.body_sha:  # a server that ignores our validators: same bytes, nothing new
+                polled.unchanged_body = True
+                return polled
+            headers = dict(r.headers)
+            if r.url != feed.url and "content-location" not in headers:
+                headers["content-location"] = r.url  # relative links resolve against where the bytes came from
+            polled.parsed = parse_feed(r.body, headers, feed.url, self._now_ms(), http_status=r.status)
+        return polled
+
+    # -- main thread: decide, send ------------------------------------------------------------------------------
+    def _handle(self, p: _Polled, report: PollReport) -> tuple[PollOutcome, Delivery, _Polled, Changes | None] | None:
+        feed, now_ms = p.feed, self._now_ms()
+        if p.deferred_until is not None:
+            report.deferred += 1
+            self.metrics.deferred.labels(p.defer_reason or "other").inc()
+            delay_s = max(1.0, p.deferred_until - self.monotonic())
+            self.state.reschedule(feed.id, now_ms + int(schedule.jitter(delay_s, self.rng.random(), 0.05) * 1000))
+            return None
+        r = p.result
+        assert r is not None
+        report.feeds_polled += 1
+        self.metrics.polls.labels(str(r.status) if r.status else "none").inc()
+        self.metrics.bytes.inc(r.wire_bytes)
+        outcome = PollOutcome(feed_id=feed.id, now_ms=now_ms, next_poll_ms=0, status=r.status, ok=False,
+                              wire_bytes=r.wire_bytes, new_url=r.permanent_url)
+        delivery = Delivery()
+        error_kind, error = r.error_kind, r.error
+        if p.parsed is not None and p.parsed.error:
+            error_kind, error = p.parsed.error_kind, p.parsed.error
+        changes: Changes | None = None
+        if error_kind:
+            self._fail(p, outcome, delivery, error_kind, error or error_kind, report)
+        elif r.not_modified or p.unchanged_body:
+            outcome.ok = outcome.not_modified = True
+            outcome.next_poll_ms = self._next_success(feed, now_ms, None, 0)
+            report.not_modified += 1
+            self.metrics.not_modified.inc()
+        else:
+            assert p.parsed is not None
+            changes, seen = self._changes(feed, p.parsed)
+            for entry in changes.to_send:
+                self.publisher.send_entry(entry, delivery)
+            hints = (p.parsed.ttl_s, p.parsed.update_period_s, p.parsed.max_age_s)
+            outcome.ok = True
+            outcome.etag, outcome.last_modified = r.headers.get("etag"), r.headers.get("last-modified")
+            outcome.body_sha, outcome.title, outcome.hints, outcome.bozo = p.body_sha, p.parsed.title, hints, p.parsed.bozo
+            outcome.sent = [(e.entry_key, e.content_hash, e.link) for e in changes.to_send]
+            outcome.updates, outcome.drift = len(changes.updated), changes.drift
+            horizon_ms = int(self.settings.seen_horizon_s * 1000)
+            # keep live entries in the bounded index without rewriting every row on every poll
+            outcome.refresh = [k for k in changes.unchanged if now_ms - seen[k].last_seen_ms > horizon_ms // 4]
+            outcome.next_poll_ms = self._next_success(feed, now_ms, schedule.Hints(*hints), len(changes.new))
+            report.ok += 1
+            if p.parsed.bozo:
+                event("bozo", feed=feed.url, reason=p.parsed.bozo_reason)
+        return outcome, delivery, p, changes
+
+    def _changes(self, feed: FeedState, parsed: ParsedFeed) -> tuple[Changes, dict[str, Seen]]:
+        entries = parsed.entries
+        seen = self.state.seen(feed.id, [e.entry_key for e in entries])
+        unknown_links = [e.link for e in entries if e.link and e.entry_key not in seen]
+        by_link = self.state.keys_by_link(feed.id, unknown_links) if unknown_links else {}
+        if by_link:
+            seen = {**seen, **self.state.seen(feed.id, list(set(by_link.values())))}
+        return classify(entries, seen, by_link), seen
+
+    def _fail(self, p: _Polled, outcome: PollOutcome, delivery: Delivery, kind: str, error: str,
+              report: PollReport) -> None:
+        r = p.result
+        assert r is not None
+        retry_after = schedule.parse_retry_after(r.retry_after, self.clock())
+        outcome.error, outcome.error_kind = error, kind
+        delay = schedule.after_error(p.feed.consecutive_errors + 1, retry_after, self.settings.backoff_base_s,
+                                     self.settings.backoff_max_s, self.rng.random())
+        outcome.next_poll_ms = outcome.now_ms + int(delay * 1000)
+        failure = Failure(stage="poll", reason=error[:2000], error_type=kind, original=r.body[:FAILURE_ORIGINAL_CAP] or None,
+                          failed_at_ms=outcome.now_ms, feed_url=p.feed.url, pipeline_version=__version__)
+        self.publisher.send_failure(failure, delivery)
+        report.errors += 1
+        report.errors_by_kind[kind] = report.errors_by_kind.get(kind, 0) + 1
+        self.metrics.errors.labels(kind).inc()
+        event("poll_error", feed=p.feed.url, kind=kind, status=r.status, error=error,
+              retry_in_s=round(delay, 1), consecutive=p.feed.consecutive_errors + 1)
+
+    def _next_success(self, feed: FeedState, now_ms: int, hints: schedule.Hints | None, new_now: int) -> int:
+        if hints is None:
+            hints = schedule.Hints(feed.ttl_s, feed.update_period_s, feed.max_age_s)
+        since = now_ms - int(schedule.WEEK_S * 1000)
+        new_entries = new_now + (self.state.new_entries_since(feed.id, since) if self.settings.adaptive else 0)
+        observed_s = (now_ms - feed.first_success_ms) / 1000.0 if feed.first_success_ms else 0.0
+        interval = schedule.success_interval(feed.interval_s, self.bounds, hints, self.settings.adaptive,
+                                             new_entries, observed_s)
+        return now_ms + int(schedule.jitter(interval, self.rng.random()) * 1000)
+
+    def _settle(self, batch: list[tuple[PollOutcome, Delivery, _Polled, Changes | None]], report: PollReport) -> None:
+        """Wait for Kafka's acks, then commit what was acked; what was not is rescheduled, nothing advanced."""
+        if not batch:
+            return
+        self.publisher.flush()
+        commits: list[PollOutcome] = []
+        for outcome, delivery, p, changes in batch:
+            if delivery.settle():
+                commits.append(outcome)
+                if changes is not None:
+                    report.entries_sent += len(changes.new)
+                    report.updates += len(changes.updated)
+                    report.guid_drift += changes.drift
+                    self.metrics.entries.labels("new").inc(len(changes.new))
+                    self.metrics.entries.labels("update").inc(len(changes.updated))
+                    self.metrics.guid_drift.inc(changes.drift)
+                if outcome.error_kind:
+                    report.dead_letters += 1
+                    self.metrics.dead_letters.inc()
+                continue
+            report.delivery_failures += 1
+            self.metrics.delivery_failures.inc()
+            self.metrics.broker_up.set(0)
+            delay = schedule.backoff_s(1, 5.0, self.settings.broker_backoff_max_s, self.rng.random())
+            commits.append(PollOutcome(feed_id=p.feed.id, now_ms=outcome.now_ms, status=outcome.status, ok=False,
+                                       next_poll_ms=outcome.now_ms + int(delay * 1000), delivery_failed=True,
+                                       error=f"delivery: {delivery.failed}", error_kind="delivery"))
+            event("delivery_failed", feed=p.feed.url, error=delivery.failed)
+        self.state.commit(commits)
+
+    # -- forever --------------------------------------------------------------------------------------------------
+    def run_forever(self, stop: threading.Event, on_tick: Callable[[PollReport], None] | None = None) -> None:
+        """Tick until ``stop`` is set: poll what is due, sleep until the next feed is due (at most ``tick_s``)."""
+        while not stop.is_set():
+            if self.monotonic() < self._broker_retry_at:
+                stop.wait(min(self.settings.tick_s, self._broker_retry_at - self.monotonic()))
+                continue
+            report = self.run_once()
+            if not report.broker_down:
+                self._broker_errors = 0
+            if on_tick:
+                on_tick(report)
+            if report.feeds_polled or report.deferred:
+                continue  # more may be due already (max_feeds_per_tick)
+            nxt = self.state.next_due_ms()
+            wait = self.settings.tick_s if nxt is None else (nxt - self._now_ms()) / 1000.0
+            stop.wait(max(0.05, min(self.settings.tick_s, wait)))

@@ -1,0 +1,75 @@
+"""Poller settings: one frozen, validated object built by the CLI (or a test) and passed down.
+
+In: command-line values or keyword arguments.  Out: ``PollerSettings`` read by fetch, schedule, state and publish;
+no poller module reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from pipeline import __version__
+from pipeline.settings import DEFAULT_STATE_DIR
+
+
+class PollerSettings(BaseModel):
+    """Everything the poller needs besides Kafka: politeness, limits, schedule bounds, where state lives."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    state_path: Path = DEFAULT_STATE_DIR / "poller.sqlite3"
+    # Hosts/networks the SSRF guard lets through although they are loopback/private ("127.0.0.1", "10.0.0.0/8",
+    # "localhost").  Empty in production; the demo and tests allow 127.0.0.1.
+    allow_private_hosts: tuple[str, ...] = ()
+    user_agent: str = f"news-pipeline/{__version__}"
+    contact: str = ""  # URL or mailto: shown in the User-Agent so a publisher can reach us; set it in production
+
+    # schedule
+    default_interval_s: float = Field(default=900.0, gt=0)
+    min_interval_s: float = Field(default=300.0, gt=0)
+    max_interval_s: float = Field(default=24 * 3600.0, gt=0)
+    adaptive: bool = True  # adapt the interval to the observed entry frequency and the feed's own hints
+    backoff_base_s: float = Field(default=60.0, gt=0)
+    backoff_max_s: float = Field(default=24 * 3600.0, gt=0)
+    max_feeds_per_tick: int = Field(default=500, ge=1)  # a tick polls at most this many due feeds
+    tick_s: float = Field(default=5.0, gt=0)  # --loop: how long to sleep when nothing is due
+
+    # politeness
+    workers: int = Field(default=16, ge=1, le=512)
+    per_host_concurrency: int = Field(default=2, ge=1)
+    per_host_rate: float = Field(default=2.0, gt=0)  # token bucket: requests per second per host
+    per_host_burst: int = Field(default=4, ge=1)
+    respect_robots: bool = False
+    robots_ttl_s: float = Field(default=24 * 3600.0, gt=0)
+
+    # HTTP limits
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    read_timeout_s: float = Field(default=30.0, gt=0)
+    total_timeout_s: float = Field(default=60.0, gt=0)  # wall clock for one fetch, body included
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)  # as sent on the wire
+    max_decoded_bytes: int = Field(default=50 * 1024 * 1024, gt=0)  # after gzip/deflate/brotli
+
+    # entries
+    seen_horizon_s: float = Field(default=90 * 24 * 3600.0, gt=0)  # forget entries not seen for this long
+    drift_threshold: int = Field(default=3, ge=1)  # same link with a new GUID this many times -> GUID drift
+
+    # delivery
+    delivery_timeout_s: float = Field(default=30.0, gt=0)  # give up waiting for Kafka acks after this long
+    broker_backoff_max_s: float = Field(default=300.0, gt=0)
+
+    metrics_port: int | None = None  # --loop: serve Prometheus metrics on 127.0.0.1:PORT
+
+    @field_validator("allow_private_hosts", mode="before")
+    @classmethod
+    def _tuple(cls, v: object) -> object:
+        if isinstance(v, str):
+            return tuple(s.strip() for s in v.split(",") if s.strip())
+        return tuple(v) if isinstance(v, list) else v
+
+    @property
+    def user_agent_header(self) -> str:
+        """An honest User-Agent: who we are and how to reach us (RFC 9110 product + comment)."""
+        return f"{self.user_agent} (+{self.contact})" if self.contact else self.user_agent
