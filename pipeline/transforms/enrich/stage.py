@@ -26,6 +26,11 @@ STAGE = "enrich"
 DEFAULT_BATCH = 32
 
 
+# One handle for the whole process: every EnrichDoFn instance (and every pipeline built in the same process, e.g. a
+# test session) gets the same loaded models for the same (languages, ner).
+_SHARED = shared.Shared()
+
+
 class _EnricherHandle:
     """What ``Shared`` keeps alive per process (it needs a weak-referenceable object)."""
 
@@ -33,21 +38,20 @@ class _EnricherHandle:
         self.enricher = enricher
 
 
+def shared_enricher(languages: Sequence[str] | None = None, ner: bool = True) -> Enricher:
+    """The process-wide ``Enricher`` for these settings, loaded on first use."""
+    langs = tuple(languages) if languages is not None else None
+    tag = f"enricher:{langs}:{ner}"
+    return _SHARED.acquire(lambda: _EnricherHandle(Enricher.load(langs, ner)), tag=tag).enricher
+
+
 class EnrichDoFn(beam.DoFn):
     """Buffer dispatches within a bundle, enrich them in batches, emit ``EnrichedDispatch`` (or a ``Failure``)."""
 
-    def __init__(
-        self,
-        languages: Sequence[str] | None,
-        ner: bool,
-        batch_size: int,
-        shared_handle: shared.Shared,
-        clock: Clock = time.time,
-    ):
+    def __init__(self, languages: Sequence[str] | None, ner: bool, batch_size: int, clock: Clock = time.time):
         self.languages = tuple(languages) if languages is not None else None
         self.ner = ner
         self.batch_size = batch_size
-        self._shared = shared_handle
         self.clock = clock
         self.items = Metrics.counter(STAGE, "items")
         self.with_errors = Metrics.counter(STAGE, "items_with_errors")
@@ -55,11 +59,7 @@ class EnrichDoFn(beam.DoFn):
         self.batches = Metrics.distribution(STAGE, "batch_size")
 
     def setup(self) -> None:
-        languages, ner = self.languages, self.ner
-        tag = f"enricher:{languages}:{ner}"
-        self.enricher = self._shared.acquire(
-            lambda: _EnricherHandle(Enricher.load(languages, ner)), tag=tag
-        ).enricher
+        self.enricher = shared_enricher(self.languages, self.ner)
 
     def start_bundle(self) -> None:
         self._buffer: list[WindowedValue] = []
@@ -131,5 +131,5 @@ class EnrichDispatches(beam.PTransform):
         self.batch_size = batch_size
 
     def expand(self, pcoll: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
-        fn = EnrichDoFn(self.languages, self.ner, self.batch_size, shared.Shared())
+        fn = EnrichDoFn(self.languages, self.ner, self.batch_size)
         return pcoll | "EnrichBatches" >> beam.ParDo(fn).with_outputs(FAILURES, main="enriched")
