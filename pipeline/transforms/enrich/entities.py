@@ -18,7 +18,11 @@ from pipeline.transforms.enrich import lexicons
 from pipeline.transforms.enrich.gazetteer import Gazetteer, fold
 
 STRIP_CHARS = " \t\r\n\"'«»“”„‘’‹›()[]{}.,;:!?–—-/\\*_|"
+# Leading words that are never part of the name (elided French articles; a lowercase English article the
+# OntoNotes-trained model includes, "the Atlantic City Hospital") and trailing possessives ("Atlantic City 's").
 ELISIONS = ("l'", "d'", "l’", "d’")
+ARTICLE = "the "
+POSSESSIVES = (" 's", "'s", " ’s", "’s")
 NOT_IN_TEXT = -1  # first_offset of an entity known from metadata only (dateline agency or city)
 
 
@@ -31,17 +35,23 @@ class RawSpan:
 
 
 def clean_span(span: RawSpan) -> RawSpan | None:
-    """Strip punctuation and elided articles from both ends; None when nothing entity-like is left."""
+    """Strip punctuation, elided/lowercase articles and possessives from the ends; None when nothing entity-like is left."""
     text, start = span.text, span.start
     while True:
         stripped = text.lstrip(STRIP_CHARS)
         start += len(text) - len(stripped)
         text = stripped.rstrip(STRIP_CHARS)
         low = text.casefold()
-        elided = next((e for e in ELISIONS if low.startswith(e) and len(text) > len(e) + 1), None)
-        if not elided:
+        lead = next((e for e in ELISIONS if low.startswith(e)), None) or (
+            ARTICLE if text.startswith(ARTICLE) else None  # case-sensitive: "The Hague" keeps its article
+        )
+        tail = next((p for p in POSSESSIVES if text.endswith(p)), None)
+        if lead and len(text) > len(lead) + 1:
+            text, start = text[len(lead) :], start + len(lead)
+        elif tail and len(text) > len(tail) + 1:
+            text = text[: -len(tail)]
+        else:
             break
-        text, start = text[len(elided) :], start + len(elided)
     if len(text) < 2 or not any(ch.isupper() for ch in text) or text.casefold() in lexicons.JUNK_SPANS:
         return None
     return RawSpan(text, span.type, start, start + len(text))
