@@ -123,8 +123,9 @@ def import_opml(data: bytes) -> list[FeedSpec]:
                 continue
             url = child.get("xmlUrl") or child.get("xmlurl")
             if url:
+                name = child.get("title") or child.get("text")
                 try:
-                    specs.append(FeedSpec(check_url(url), child.get("title") or child.get("text"), None, category))
+                    specs.append(FeedSpec(check_url(url), name if name != url else None, None, category))
                 except FeedListError:
                     continue
             walk(child, child.get("text") or child.get("title") or category if not url else category)
