@@ -13,6 +13,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -51,6 +52,7 @@ class PlaceRecord:
 _SPACES = re.compile(r"[\s\u00a0]+")
 
 
+@lru_cache(maxsize=1 << 16)  # pure and hot (every word of every dispatch goes through it for topics)
 def fold(name: str) -> str:
     """Lookup key: casefolded, accents removed, apostrophes and hyphens unified (``Kyïv`` == ``kyiv``)."""
     text = unicodedata.normalize("NFKD", name.replace("’", "'").replace("-", " "))

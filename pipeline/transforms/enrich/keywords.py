@@ -44,8 +44,12 @@ def words(text: str) -> list[list[str]]:
 
 
 def extract_keywords(text: str, language: str | None, top: int = 10) -> tuple[str, ...]:
+    return keywords_from(words(text), language, top)
+
+
+def keywords_from(clauses: list[list[str]], language: str | None, top: int = 10) -> tuple[str, ...]:
+    """Keyphrases from already-split clauses (the enricher splits once for keywords and topics)."""
     stops = stop_words(language)
-    clauses = words(text)
     total = sum(len(c) for c in clauses) or 1
     freq: Counter[str] = Counter()
     first_pos: dict[str, int] = {}
@@ -53,23 +57,28 @@ def extract_keywords(text: str, language: str | None, top: int = 10) -> tuple[st
     surface: dict[str, str] = {}
     pos = 0
     for clause in clauses:
-        for i in range(len(clause)):
+        lows = [w.casefold() for w in clause]
+        size = len(clause)
+        for i in range(size):
+            if lows[i] in stops or len(lows[i]) < 2:
+                continue  # no candidate starts with a stop word
             for n in (1, 2, 3):
-                gram = clause[i : i + n]
-                if len(gram) < n:
+                j = i + n
+                if j > size:
                     break
-                low = [w.casefold() for w in gram]
-                if low[0] in stops or low[-1] in stops or any(len(w) < 2 for w in low):
+                last = lows[j - 1]
+                if len(last) < 2:
+                    break
+                if last in stops or (n == 1 and len(last) < 4):
                     continue
-                if n == 1 and len(low[0]) < 4:
-                    continue
-                key = " ".join(low)
+                key = " ".join(lows[i:j])
                 freq[key] += 1
-                first_pos.setdefault(key, pos + i)
-                surface.setdefault(key, " ".join(gram))
-                if gram[0][0].isupper() and i > 0:
+                if key not in first_pos:
+                    first_pos[key] = pos + i
+                    surface[key] = " ".join(clause[i:j])
+                if i > 0 and clause[i][0].isupper():
                     upper[key] += 1
-        pos += len(clause)
+        pos += size
     scores: dict[str, float] = {}
     for key, f in freq.items():
         n_words = key.count(" ") + 1

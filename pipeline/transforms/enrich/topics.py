@@ -7,6 +7,7 @@ cue stems (``topic_lexicons.py``), ``hits / (hits + HALF)``, and a feed category
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from pipeline.model import Topic
@@ -22,25 +23,40 @@ MAX_STEM = 14
 
 
 def has_lexicon(language: str | None) -> bool:
-    return any(language in by_lang for by_lang in LEXICONS.values())
+    return language in _INDEX
 
 
-def _matches(word: str, stems: frozenset[str]) -> bool:
-    if word in stems:
-        return True
-    return any(word[:size] in stems for size in range(EXACT_MAX_LEN + 1, min(len(word), MAX_STEM) + 1))
+def _build_index() -> dict[str, dict[str, tuple[str, ...]]]:
+    """language -> stem -> topic codes: one dictionary probe per word prefix instead of one per topic."""
+    index: dict[str, dict[str, set[str]]] = {}
+    for code, by_lang in LEXICONS.items():
+        for lang, stems in by_lang.items():
+            for stem in stems:
+                index.setdefault(lang, {}).setdefault(stem, set()).add(code)
+    return {
+        lang: {stem: tuple(sorted(codes)) for stem, codes in stems.items()} for lang, stems in index.items()
+    }
+
+
+_INDEX = _build_index()
+
+
+def _topics_of(word: str, index: dict[str, tuple[str, ...]]) -> set[str]:
+    found = set(index.get(word, ()))
+    for size in range(EXACT_MAX_LEN + 1, min(len(word), MAX_STEM) + 1):
+        found.update(index.get(word[:size], ()))
+    return found
 
 
 def classify(words: Iterable[str], language: str | None, categories: Sequence[str] = ()) -> tuple[Topic, ...]:
-    folded = [fold(w) for w in words]
     scores: dict[str, float] = {}
-    for code, by_lang in LEXICONS.items():
-        stems = by_lang.get(language or "")
-        if not stems:
-            continue
-        hits = sum(1 for w in folded if _matches(w, stems))
-        if hits:
-            scores[code] = hits / (hits + HALF)
+    index = _INDEX.get(language or "")
+    if index:
+        hits: Counter[str] = Counter()
+        for word, n in Counter(words).items():
+            for code in _topics_of(fold(word), index):
+                hits[code] += n
+        scores = {code: h / (h + HALF) for code, h in hits.items()}
     for cat in categories:
         key = fold(cat)
         for cue, code in CATEGORY_CUES.items():
