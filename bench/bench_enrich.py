@@ -39,9 +39,18 @@ def dispatches(n: int) -> list[Dispatch]:
     for i in range(n):
         k = i % len(paragraphs)
         body = "\n\n".join(paragraphs[k:] + paragraphs[:k])
-        out.append(Dispatch(id=f"d{i}", uri=None, guid=None, headline=f"Poutine en Biélorussie ({i})", body=body,
-                            feed_url="bench", dateline=Dateline("KYIV", "Kyiv", agency="Reuters"),
-                            authors=(Author("Valentyn Origienko"), Author("Tom Balmforth"))))
+        out.append(
+            Dispatch(
+                id=f"d{i}",
+                uri=None,
+                guid=None,
+                headline=f"Poutine en Biélorussie ({i})",
+                body=body,
+                feed_url="bench",
+                dateline=Dateline("KYIV", "Kyiv", agency="Reuters"),
+                authors=(Author("Valentyn Origienko"), Author("Tom Balmforth")),
+            )
+        )
     return out
 
 
@@ -55,7 +64,11 @@ def timed(fn: Callable[[], object], n: int) -> tuple[float, float]:
 
 def run_beam(items: list[Dispatch], ner: bool) -> None:
     p = beam.Pipeline(runner=FnApiRunner())
-    _ = p | "Create" >> beam.Create(items) | "EnrichDispatches" >> EnrichDispatches(languages=("fr",), ner=ner)
+    _ = (
+        p
+        | "Create" >> beam.Create(items)
+        | "EnrichDispatches" >> EnrichDispatches(languages=("fr",), ner=ner)
+    )
     p.run().wait_until_finish()
 
 
@@ -78,9 +91,24 @@ def main() -> None:
 
     rows: list[tuple[str, float, float]] = []
     list(nlp.pipe(texts[:BATCH_SIZE]))  # warm up
-    rows.append(("spaCy fr_core_news_sm whole pipeline, nlp.pipe", *timed(lambda: list(full.pipe(texts, batch_size=BATCH_SIZE)), args.n)))
-    rows.append(("spaCy fr_core_news_sm NER only, nlp.pipe", *timed(lambda: list(nlp.pipe(texts, batch_size=BATCH_SIZE)), args.n)))
-    rows.append(("lingua low accuracy, 600-char prefix", *timed(lambda: [enricher.langid.detect(t) for t in texts], args.n)))
+    rows.append(
+        (
+            "spaCy fr_core_news_sm whole pipeline, nlp.pipe",
+            *timed(lambda: list(full.pipe(texts, batch_size=BATCH_SIZE)), args.n),
+        )
+    )
+    rows.append(
+        (
+            "spaCy fr_core_news_sm NER only, nlp.pipe",
+            *timed(lambda: list(nlp.pipe(texts, batch_size=BATCH_SIZE)), args.n),
+        )
+    )
+    rows.append(
+        (
+            "lingua low accuracy, 600-char prefix",
+            *timed(lambda: [enricher.langid.detect(t) for t in texts], args.n),
+        )
+    )
 
     def loop(e):
         return lambda: [e.enrich_batch(items[i : i + BATCH_SIZE]) for i in range(0, len(items), BATCH_SIZE)]
@@ -99,10 +127,14 @@ def main() -> None:
     loop_off, beam_off = rows[4][1], rows[6][1]
     print(f"\nenrich stage (Beam, NER on) / NER nlp.pipe: {beam_on / ner_pipe:.2f}  (goal >= 0.85)")
     print(f"enrich core (plain loop, NER on) / NER nlp.pipe: {loop_on / ner_pipe:.2f}")
-    print(f"Beam overhead ratio (plain loop / Beam): NER on {loop_on / beam_on:.2f}, NER off {loop_off / beam_off:.2f}")
-    print(f"\nworker memory: Enricher(fr) load {load_s:.1f} s, +{loaded - base:.0f} MB RSS (lingua + gazetteer + NER model);"
-          f" process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
-          f" (includes the whole-pipeline model loaded for comparison)")
+    print(
+        f"Beam overhead ratio (plain loop / Beam): NER on {loop_on / beam_on:.2f}, NER off {loop_off / beam_off:.2f}"
+    )
+    print(
+        f"\nworker memory: Enricher(fr) load {load_s:.1f} s, +{loaded - base:.0f} MB RSS (lingua + gazetteer + NER model);"
+        f" process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+        f" (includes the whole-pipeline model loaded for comparison)"
+    )
 
 
 if __name__ == "__main__":
