@@ -9,6 +9,7 @@ is reported as ``BrokerUnavailable``, never as a crash.
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,15 @@ from pipeline.poller import keys
 from pipeline.settings import KafkaSettings, TopicSettings
 
 log = logging.getLogger(__name__)
+
+
+def _reachable(server: str, timeout_s: float = 2.0) -> bool:
+    host, _, port = server.strip().rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]") or "localhost", int(port)), timeout=timeout_s):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 class BrokerUnavailable(Exception):
@@ -60,12 +70,15 @@ class Publisher:
     def _ensure(self) -> Any:
         if self._producer is None:
             timeout_ms = int(self.delivery_timeout_s * 1000)
+            if not any(_reachable(server) for server in self.kafka.bootstrap_servers.split(",")):
+                # kafka-python's admin client would spend ~30 s finding that out
+                raise BrokerUnavailable(f"no bootstrap server reachable: {self.kafka.bootstrap_servers}")
             try:
                 ensure_topics(self.kafka, [self.topics.raw, self.topics.dead_letter], self.topics.partitions)
                 self._producer = self._factory(
                     self.kafka,
                     request_timeout_ms=min(timeout_ms, 30000),
-                    delivery_timeout_ms=timeout_ms + 5 * 1000,
+                    delivery_timeout_ms=timeout_ms + 1000,
                     max_block_ms=min(timeout_ms, 10000),
                 )
             except KafkaError as exc:
