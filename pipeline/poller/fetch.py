@@ -169,7 +169,7 @@ def _get_once(client: httpx.Client, url: str, headers: dict[str, str], settings:
         chunks: list[bytes] = []
         wire = 0
         try:
-            for raw in resp.iter_raw(65536):
+            for raw in resp.iter_raw():  # as the network delivers: the wall-clock cap is checked on every read
                 wire += len(raw)
                 if wire > settings.max_body_bytes:
                     raise TooLarge(f"body larger than {settings.max_body_bytes} bytes")
