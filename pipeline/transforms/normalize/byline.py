@@ -47,7 +47,10 @@ _ROLE_KEYWORDS: tuple[tuple[str, str], ...] = (
         r"übersetzt von|übersetzung|traducido por|traducción de|tradotto da|traduzione di|tradução de",
         "contributor",
     ),
-    (r"with|avec|mit|con|com", "additional_reporting"),
+    (
+        r"(?:with|avec|mit|con|com)(?: (?:información|informacion|informações|reportes|material) (?:de|da|do|von))?",
+        "additional_reporting",
+    ),
     (r"by|par|von|por|di|door", "author"),
 )
 _KW_RE = re.compile(
@@ -64,6 +67,7 @@ _EMAIL_NAME_RE = re.compile(
 )
 _EMAIL_RE = re.compile(r"\S+@\S+")
 _WORD_RE = re.compile(r"[^\W\d_]+")
+_PAREN_RE = re.compile(r"\(([^()]*)\)")
 _NAME_WORD_RE = re.compile(r"[^\W\d_](?:[\w’'.-]*[^\W\d_])?\.?")
 _PARTICLES = frozenset(
     (
@@ -123,10 +127,12 @@ def clean_name(text: str) -> str | None:
     words = text.split()
     if not 2 <= len(words) <= 5 or len(text) > 60:
         return None
-    for w in words:
-        if not _NAME_WORD_RE.fullmatch(w) or w.strip(".").casefold() in _NOT_NAME_WORDS:
+    for i, w in enumerate(words):
+        if not _NAME_WORD_RE.fullmatch(w):
             return None
-        if not w[0].isupper() and w.casefold() not in _PARTICLES:
+        if i and w.islower() and w in _PARTICLES:
+            continue  # "Ursula von der Leyen": "der" is a particle here, not an article
+        if w.strip(".").casefold() in _NOT_NAME_WORDS or not w[0].isupper():
             return None
     if not words[-1][0].isupper() or all(w.casefold() in _PARTICLES for w in words):
         return None
@@ -144,6 +150,11 @@ def _pieces(text: str) -> tuple[list[str], list[str], bool]:
     """A name list -> (names, agencies, ok).  ok is False when a piece is neither a name, an agency nor a place."""
     names: list[str] = []
     agencies: list[str] = []
+    for paren in _PAREN_RE.findall(text):  # "Par Jean Dupont (AFP)", "By Jane Doe (@janedoe)"
+        agency = canonical_agency(paren)
+        if agency:
+            agencies.append(agency)
+    text = _PAREN_RE.sub(" ", text)
     for part in text.split("|"):
         part = part.strip(" .;:,()")
         if not part:

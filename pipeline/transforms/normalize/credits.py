@@ -29,9 +29,8 @@ _SEE_ALSO_RE = re.compile(
 _COPYRIGHT_RE = re.compile(
     r"(?:©|\(c\)|copyright\b|all rights reserved|tous droits réservés|our standards:)", re.IGNORECASE
 )
-_AFP_SIGNOFF_RE = re.compile(
-    r"[a-z]{2,6}(?:[-/][a-z0-9]{2,6})+(?:\s*/\s*[a-z]{2,6})*"
-)  # "jdo/roc", "bur-fjb/bds"
+# desk initials: AFP "jdo/roc", "bur-fjb/bds"; Lusa "JS // ROC"
+_INITIALS_SIGNOFF_RE = re.compile(r"[a-z]{2,6}(?:[-/][a-z0-9]{2,6})+|[A-Z]{2,6}(?:\s*//?\s*[A-Z]{2,6})+")
 _TRAILING_PAREN_RE = re.compile(r"\s*\(([^()]{3,400})\)\s*\.?\s*$")
 
 
@@ -70,7 +69,7 @@ def strip_boilerplate(paragraphs: list[str]) -> tuple[list[str], tuple[Author, .
                 agencies.append(found)
             paras.pop()
             continue
-        if _AFP_SIGNOFF_RE.fullmatch(last):
+        if _INITIALS_SIGNOFF_RE.fullmatch(last):
             paras.pop()
             continue
         byline = _credit(last)

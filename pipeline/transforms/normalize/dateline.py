@@ -136,6 +136,8 @@ def _parse_head(head: str, sep: str) -> Dateline | None:
             agency = raw_agency
     if not head:
         return Dateline(agency=agency) if agency else None
+    if agency is None and (named := canonical_agency(head)) and head[:1].isupper():
+        return Dateline(agency=named)  # AG News style "Reuters - ...", "AFP - ..."
     segs, date = _split_date([s.strip() for s in head.split(",")], day_only_ok=agency is not None)
     if not segs:
         return Dateline(date_text=" ".join(date.split()), agency=agency) if date and agency else None

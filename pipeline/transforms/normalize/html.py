@@ -140,8 +140,11 @@ _CLEAN_CONTENT = {
     "svg",
     "math",
     "textarea",
+    "title",
 }
 _SCHEMES = {"http", "https", "mailto"}
+_SANITIZE_ROUNDS = 4
+_PRE_NEWLINES_RE = re.compile(r"(<pre(?:\s[^>]*)?>)(?:\r?\n)+")
 
 
 @lru_cache(maxsize=512)
@@ -170,4 +173,12 @@ def sanitize_html(html: str, base: str | None = None) -> str:
         cleaner = _cleaner(base)
     except ValueError:  # nh3 rejects a base it cannot parse as a URL
         cleaner = _cleaner(None)
-    return cleaner.clean(html).strip()
+    # Cleaning once does not always give a fixed point: removing an unknown element can leave markup that parses
+    # differently the second time ("<h1><x><h1>"), and parsers drop one newline right after <pre>.
+    out = html
+    for _ in range(_SANITIZE_ROUNDS):
+        again = _PRE_NEWLINES_RE.sub(r"\1", cleaner.clean(out)).strip()
+        if again == out:
+            break
+        out = again
+    return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from html.entities import html5
 
 import ftfy
 
@@ -17,8 +18,8 @@ import ftfy
 # Only well-formed references with a semicolon: html.unescape alone would also decode "&not" in "this&nothing".
 _ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # AG News and other scrapers lost the "&" of entities: "#39;", "quot;", "#36;".
-_BARE_NUMERIC_RE = re.compile(r"(?<![&\w])#([0-9]{2,5});")
-_BARE_NAMED_RE = re.compile(r"(?<![&\w])(quot|amp|lt|gt|nbsp|apos);")
+_BARE_NUMERIC_RE = re.compile(r"(?<![&#])#([0-9]{2,5});")
+_BARE_NAMED_RE = re.compile(r"(?<![&\w;])(quot|amp|lt|gt|nbsp|apos);")
 # AG News also replaced the "&" by a space: "Sony #39;s" was "Sony&#39;s".
 _BARE_APOSTROPHE_RE = re.compile(r"(?<=\w) #(39|146|8217);(?=\w)")
 _APOSTROPHES = {"39": "'", "146": "’", "8217": "’"}
@@ -33,6 +34,13 @@ def _bare_numeric(m: re.Match[str]) -> str:
     return m.group(0)
 
 
+def _entity(m: re.Match[str]) -> str:
+    ref = m.group(0)
+    if ref[1] == "#":
+        return html.unescape(ref)
+    return html5.get(ref[1:], ref)  # whole names only: "&gtquot;" is not "&gt" + "quot;"
+
+
 def repair_entities(text: str) -> str:
     """Decode HTML character references, also double-escaped ones (``&amp;lt;``) and AG News' ``#39;``.
 
@@ -40,11 +48,11 @@ def repair_entities(text: str) -> str:
     """
     if "&" not in text and ";" not in text:
         return text
-    text = _BARE_APOSTROPHE_RE.sub(lambda m: _APOSTROPHES[m.group(1)], text)
-    text = _BARE_NUMERIC_RE.sub(_bare_numeric, text)
-    text = _BARE_NAMED_RE.sub(lambda m: f"&{m.group(1)};", text)
     while True:
-        new = _ENTITY_RE.sub(lambda m: html.unescape(m.group(0)), text)
+        new = _BARE_APOSTROPHE_RE.sub(lambda m: _APOSTROPHES[m.group(1)], text)
+        new = _BARE_NUMERIC_RE.sub(_bare_numeric, new)
+        new = _BARE_NAMED_RE.sub(lambda m: f"&{m.group(1)};", new)
+        new = _ENTITY_RE.sub(_entity, new)
         if new == text:
             return text
         text = new
@@ -58,6 +66,7 @@ _MOJIBAKE_HINT_RE = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
     "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]|[\u0080-\u009f]"
 )
+_MOJIBAKE_ROUNDS = 6
 _FTFY_CONFIG = ftfy.TextFixerConfig(
     unescape_html=False,  # repair_entities does this without touching "&not"-like text
     uncurl_quotes=False,  # typographic quotes are content
@@ -69,9 +78,16 @@ _FTFY_CONFIG = ftfy.TextFixerConfig(
 
 def repair_mojibake(text: str) -> str:
     """Undo UTF-8 read as Latin-1/cp1252 (``Ã©`` -> ``é``, ``â€™`` -> ``’``) when the text shows signs of it."""
-    if not _MOJIBAKE_HINT_RE.search(text):
-        return text
-    return ftfy.fix_text(text, _FTFY_CONFIG)
+    # One ftfy pass can reveal more mojibake (C1 controls become cp1252 letters that decode again), so repeat to a
+    # fixed point: the result must not change when normalized a second time.
+    for _ in range(_MOJIBAKE_ROUNDS):
+        if not _MOJIBAKE_HINT_RE.search(text):
+            return text
+        fixed = ftfy.fix_text(text, _FTFY_CONFIG)
+        if fixed == text:
+            return text
+        text = fixed
+    return text
 
 
 # --- characters and whitespace -------------------------------------------------------------------------------
@@ -114,16 +130,10 @@ def _fr_space(m: re.Match[str]) -> str:
     return NNBSP if NNBSP in m.group(0) else NBSP
 
 
-def clean_line(text: str, *, french: bool = False) -> str:
-    """One paragraph or title: entities, mojibake, controls, ligatures, NFC, single spaces, trimmed.
-
-    Newlines become spaces: a cleaned line never contains one.  With ``french``, spaces before ``;:!?»`` and after
-    ``«`` become non-breaking.
-    """
+def _clean_once(text: str, french: bool) -> str:
     text = _SURROGATE_RE.sub("", text)
     text = repair_entities(text)
-    text = repair_mojibake(text)
-    text = text.translate(_TRANSLATE)
+    text = repair_mojibake(text).translate(_TRANSLATE)
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
     text = _WS_RUN_RE.sub(_collapse, text).strip(" \u00a0\u202f")
@@ -133,12 +143,37 @@ def clean_line(text: str, *, french: bool = False) -> str:
     return text
 
 
+def _may_change_again(text: str) -> bool:
+    """Whether one step's output can feed another (a control dropped, "e\u0301" composed or a space made
+    non-breaking can complete a mojibake sequence; a dropped character can complete an entity)."""
+    return bool(_MOJIBAKE_HINT_RE.search(text)) or (
+        ";" in text
+        and bool(_ENTITY_RE.search(text) or _BARE_NUMERIC_RE.search(text) or _BARE_NAMED_RE.search(text))
+    )
+
+
+def clean_line(text: str, *, french: bool = False) -> str:
+    """One paragraph or title: entities, mojibake, controls, ligatures, NFC, single spaces, trimmed.
+
+    Newlines become spaces: a cleaned line never contains one.  With ``french``, spaces before ``;:!?»`` and after
+    ``«`` become non-breaking.  The result is a fixed point: cleaning it again changes nothing.
+    """
+    text = _clean_once(text, french)
+    for _ in range(_MOJIBAKE_ROUNDS):
+        if not _may_change_again(text):
+            break
+        again = _clean_once(text, french)
+        if again == text:
+            break
+        text = again
+    return text
+
+
 # --- paragraphs from plain text -----------------------------------------------------------------------------
 
 _BLANK_LINES_RE = re.compile(r"\n[ \t\u00a0]*\n")
-_HARD_WRAP_MAX = (
-    100  # lines at most this long, most of them near the block's width: the text was hard-wrapped
-)
+# lines at most this long, most of them near the block's width: the text was hard-wrapped
+_HARD_WRAP_MAX = 100
 
 
 def _block_paragraphs(block: str) -> list[str]:

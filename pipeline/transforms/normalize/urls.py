@@ -47,16 +47,7 @@ def is_tracking_param(name: str) -> bool:
 
 
 def _strip_query(query: str) -> str:
-    if not query:
-        return ""
-    kept = []
-    for pair in query.split("&"):
-        if not pair:
-            continue
-        name = pair.split("=", 1)[0]
-        if not is_tracking_param(name):
-            kept.append(pair)
-    return "&".join(sorted(kept))
+    return "&".join(p for p in query.split("&") if p and not is_tracking_param(p.split("=", 1)[0]))
 
 
 def canonical_url(url: str | None, base: str | None = None) -> str | None:
@@ -66,26 +57,23 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     url = url.strip()
     if not url or len(url) > 8192:
         return None
-    if base and not urlsplit(url).scheme:
-        try:
+    try:
+        if base and not urlsplit(url).scheme:
             url = urljoin(base, url)
-        except ValueError:
-            return None
-    try:
         parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in _SCHEMES or not parts.netloc:
-        return None
-    # the fragment goes: "#xtor=RSS-1" style tracking, in-page anchors and comment links all name the same article
-    url = urlunsplit((parts.scheme, parts.netloc, parts.path, _strip_query(parts.query), ""))
-    try:
-        normalized = url_normalize(url)
+        if parts.scheme.lower() not in _SCHEMES or not parts.netloc:
+            return None
+        # the fragment goes: "#xtor=RSS-1" tracking, in-page anchors and comment links all name the same article
+        normalized = url_normalize(
+            urlunsplit((parts.scheme, parts.netloc, parts.path, _strip_query(parts.query), ""))
+        )
+        if not normalized:
+            return None
+        parts = urlsplit(normalized)
+        if not parts.hostname:
+            return None
     except (ValueError, UnicodeError):
         return None
-    if not normalized:
-        return None
-    parts = urlsplit(normalized)
-    if not parts.hostname:
-        return None
-    return normalized.rstrip("?")
+    # sorted after percent-encoding, so the order is the same however the parameters were escaped
+    query = "&".join(sorted(p for p in parts.query.split("&") if p))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
