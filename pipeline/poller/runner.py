@@ -57,6 +57,18 @@ class PollReport:
 
 
 @dataclass
+class _Sent:
+    """A poll waiting for Kafka's acks: what to commit if they come, and what to count."""
+
+    outcome: PollOutcome
+    delivery: Delivery
+    feed_url: str
+    new: int = 0
+    updated: int = 0
+    drift: int = 0
+
+
+@dataclass
 class _Polled:
     """What a worker thread brings back for one feed."""
 
@@ -138,14 +150,23 @@ class Poller:
             self._broker_down(report, str(exc))
             return report
         feeds.sort(key=lambda f: (f.next_poll_ms, self.rng.random()))
-        futures = [self.pool.submit(self._work, f) for f in feeds]
-        batch: list[tuple[PollOutcome, Delivery, _Polled, Changes | None]] = []
+        todo = iter(feeds)
+        in_flight: set[cf.Future[_Polled]] = set()
+        batch: list[_Sent] = []
         last_flush = self.monotonic()
-        for fut in cf.as_completed(futures):
-            polled = fut.result()
-            item = self._handle(polled, report)
-            if item is not None:
-                batch.append(item)
+        while True:
+            # a bounded window of fetches: memory stays flat however many feeds are due
+            for feed in todo:
+                in_flight.add(self.pool.submit(self._work, feed))
+                if len(in_flight) >= self.settings.workers * 4:
+                    break
+            if not in_flight:
+                break
+            done, in_flight = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                item = self._handle(fut.result(), report)
+                if item is not None:
+                    batch.append(item)
             if len(batch) >= COMMIT_EVERY or (batch and self.monotonic() - last_flush > 2.0):
                 self._settle(batch, report)
                 batch, last_flush = [], self.monotonic()
@@ -203,7 +224,7 @@ class Poller:
         return polled
 
     # -- main thread: decide, send ------------------------------------------------------------------------------
-    def _handle(self, p: _Polled, report: PollReport) -> tuple[PollOutcome, Delivery, _Polled, Changes | None] | None:
+    def _handle(self, p: _Polled, report: PollReport) -> _Sent | None:
         feed, now_ms = p.feed, self._now_ms()
         if p.deferred_until is not None:
             report.deferred += 1
@@ -248,7 +269,10 @@ class Poller:
             report.ok += 1
             if p.parsed.bozo:
                 event("bozo", feed=feed.url, reason=p.parsed.bozo_reason)
-        return outcome, delivery, p, changes
+        sent = _Sent(outcome, delivery, feed.url)
+        if changes is not None:
+            sent.new, sent.updated, sent.drift = len(changes.new), len(changes.updated), changes.drift
+        return sent
 
     def _changes(self, feed: FeedState, parsed: ParsedFeed) -> tuple[Changes, dict[str, Seen]]:
         entries = parsed.entries
@@ -287,22 +311,22 @@ class Poller:
                                              new_entries, observed_s)
         return now_ms + int(schedule.jitter(interval, self.rng.random()) * 1000)
 
-    def _settle(self, batch: list[tuple[PollOutcome, Delivery, _Polled, Changes | None]], report: PollReport) -> None:
+    def _settle(self, batch: list[_Sent], report: PollReport) -> None:
         """Wait for Kafka's acks, then commit what was acked; what was not is rescheduled, nothing advanced."""
         if not batch:
             return
         self.publisher.flush()
         commits: list[PollOutcome] = []
-        for outcome, delivery, p, changes in batch:
+        for item in batch:
+            outcome, delivery = item.outcome, item.delivery
             if delivery.settle():
                 commits.append(outcome)
-                if changes is not None:
-                    report.entries_sent += len(changes.new)
-                    report.updates += len(changes.updated)
-                    report.guid_drift += changes.drift
-                    self.metrics.entries.labels("new").inc(len(changes.new))
-                    self.metrics.entries.labels("update").inc(len(changes.updated))
-                    self.metrics.guid_drift.inc(changes.drift)
+                report.entries_sent += item.new
+                report.updates += item.updated
+                report.guid_drift += item.drift
+                self.metrics.entries.labels("new").inc(item.new)
+                self.metrics.entries.labels("update").inc(item.updated)
+                self.metrics.guid_drift.inc(item.drift)
                 if outcome.error_kind:
                     report.dead_letters += 1
                     self.metrics.dead_letters.inc()
@@ -311,10 +335,11 @@ class Poller:
             self.metrics.delivery_failures.inc()
             self.metrics.broker_up.set(0)
             delay = schedule.backoff_s(1, 5.0, self.settings.broker_backoff_max_s, self.rng.random())
-            commits.append(PollOutcome(feed_id=p.feed.id, now_ms=outcome.now_ms, status=outcome.status, ok=False,
-                                       next_poll_ms=outcome.now_ms + int(delay * 1000), delivery_failed=True,
-                                       error=f"delivery: {delivery.failed}", error_kind="delivery"))
-            event("delivery_failed", feed=p.feed.url, error=delivery.failed)
+            commits.append(PollOutcome(feed_id=outcome.feed_id, now_ms=outcome.now_ms, status=outcome.status,
+                                       ok=False, next_poll_ms=outcome.now_ms + int(delay * 1000),
+                                       delivery_failed=True, error=f"delivery: {delivery.failed}",
+                                       error_kind="delivery"))
+            event("delivery_failed", feed=item.feed_url, error=delivery.failed)
         self.state.commit(commits)
 
     # -- forever --------------------------------------------------------------------------------------------------
