@@ -97,10 +97,17 @@ class RobotsCache:
         self.fetch_text, self.agent, self.ttl_s, self.clock = fetch_text, agent, ttl_s, clock
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, urllib.robotparser.RobotFileParser]] = {}
+        self._fetching: dict[str, threading.Lock] = {}
 
     def allowed(self, url: str) -> bool:
         parts = urllib.parse.urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
+        with self._lock:
+            origin_lock = self._fetching.setdefault(origin, threading.Lock())
+        with origin_lock:  # one fetch per origin, however many workers ask at once
+            return self._allowed(origin, url)
+
+    def _allowed(self, origin: str, url: str) -> bool:
         with self._lock:
             hit = self._cache.get(origin)
         if hit is None or hit[0] < self.clock():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import hashlib
+import logging
 import random
 import threading
 import time
@@ -31,6 +32,7 @@ from pipeline.settings import KafkaSettings, TopicSettings
 
 FAILURE_ORIGINAL_CAP = 64 * 1024  # bytes of a bad body kept in its dead letter
 COMMIT_EVERY = 200  # feeds per flush + state transaction
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -148,7 +150,10 @@ class Poller:
             self.metrics.broker_up.set(1)
         except BrokerUnavailable as exc:
             self._broker_down(report, str(exc))
-            return report
+            return report  # nothing claimed: the feeds stay due
+        if urls is None and not force:
+            lease_ms = int((self.settings.total_timeout_s * 4 + self.settings.delivery_timeout_s * 2 + 600) * 1000)
+            feeds = self.state.claim_due(now_ms, self.settings.max_feeds_per_tick, lease_ms)
         feeds.sort(key=lambda f: (f.next_poll_ms, self.rng.random()))
         todo = iter(feeds)
         in_flight: set[cf.Future[_Polled]] = set()
@@ -191,6 +196,14 @@ class Poller:
         return r.status if r.error_kind not in ("blocked", "scheme") else 403, r.body.decode("utf-8", "replace")
 
     def _work(self, feed: FeedState) -> _Polled:
+        try:
+            return self._fetch_and_parse(feed)
+        except Exception as exc:  # a bug or a parser crash on one feed must not stop the others
+            log.exception("poll of %s failed unexpectedly", feed.url)
+            return _Polled(feed, self._now_ms(), FetchResult(url=feed.url, error=f"{type(exc).__name__}: {exc}",
+                                                             error_kind="internal"))
+
+    def _fetch_and_parse(self, feed: FeedState) -> _Polled:
         started_ms = self._now_ms()
         polled = _Polled(feed, started_ms)
         self.metrics.lag.observe(max(0.0, (started_ms - feed.next_poll_ms) / 1000.0))
@@ -349,7 +362,14 @@ class Poller:
             if self.monotonic() < self._broker_retry_at:
                 stop.wait(min(self.settings.tick_s, self._broker_retry_at - self.monotonic()))
                 continue
-            report = self.run_once()
+            try:
+                report = self.run_once()
+            except Exception:  # e.g. the state file locked for too long: log, wait, go on
+                log.exception("poll tick failed; retrying")
+                self._broker_errors += 1
+                stop.wait(schedule.backoff_s(self._broker_errors, 1.0, self.settings.broker_backoff_max_s,
+                                             self.rng.random()))
+                continue
             if not report.broker_down:
                 self._broker_errors = 0
             if on_tick:

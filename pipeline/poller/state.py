@@ -197,6 +197,16 @@ class StateStore:
     def due(self, now_ms: int, limit: int) -> list[FeedState]:
         return self._rows("WHERE next_poll_ms <= ? ORDER BY next_poll_ms LIMIT ?", (now_ms, limit))
 
+    def claim_due(self, now_ms: int, limit: int, lease_ms: int) -> list[FeedState]:
+        """Take the due feeds for this process: their next poll moves ``lease_ms`` ahead in the same transaction,
+        so another poller on the same file does not take them too; a process that dies lets the lease run out."""
+        with self._tx() as db:
+            cur = db.execute(f"SELECT {', '.join(_COLUMNS)} FROM feeds WHERE next_poll_ms <= ? "
+                             "ORDER BY next_poll_ms LIMIT ?", (now_ms, limit))
+            feeds = [FeedState(*row) for row in cur.fetchall()]
+            db.executemany("UPDATE feeds SET next_poll_ms=? WHERE id=?", [(now_ms + lease_ms, f.id) for f in feeds])
+        return feeds
+
     def next_due_ms(self) -> int | None:
         with self._lock:
             row = self._db.execute("SELECT MIN(next_poll_ms) FROM feeds").fetchone()

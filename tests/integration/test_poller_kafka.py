@@ -272,6 +272,28 @@ def test_every_corpus_feed_goes_to_a_record_or_a_dead_letter(kafka, topics, sett
     assert len(read_all(kafka, topics.dead_letter)) == report.dead_letters
 
 
+def test_robots_txt_when_enabled(kafka, topics, settings, feeds_dir):
+    (feeds_dir / "private").mkdir()
+    shutil.copy(feeds_dir / "wire_v1.xml", feeds_dir / "private" / "wire.xml")
+    shutil.copy(feeds_dir / "robots_disallow.txt", feeds_dir / "robots.txt")
+    polite = settings.model_copy(update={"respect_robots": True})
+    with DevServer(feeds_dir) as srv:
+        report = poll_once([srv.url_for("private/wire.xml"), srv.url_for("wire_v1.xml")], polite, kafka, topics)
+        assert report.errors_by_kind == {"robots": 1} and report.entries_sent == 3
+        assert not srv.hits_for("private/wire.xml") and len(srv.hits_for("robots.txt")) == 1
+    failure = decode_failure(read_all(kafka, topics.dead_letter)[0][1])
+    assert failure.error_type == "robots" and "robots.txt" in failure.reason
+
+
+def test_restart_polls_only_what_is_due(kafka, topics, settings, feeds_dir):
+    with DevServer(feeds_dir) as srv:
+        urls = [srv.url_for("wire_v1.xml"), srv.url_for("feed.json")]
+        assert poll_once(urls, settings, kafka, topics).feeds_polled == 2
+        assert poll_once(None, settings, kafka, topics).feeds_polled == 0  # a new process: nothing due yet
+        later = time.time() + settings.max_interval_s + 3600
+        assert poll_once(None, settings, kafka, topics, clock=lambda: later).not_modified == 2
+
+
 def test_metrics_endpoint(kafka, topics, settings, feeds_dir):
     port = free_port()
     with DevServer(feeds_dir) as srv, Poller(settings, kafka, topics, metrics=PollerMetrics()) as poller:

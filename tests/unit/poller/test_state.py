@@ -84,3 +84,13 @@ def test_survives_kill_9_and_concurrent_writers(tmp_path: Path):
     keys = [f"k{pid}-{i}" for pid in pids for i in range(101)]
     assert len(st.seen(fid, keys)) == 202  # every committed poll up to the kill is there, from both processes
     assert st._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_two_pollers_on_one_file_do_not_take_the_same_feeds(tmp_path: Path):
+    a, b = StateStore(tmp_path / "s.db"), StateStore(tmp_path / "s.db")
+    for i in range(10):
+        a.add_feed(f"http://h/{i}", 0)
+    first, second = a.claim_due(100, 6, lease_ms=60_000), b.claim_due(100, 6, lease_ms=60_000)
+    assert len(first) == 6 and len(second) == 4
+    assert not {f.url for f in first} & {f.url for f in second}
+    assert a.claim_due(100, 10, 60_000) == [] and len(a.claim_due(60_100, 10, 60_000)) == 10  # leases run out
