@@ -169,6 +169,9 @@ def sanitize_html(html: str, base: str | None = None) -> str:
         return ""
     if base is not None and not base.lower().startswith(("http://", "https://")):
         base = None
+    elif base is not None:
+        # resolving "x.html" or "/x" needs only the directory of the base; sharing it keeps the cleaner cache warm
+        base = base.split("#", 1)[0].split("?", 1)[0].rsplit("/", 1)[0] + "/"
     try:
         cleaner = _cleaner(base)
     except ValueError:  # nh3 rejects a base it cannot parse as a URL

@@ -106,11 +106,14 @@ _DROP = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F,
 _DROP.update(dict.fromkeys([0x00AD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0xFFFE, 0xFFFF]))
 _SPACES = dict.fromkeys([0x1680, *range(0x2000, 0x200B), 0x205F, 0x3000, 0x2028, 0x2029, 0x0085], " ")
 _TRANSLATE = str.maketrans({**_DROP, **_SPACES, **_LIGATURES})
+# str.translate with a dict walks every character in Python-level lookups; most text has nothing to translate
+_NEEDS_TRANSLATE_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_TRANSLATE)) + "]")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"
-_WS_RUN_RE = re.compile(r"[ \t\r\n\f\v\u00a0\u202f]+")
+# runs to rewrite: two or more spaces of any kind, or one space that is not " " / NBSP / NNBSP
+_WS_RUN_RE = re.compile(r"[ \t\r\n\f\v\u00a0\u202f]{2,}|[\t\r\n\f\v]")
 # French: a space before ; : ! ? » and after « is non-breaking.  Only existing spaces are changed, none added, so
 # "10:30" and "http://" stay intact.
 _FR_BEFORE_RE = re.compile(r"[ \u00a0\u202f]+(?=[;:!?»])")
@@ -133,7 +136,9 @@ def _fr_space(m: re.Match[str]) -> str:
 def _clean_once(text: str, french: bool) -> str:
     text = _SURROGATE_RE.sub("", text)
     text = repair_entities(text)
-    text = repair_mojibake(text).translate(_TRANSLATE)
+    text = repair_mojibake(text)
+    if _NEEDS_TRANSLATE_RE.search(text):
+        text = text.translate(_TRANSLATE)
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
     text = _WS_RUN_RE.sub(_collapse, text).strip(" \u00a0\u202f")
