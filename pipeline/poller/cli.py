@@ -69,8 +69,10 @@ def cmd_poll(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     topics = TopicSettings(raw=args.raw_topic, dead_letter=args.dead_letter_topic)
     with Poller(settings, _kafka(args), topics) as poller:
-        if args.feeds:
-            poller.sync(read_yaml(args.feeds), source="yaml")
+        if args.feeds:  # the YAML file is authoritative for the feeds it brought in
+            listed = set(poller.sync(read_yaml(args.feeds), source="yaml"))
+            for gone in [f.url for f in poller.state.feeds() if f.source == "yaml" and f.url not in listed]:
+                poller.state.remove_feed(gone)
         if not poller.state.feeds():
             raise _fail("no feeds: add some with `news-pipeline feeds add URL` or pass --feeds feeds.yaml")
         if not args.loop:

@@ -54,7 +54,6 @@ class PollerSettings(BaseModel):
 
     # entries
     seen_horizon_s: float = Field(default=90 * 24 * 3600.0, gt=0)  # forget entries not seen for this long
-    drift_threshold: int = Field(default=3, ge=1)  # same link with a new GUID this many times -> GUID drift
 
     # delivery
     delivery_timeout_s: float = Field(default=30.0, gt=0)  # give up waiting for Kafka acks after this long

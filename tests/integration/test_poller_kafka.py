@@ -321,8 +321,13 @@ def test_cli_poll_and_status(kafka, topics, tmp_path, feeds_dir):
         status = subprocess.run([sys.executable, "-m", "pipeline.cli", "feeds", "status", "--state", str(state)],
                                 capture_output=True, text=True, timeout=60, cwd=REPO, env={"COLUMNS": "200", "PATH": ""})
         assert status.returncode == 0, status.stderr
-        assert "wire_v1.xml" not in status.stdout or "Wire Test" in status.stdout
         assert "empty_body" in status.stdout and "Wire Test" in status.stdout
+        feeds_yaml.write_text(f"feeds:\n  - {srv.url_for('wire_v1.xml')}\n")  # the YAML drops a feed
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=REPO)
+        assert out.returncode == 0 and out.stdout.startswith("0 feeds"), out  # nothing due, one feed fewer
+        listed = subprocess.run([sys.executable, "-m", "pipeline.cli", "feeds", "list", "--state", str(state)],
+                                capture_output=True, text=True, timeout=60, cwd=REPO)
+        assert listed.stdout.split() == [srv.url_for("wire_v1.xml"), "Wire", "Test"]
 
 
 def test_loop_keeps_schedule_and_stops_cleanly(kafka, topics, settings, feeds_dir):
