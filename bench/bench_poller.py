@@ -7,7 +7,8 @@ Round 1: every feed is new (200).  Between rounds 25 % of the feeds get new entr
 the second round answers 304 to anyone who sends validators); 5 % always fail: half answer 500, half are slow
 (``--slow-s`` before the answer).  The same files, server and URL list serve ``newsboat -x reload`` (Debian package
 ``newsboat``; ``apt-get install newsboat``), run with as many reload threads as the poller has workers.
-The poller publishes to the embedded tansu broker; newsboat only writes its SQLite cache.
+The poller publishes to the embedded tansu broker; newsboat only writes its SQLite cache.  The table also shows
+what the server saw from each tool: requests, how many were conditional, how many it answered 304.
 
 Measured per round: wall time -> feeds/s, CPU seconds (user+sys of the tool's own process; the HTTP server and the
 broker run in other processes and are reported on their own lines), peak RSS.  Loopback only, bounded in size.
@@ -77,7 +78,11 @@ def serve(root: str, n_feeds: int, slow_s: float, conn: mp.connection.Connection
             elif kind_of(i) == "slow":
                 srv.script(f"f{i}.xml", Behaviour(delay_s=slow_s))
         conn.send(srv.port)
-        conn.recv()  # until told to stop
+        while conn.recv() == "stats":  # what the server saw since the last question; anything else stops it
+            with srv._lock:
+                hits, srv.hits = srv.hits, []
+            conditional = sum(1 for h in hits if "if-none-match" in h.headers or "if-modified-since" in h.headers)
+            conn.send({"requests": len(hits), "conditional": conditional, "304": sum(h.status == 304 for h in hits)})
 
 
 def proc_cpu_s(pid: int) -> float:
@@ -174,12 +179,16 @@ def main() -> int:
                 child.stdin.flush()
                 res = json.loads(child.stdout.readline())
                 res["server_cpu"], res["broker_cpu"] = proc_cpu_s(server.pid) - srv0, proc_cpu_s(broker.proc.pid) - brk0
+                parent_conn.send("stats")
+                res.update(parent_conn.recv())
                 rows.append(("news-pipeline poller", round_no, res))
                 extra.append(f"poller round {round_no}: {res['report']}")
                 if newsboat and not args.skip_newsboat:
                     srv0 = proc_cpu_s(server.pid)
                     nb = run_newsboat(work, urls, args.workers)
                     nb["server_cpu"] = proc_cpu_s(server.pid) - srv0
+                    parent_conn.send("stats")
+                    nb.update(parent_conn.recv())
                     rows.append(("newsboat -x reload", round_no, nb))
             child.stdin.close()
             _, _, ru = os.wait4(child.pid, 0)
@@ -199,13 +208,15 @@ def print_table(rows: list[tuple[str, int, dict]], args: argparse.Namespace, ext
 
     table = Table(title=f"{args.feeds} feeds x 2 rounds, {args.workers} workers/threads, loopback "
                         f"({os.cpu_count()} cores shared)")
-    for col in ("tool", "round", "wall s", "feeds/s", "CPU s", "peak RSS MB", "server CPU s", "broker CPU s"):
+    for col in ("tool", "round", "wall s", "feeds/s", "CPU s", "peak RSS MB", "requests", "conditional", "304",
+                "server CPU s", "broker CPU s"):
         table.add_column(col, justify="left" if col == "tool" else "right")
     for tool, round_no, r in rows:
         table.add_row(tool, str(round_no), f"{r['wall']:.1f}", f"{args.feeds / r['wall']:.0f}", f"{r['cpu']:.1f}",
-                      f"{r['peak_rss'] / 2**20:.0f}", f"{r.get('server_cpu', 0):.1f}",
+                      f"{r['peak_rss'] / 2**20:.0f}", str(r["requests"]), str(r["conditional"]), str(r["304"]),
+                      f"{r.get('server_cpu', 0):.1f}",
                       f"{r['broker_cpu']:.1f}" if "broker_cpu" in r else "-")
-    console = Console(width=140)
+    console = Console(width=160)
     console.print(table)
     for line in extra:
         console.print(line)

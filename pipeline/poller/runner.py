@@ -285,6 +285,8 @@ class Poller:
         sent = _Sent(outcome, delivery, feed.url)
         if changes is not None:
             sent.new, sent.updated, sent.drift = len(changes.new), len(changes.updated), changes.drift
+        event("poll", logging.DEBUG, feed=feed.url, status=r.status, bytes=r.wire_bytes, ms=int(r.elapsed_s * 1000),
+              new=sent.new, updated=sent.updated, drift=sent.drift or None, error=error_kind)
         return sent
 
     def _changes(self, feed: FeedState, parsed: ParsedFeed) -> tuple[Changes, dict[str, Seen]]:
