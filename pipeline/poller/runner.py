@@ -84,6 +84,18 @@ class _Polled:
     defer_reason: str | None = None
 
 
+def interleave_by_host(feeds: list[FeedState]) -> list[FeedState]:
+    """Round-robin over hosts (keeping each host's order), so workers are not all queued behind one host's limit."""
+    by_host: dict[str, list[FeedState]] = {}
+    for f in feeds:
+        by_host.setdefault(host_of(f.url), []).append(f)
+    queues = list(by_host.values())
+    out: list[FeedState] = []
+    for i in range(max((len(q) for q in queues), default=0)):
+        out.extend(q[i] for q in queues if i < len(q))
+    return out
+
+
 class Poller:
     """Owns the HTTP client, the state store, the publisher and the worker pool for one process."""
 
@@ -155,7 +167,7 @@ class Poller:
             lease_ms = int((self.settings.total_timeout_s * 4 + self.settings.delivery_timeout_s * 2 + 600) * 1000)
             feeds = self.state.claim_due(now_ms, self.settings.max_feeds_per_tick, lease_ms)
         feeds.sort(key=lambda f: (f.next_poll_ms, self.rng.random()))
-        todo = iter(feeds)
+        todo = iter(interleave_by_host(feeds))
         in_flight: set[cf.Future[_Polled]] = set()
         batch: list[_Sent] = []
         last_flush = self.monotonic()

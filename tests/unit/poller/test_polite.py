@@ -61,3 +61,4 @@ def test_robots(status, text, allowed):
     robots = RobotsCache(fetch_text, "news-pipeline", 3600, clock=lambda: 0.0)
     assert [robots.allowed("http://h/feed.xml"), robots.allowed("http://h/private/feed.xml")] == allowed
     assert calls == ["http://h/robots.txt"]  # cached per origin
+
