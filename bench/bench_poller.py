@@ -40,16 +40,46 @@ ITEM = """  <item>
     <description>{body}</description>
   </item>
 """
-WORDS = ["ministers", "met", "on", "tuesday", "to", "discuss", "the", "budget", "while", "markets", "waited", "for", "the", "central", "bank", "decision", "and", "analysts", "said", "the", "outcome", "would", "shape", "the", "year"]
+WORDS = [
+    "ministers",
+    "met",
+    "on",
+    "tuesday",
+    "to",
+    "discuss",
+    "the",
+    "budget",
+    "while",
+    "markets",
+    "waited",
+    "for",
+    "the",
+    "central",
+    "bank",
+    "decision",
+    "and",
+    "analysts",
+    "said",
+    "the",
+    "outcome",
+    "would",
+    "shape",
+    "the",
+    "year",
+]
 
 
 def feed_xml(feed: int, first: int, items: int) -> str:
-    out = [f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>\n<title>Bench feed {feed}</title>\n'
-           f"<link>http://news.example/{feed}/</link>\n<description>generated</description>\n"]
+    out = [
+        f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>\n<title>Bench feed {feed}</title>\n'
+        f"<link>http://news.example/{feed}/</link>\n<description>generated</description>\n"
+    ]
     for n in range(first + items - 1, first - 1, -1):
         words = " ".join(WORDS[(feed + n + i) % len(WORDS)] for i in range(8))
         body = " ".join(WORDS[(feed * 7 + n * 3 + i) % len(WORDS)] for i in range(60))
-        out.append(ITEM.format(feed=feed, n=n, words=words, body=body, date=formatdate(1_700_000_000 + n * 600)))
+        out.append(
+            ITEM.format(feed=feed, n=n, words=words, body=body, date=formatdate(1_700_000_000 + n * 600))
+        )
     out.append("</channel></rss>\n")
     return "".join(out)
 
@@ -81,8 +111,12 @@ def serve(root: str, n_feeds: int, slow_s: float, conn: mp.connection.Connection
         while conn.recv() == "stats":  # what the server saw since the last question; anything else stops it
             with srv._lock:
                 hits, srv.hits = srv.hits, []
-            conditional = sum(1 for h in hits if "if-none-match" in h.headers or "if-modified-since" in h.headers)
-            conn.send({"requests": len(hits), "conditional": conditional, "304": sum(h.status == 304 for h in hits)})
+            conditional = sum(
+                1 for h in hits if "if-none-match" in h.headers or "if-modified-since" in h.headers
+            )
+            conn.send(
+                {"requests": len(hits), "conditional": conditional, "304": sum(h.status == 304 for h in hits)}
+            )
 
 
 def proc_cpu_s(pid: int) -> float:
@@ -96,9 +130,17 @@ def poller_child(args: argparse.Namespace) -> None:
     from pipeline.poller.settings import PollerSettings
     from pipeline.settings import KafkaSettings, TopicSettings
 
-    settings = PollerSettings(state_path=Path(args.state), allow_private_hosts=("127.0.0.1",), workers=args.workers,
-                              per_host_concurrency=args.workers, per_host_rate=1e9, per_host_burst=10**9,
-                              max_feeds_per_tick=10**6, read_timeout_s=30, total_timeout_s=60)
+    settings = PollerSettings(
+        state_path=Path(args.state),
+        allow_private_hosts=("127.0.0.1",),
+        workers=args.workers,
+        per_host_concurrency=args.workers,
+        per_host_rate=1e9,
+        per_host_burst=10**9,
+        max_feeds_per_tick=10**6,
+        read_timeout_s=30,
+        total_timeout_s=60,
+    )
     urls = Path(args.urls).read_text().split()
     with Poller(settings, KafkaSettings(bootstrap_servers=args.bootstrap), TopicSettings()) as poller:
         poller.sync(urls)
@@ -110,23 +152,47 @@ def poller_child(args: argparse.Namespace) -> None:
             wall = time.monotonic() - t0
             ru1 = resource.getrusage(resource.RUSAGE_SELF)
             rss_now = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-            print(json.dumps({"wall": wall, "cpu": (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime),
-                              "peak_rss": ru1.ru_maxrss * 1024, "rss": rss_now, "report": str(report),
-                              "not_modified": report.not_modified, "ok": report.ok, "errors": report.errors,
-                              "sent": report.entries_sent + report.updates}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "wall": wall,
+                        "cpu": (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime),
+                        "peak_rss": ru1.ru_maxrss * 1024,
+                        "rss": rss_now,
+                        "report": str(report),
+                        "not_modified": report.not_modified,
+                        "ok": report.ok,
+                        "errors": report.errors,
+                        "sent": report.entries_sent + report.updates,
+                    }
+                ),
+                flush=True,
+            )
 
 
 def run_newsboat(work: Path, urls: Path, threads: int) -> dict[str, float]:
     conf = work / "newsboat.conf"
     conf.write_text(f"reload-threads {threads}\nshow-read-feeds yes\nmax-items 0\n")
-    cmd = ["newsboat", "-x", "reload", "-u", str(urls), "-c", str(work / "newsboat.cache.db"), "-C", str(conf)]
+    cmd = [
+        "newsboat",
+        "-x",
+        "reload",
+        "-u",
+        str(urls),
+        "-c",
+        str(work / "newsboat.cache.db"),
+        "-C",
+        str(conf),
+    ]
     env = {**os.environ, "HOME": str(work), "XDG_DATA_HOME": str(work), "XDG_CONFIG_HOME": str(work)}
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=work)
     _, status, ru = os.wait4(proc.pid, 0)
     wall = time.monotonic() - t0
     if status != 0:
-        raise RuntimeError(f"newsboat exited with {status}: {proc.stderr.read().decode()[:500] if proc.stderr else ''}")
+        raise RuntimeError(
+            f"newsboat exited with {status}: {proc.stderr.read().decode()[:500] if proc.stderr else ''}"
+        )
     return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "peak_rss": ru.ru_maxrss * 1024}
 
 
@@ -150,15 +216,19 @@ def main() -> int:
 
     newsboat = shutil.which("newsboat")
     if not newsboat and not args.skip_newsboat:
-        print("newsboat not found: `apt-get update && apt-get install -y newsboat`, or pass --skip-newsboat",
-              file=sys.stderr)
+        print(
+            "newsboat not found: `apt-get update && apt-get install -y newsboat`, or pass --skip-newsboat",
+            file=sys.stderr,
+        )
         return 2
     work = Path(tempfile.mkdtemp(prefix="bench-poller-"))
     root = work / "feeds"
     root.mkdir()
     write_round(root, args.feeds, args.items, 1)
     parent_conn, child_conn = mp.Pipe()
-    server = mp.get_context("spawn").Process(target=serve, args=(str(root), args.feeds, args.slow_s, child_conn))
+    server = mp.get_context("spawn").Process(
+        target=serve, args=(str(root), args.feeds, args.slow_s, child_conn)
+    )
     server.start()
     port = parent_conn.recv()
     urls = work / "urls.txt"
@@ -168,9 +238,24 @@ def main() -> int:
     try:
         with EmbeddedBroker(state_dir=work / "broker") as broker:
             child = subprocess.Popen(
-                [sys.executable, __file__, "--child-poller", "--state", str(work / "poller.sqlite3"), "--urls",
-                 str(urls), "--bootstrap", broker.bootstrap_servers, "--workers", str(args.workers)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO)
+                [
+                    sys.executable,
+                    __file__,
+                    "--child-poller",
+                    "--state",
+                    str(work / "poller.sqlite3"),
+                    "--urls",
+                    str(urls),
+                    "--bootstrap",
+                    broker.bootstrap_servers,
+                    "--workers",
+                    str(args.workers),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                cwd=REPO,
+            )
             for round_no in (1, 2):
                 if round_no == 2:
                     write_round(root, args.feeds, args.items, 2)
@@ -178,7 +263,10 @@ def main() -> int:
                 child.stdin.write("go\n")
                 child.stdin.flush()
                 res = json.loads(child.stdout.readline())
-                res["server_cpu"], res["broker_cpu"] = proc_cpu_s(server.pid) - srv0, proc_cpu_s(broker.proc.pid) - brk0
+                res["server_cpu"], res["broker_cpu"] = (
+                    proc_cpu_s(server.pid) - srv0,
+                    proc_cpu_s(broker.proc.pid) - brk0,
+                )
                 parent_conn.send("stats")
                 res.update(parent_conn.recv())
                 rows.append(("news-pipeline poller", round_no, res))
@@ -192,8 +280,10 @@ def main() -> int:
                     rows.append(("newsboat -x reload", round_no, nb))
             child.stdin.close()
             _, _, ru = os.wait4(child.pid, 0)
-            extra.append(f"poller process total incl. start-up: {ru.ru_utime + ru.ru_stime:.1f} CPU s, "
-                         f"peak RSS {ru.ru_maxrss / 1024:.0f} MB")
+            extra.append(
+                f"poller process total incl. start-up: {ru.ru_utime + ru.ru_stime:.1f} CPU s, "
+                f"peak RSS {ru.ru_maxrss / 1024:.0f} MB"
+            )
     finally:
         parent_conn.send("stop")
         server.join(10)
@@ -206,16 +296,38 @@ def print_table(rows: list[tuple[str, int, dict]], args: argparse.Namespace, ext
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{args.feeds} feeds x 2 rounds, {args.workers} workers/threads, loopback "
-                        f"({os.cpu_count()} cores shared)")
-    for col in ("tool", "round", "wall s", "feeds/s", "CPU s", "peak RSS MB", "requests", "conditional", "304",
-                "server CPU s", "broker CPU s"):
+    table = Table(
+        title=f"{args.feeds} feeds x 2 rounds, {args.workers} workers/threads, loopback "
+        f"({os.cpu_count()} cores shared)"
+    )
+    for col in (
+        "tool",
+        "round",
+        "wall s",
+        "feeds/s",
+        "CPU s",
+        "peak RSS MB",
+        "requests",
+        "conditional",
+        "304",
+        "server CPU s",
+        "broker CPU s",
+    ):
         table.add_column(col, justify="left" if col == "tool" else "right")
     for tool, round_no, r in rows:
-        table.add_row(tool, str(round_no), f"{r['wall']:.1f}", f"{args.feeds / r['wall']:.0f}", f"{r['cpu']:.1f}",
-                      f"{r['peak_rss'] / 2**20:.0f}", str(r["requests"]), str(r["conditional"]), str(r["304"]),
-                      f"{r.get('server_cpu', 0):.1f}",
-                      f"{r['broker_cpu']:.1f}" if "broker_cpu" in r else "-")
+        table.add_row(
+            tool,
+            str(round_no),
+            f"{r['wall']:.1f}",
+            f"{args.feeds / r['wall']:.0f}",
+            f"{r['cpu']:.1f}",
+            f"{r['peak_rss'] / 2**20:.0f}",
+            str(r["requests"]),
+            str(r["conditional"]),
+            str(r["304"]),
+            f"{r.get('server_cpu', 0):.1f}",
+            f"{r['broker_cpu']:.1f}" if "broker_cpu" in r else "-",
+        )
     console = Console(width=160)
     console.print(table)
     for line in extra:

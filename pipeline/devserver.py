@@ -27,8 +27,14 @@ from urllib.parse import unquote, urlsplit
 
 # feedparser's own test server reads the same lines: "Header:  Name: value" in the leading comment.
 _HEADER_RE = re.compile(rb"^Header:\s+([^:\r\n]+):(.+)$", re.MULTILINE)
-_XML_TYPES = {".xml": "application/xml", ".rss": "application/rss+xml", ".atom": "application/atom+xml",
-              ".json": "application/feed+json", ".opml": "text/x-opml", ".txt": "text/plain"}
+_XML_TYPES = {
+    ".xml": "application/xml",
+    ".rss": "application/rss+xml",
+    ".atom": "application/atom+xml",
+    ".json": "application/feed+json",
+    ".opml": "text/x-opml",
+    ".txt": "text/plain",
+}
 
 
 @dataclass
@@ -62,7 +68,9 @@ class Hit:
 
 def file_headers(blob: bytes) -> dict[str, str]:
     """The ``Header:`` lines of a corpus file's leading comment, as feedparser's test server sends them."""
-    return {k.decode("latin-1").strip(): v.decode("latin-1").strip() for k, v in _HEADER_RE.findall(blob[:4096])}
+    return {
+        k.decode("latin-1").strip(): v.decode("latin-1").strip() for k, v in _HEADER_RE.findall(blob[:4096])
+    }
 
 
 def _http_date(ts: float) -> str:
@@ -87,14 +95,18 @@ class _Server(ThreadingHTTPServer):
     def handle_error(self, request: object, client_address: object) -> None:
         import sys
 
-        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):  # clients hanging up are normal
+        if not isinstance(
+            sys.exc_info()[1], (ConnectionError, TimeoutError)
+        ):  # clients hanging up are normal
             super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class DevServer:
     """Serve ``root`` on 127.0.0.1 in a background thread.  Use as a context manager; ``url_for(relpath)``."""
 
-    def __init__(self, root: Path | str | None = None, host: str = "127.0.0.1", port: int = 0, quiet: bool = True):
+    def __init__(
+        self, root: Path | str | None = None, host: str = "127.0.0.1", port: int = 0, quiet: bool = True
+    ):
         self.root = Path(root).resolve() if root else None
         self.host, self.port, self.quiet = host, port, quiet
         self.behaviours: dict[str, list[Behaviour]] = {}
@@ -132,7 +144,9 @@ class DevServer:
 
         self._httpd = _Server((self.host, self.port), Handler)
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="devserver", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.05,), name="devserver", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -145,7 +159,9 @@ class DevServer:
     def __enter__(self) -> DevServer:
         return self.start()
 
-    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # -- used by the handler ------------------------------------------------------------------------------------
@@ -202,7 +218,9 @@ class _Handler(BaseHTTPRequestHandler):
         if b and b.delay_s:
             time.sleep(b.delay_s)
         status, headers, body = self._answer(path, b)
-        self.dev._record(Hit(self.command, path, {k.lower(): v for k, v in self.headers.items()}, status, time.time()))
+        self.dev._record(
+            Hit(self.command, path, {k.lower(): v for k, v in self.headers.items()}, status, time.time())
+        )
         self.send_response(status)
         for k, v in headers.items():
             self.send_header(k, v)
@@ -213,7 +231,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if b and b.drip_s:
                 for i in range(0, len(body), 1024):
-                    self.wfile.write(body[i:i + 1024])
+                    self.wfile.write(body[i : i + 1024])
                     self.wfile.flush()
                     time.sleep(b.drip_s)
             else:
@@ -243,9 +261,14 @@ class _Handler(BaseHTTPRequestHandler):
         body = b.body if b and b.body is not None else blob
         if b and b.oversize:
             body = body + b"<!-- " + b"x" * b.oversize + b" -->"
-        hdrs = {"Content-Type": _XML_TYPES.get(Path(path).suffix, mimetypes.guess_type(path)[0] or
-                                               "application/octet-stream")}
-        hdrs.update({"ETag": '"' + hashlib.sha1(body).hexdigest()[:20] + '"', "Last-Modified": _http_date(mtime)})
+        hdrs = {
+            "Content-Type": _XML_TYPES.get(
+                Path(path).suffix, mimetypes.guess_type(path)[0] or "application/octet-stream"
+            )
+        }
+        hdrs.update(
+            {"ETag": '"' + hashlib.sha1(body).hexdigest()[:20] + '"', "Last-Modified": _http_date(mtime)}
+        )
         for k, v in file_hdrs.items():  # corpus Header: lines win (their names keep the file's spelling)
             for known in list(hdrs):
                 if known.lower() == k.lower():
@@ -294,4 +317,3 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
-

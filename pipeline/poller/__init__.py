@@ -18,9 +18,16 @@ from pipeline.settings import KafkaSettings, TopicSettings
 __all__ = ["FeedSpec", "PollReport", "Poller", "PollerSettings", "poll_once"]
 
 
-def poll_once(feeds: Iterable[FeedSpec | str] | None, settings: PollerSettings, kafka: KafkaSettings,
-              topics: TopicSettings | None = None, *, force: bool = False,
-              clock: Callable[[], float] = time.time, rng: random.Random | None = None) -> PollReport:
+def poll_once(
+    feeds: Iterable[FeedSpec | str] | None,
+    settings: PollerSettings,
+    kafka: KafkaSettings,
+    topics: TopicSettings | None = None,
+    *,
+    force: bool = False,
+    clock: Callable[[], float] = time.time,
+    rng: random.Random | None = None,
+) -> PollReport:
     """Add ``feeds`` to the state (if given), poll those that are due (all of them with ``force``), and return.
 
     With ``feeds=None`` every due feed in the state file is polled.  New feeds are due at once.

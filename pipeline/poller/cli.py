@@ -38,23 +38,45 @@ def _kafka(args: argparse.Namespace) -> KafkaSettings:
 
     servers = getattr(args, "bootstrap_servers", None) or recorded_bootstrap()
     if not servers:
-        raise _fail("no Kafka to talk to: pass --bootstrap-servers HOST:PORT, or start the embedded broker with "
-                    "`news-pipeline broker`")
+        raise _fail(
+            "no Kafka to talk to: pass --bootstrap-servers HOST:PORT, or start the embedded broker with "
+            "`news-pipeline broker`"
+        )
     return KafkaSettings(bootstrap_servers=servers)
 
 
 def _state_args(p: argparse.ArgumentParser) -> None:
     d = PollerSettings()
-    p.add_argument("--state", type=Path, default=d.state_path, help=f"poller state file (default {d.state_path})")
-    p.add_argument("--feeds", type=Path, default=None, metavar="feeds.yaml",
-                   help="YAML feed list: poll syncs it into the state; add/remove/import-opml also edit it")
+    p.add_argument(
+        "--state", type=Path, default=d.state_path, help=f"poller state file (default {d.state_path})"
+    )
+    p.add_argument(
+        "--feeds",
+        type=Path,
+        default=None,
+        metavar="feeds.yaml",
+        help="YAML feed list: poll syncs it into the state; add/remove/import-opml also edit it",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> PollerSettings:
     values = {"state_path": args.state}
-    for name in ("allow_private_hosts", "user_agent", "contact", "workers", "per_host_concurrency",
-                 "per_host_rate", "min_interval_s", "max_interval_s", "default_interval_s", "metrics_port",
-                 "connect_timeout_s", "read_timeout_s", "max_body_bytes", "delivery_timeout_s"):
+    for name in (
+        "allow_private_hosts",
+        "user_agent",
+        "contact",
+        "workers",
+        "per_host_concurrency",
+        "per_host_rate",
+        "min_interval_s",
+        "max_interval_s",
+        "default_interval_s",
+        "metrics_port",
+        "connect_timeout_s",
+        "read_timeout_s",
+        "max_body_bytes",
+        "delivery_timeout_s",
+    ):
         value = getattr(args, name, None)
         if value is not None:
             values[name] = value
@@ -154,7 +176,15 @@ def _ago(ms: int | None, now_ms: int) -> str:
         return "-"
     d = (now_ms - ms) / 1000.0
     sign, d = ("in " if d < 0 else ""), abs(d)
-    text = f"{d:.0f}s" if d < 90 else f"{d / 60:.0f}m" if d < 5400 else f"{d / 3600:.1f}h" if d < 172800 else f"{d / 86400:.0f}d"
+    text = (
+        f"{d:.0f}s"
+        if d < 90
+        else f"{d / 60:.0f}m"
+        if d < 5400
+        else f"{d / 3600:.1f}h"
+        if d < 172800
+        else f"{d / 86400:.0f}d"
+    )
     return sign + text + ("" if sign else " ago")
 
 
@@ -168,8 +198,16 @@ def status_row(f: FeedState, now_ms: int) -> list[str]:
     else:
         status = f"[green]{f.last_status or 'ok'}[/green]"
     ratio = f"{100.0 * f.not_modified / f.polls:.0f}%" if f.polls else "-"
-    return [f.title or f.url, _ago(f.last_poll_ms, now_ms), status, ratio, str(f.consecutive_errors),
-            "due" if f.next_poll_ms <= now_ms else _ago(f.next_poll_ms, now_ms), str(f.entries_sent + f.updates_sent), str(f.guid_drift or "")]
+    return [
+        f.title or f.url,
+        _ago(f.last_poll_ms, now_ms),
+        status,
+        ratio,
+        str(f.consecutive_errors),
+        "due" if f.next_poll_ms <= now_ms else _ago(f.next_poll_ms, now_ms),
+        str(f.entries_sent + f.updates_sent),
+        str(f.guid_drift or ""),
+    ]
 
 
 def print_status(feeds: list[FeedState], now_ms: int) -> None:
@@ -177,8 +215,16 @@ def print_status(feeds: list[FeedState], now_ms: int) -> None:
     from rich.table import Table
 
     table = Table(title=f"{len(feeds)} feeds")
-    for col, justify in (("feed", "left"), ("last poll", "right"), ("status", "left"), ("304", "right"),
-                         ("errors", "right"), ("next poll", "right"), ("sent", "right"), ("drift", "right")):
+    for col, justify in (
+        ("feed", "left"),
+        ("last poll", "right"),
+        ("status", "left"),
+        ("304", "right"),
+        ("errors", "right"),
+        ("next poll", "right"),
+        ("sent", "right"),
+        ("drift", "right"),
+    ):
         table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for f in feeds:
         table.add_row(*status_row(f, now_ms))
@@ -191,28 +237,46 @@ def print_status(feeds: list[FeedState], now_ms: int) -> None:
 def register(subparsers: argparse._SubParsersAction, common_parent: argparse.ArgumentParser) -> None:
     """Add ``poll`` and ``feeds`` to the main parser (``common_parent`` brings --bootstrap-servers and -v)."""
     t = TopicSettings()
-    p = subparsers.add_parser("poll", parents=[common_parent], help="poll feeds into the raw topic (once or --loop)")
+    p = subparsers.add_parser(
+        "poll", parents=[common_parent], help="poll feeds into the raw topic (once or --loop)"
+    )
     _state_args(p)
     p.add_argument("--loop", action="store_true", help="keep polling on schedule until SIGINT/SIGTERM")
     p.add_argument("--force", action="store_true", help="once: poll every feed, due or not")
     p.add_argument("--raw-topic", default=t.raw)
     p.add_argument("--dead-letter-topic", default=t.dead_letter)
-    p.add_argument("--allow-private-hosts", dest="allow_private_hosts", default=None, metavar="HOST[,NET...]",
-                   help="let the fetcher reach these loopback/private hosts or networks (e.g. 127.0.0.1)")
+    p.add_argument(
+        "--allow-private-hosts",
+        dest="allow_private_hosts",
+        default=None,
+        metavar="HOST[,NET...]",
+        help="let the fetcher reach these loopback/private hosts or networks (e.g. 127.0.0.1)",
+    )
     p.add_argument("--user-agent", default=None)
     p.add_argument("--contact", default=None, help="URL or mailto: for the User-Agent")
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--per-host-concurrency", dest="per_host_concurrency", type=int, default=None)
-    p.add_argument("--per-host-rate", dest="per_host_rate", type=float, default=None, help="requests/s per host")
+    p.add_argument(
+        "--per-host-rate", dest="per_host_rate", type=float, default=None, help="requests/s per host"
+    )
     p.add_argument("--min-interval", dest="min_interval_s", type=parse_duration, default=None)
     p.add_argument("--max-interval", dest="max_interval_s", type=parse_duration, default=None)
-    p.add_argument("--interval", dest="default_interval_s", type=parse_duration, default=None,
-                   help="default interval for feeds without their own")
+    p.add_argument(
+        "--interval",
+        dest="default_interval_s",
+        type=parse_duration,
+        default=None,
+        help="default interval for feeds without their own",
+    )
     p.add_argument("--respect-robots", action="store_true", help="check robots.txt before fetching")
-    p.add_argument("--metrics-port", type=int, default=None, help="--loop: Prometheus metrics on 127.0.0.1:PORT")
+    p.add_argument(
+        "--metrics-port", type=int, default=None, help="--loop: Prometheus metrics on 127.0.0.1:PORT"
+    )
     p.set_defaults(func=cmd_poll)
 
-    f = subparsers.add_parser("feeds", parents=[common_parent], help="manage the feed list and see its health")
+    f = subparsers.add_parser(
+        "feeds", parents=[common_parent], help="manage the feed list and see its health"
+    )
     fsub = f.add_subparsers(dest="action", required=True)
     a = fsub.add_parser("add", help="add a feed (or change its title/interval)")
     a.add_argument("url")
@@ -226,7 +290,9 @@ def register(subparsers: argparse._SubParsersAction, common_parent: argparse.Arg
     i.add_argument("file")
     e = fsub.add_parser("export-opml", help="write the feed list as OPML (to FILE or stdout)")
     e.add_argument("file", nargs="?", default="-")
-    fsub.add_parser("status", help="health table: last poll, status, 304 ratio, errors, next poll, entries sent")
+    fsub.add_parser(
+        "status", help="health table: last poll, status, 304 ratio, errors, next poll, entries sent"
+    )
     for sp in (a, r, i, e, *[fsub.choices[n] for n in ("list", "status")]):
         _state_args(sp)
     f.set_defaults(func=cmd_feeds)

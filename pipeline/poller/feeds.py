@@ -60,8 +60,12 @@ def _spec(item: object) -> FeedSpec:
     unknown = set(item) - {"url", "title", "interval", "category"}
     if unknown:
         raise FeedListError(f"unknown keys {sorted(unknown)} in feed entry {item['url']!r}")
-    return FeedSpec(check_url(str(item["url"])), item.get("title"), parse_duration(item.get("interval")),
-                    item.get("category"))
+    return FeedSpec(
+        check_url(str(item["url"])),
+        item.get("title"),
+        parse_duration(item.get("interval")),
+        item.get("category"),
+    )
 
 
 def load_yaml(text: str) -> list[FeedSpec]:
@@ -144,8 +148,12 @@ def export_opml(specs: Iterable[FeedSpec], title: str = "news-pipeline feeds") -
     for s in specs:
         parent = body
         if s.category:
-            parent = groups.get(s.category) or ET.SubElement(body, "outline", text=s.category, title=s.category)
+            parent = groups.get(s.category) or ET.SubElement(
+                body, "outline", text=s.category, title=s.category
+            )
             groups[s.category] = parent
-        ET.SubElement(parent, "outline", type="rss", text=s.title or s.url, title=s.title or s.url, xmlUrl=s.url)
+        ET.SubElement(
+            parent, "outline", type="rss", text=s.title or s.url, title=s.title or s.url, xmlUrl=s.url
+        )
     ET.indent(opml)
     return ET.tostring(opml, encoding="utf-8", xml_declaration=True) + b"\n"

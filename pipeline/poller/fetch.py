@@ -43,7 +43,9 @@ class FetchResult:
     permanent_url: str | None = None  # set when every redirect hop was permanent: store it as the feed URL
     retry_after: str | None = None  # raw Retry-After of a 429/503
     error: str | None = None
-    error_kind: str | None = None  # dns|connect|timeout|blocked|scheme|redirects|too_large|decode|http_4xx|http_5xx
+    error_kind: str | None = (
+        None  # dns|connect|timeout|blocked|scheme|redirects|too_large|decode|http_4xx|http_5xx
+    )
     elapsed_s: float = 0.0
 
     @property
@@ -96,23 +98,37 @@ class _Decoder:
 
 def build_client(settings: PollerSettings) -> httpx.Client:
     """One client per poller process: pooled keep-alive connections, guarded connects, explicit timeouts."""
-    limits = httpx.Limits(max_connections=max(settings.workers * 2, 10), max_keepalive_connections=settings.workers)
+    limits = httpx.Limits(
+        max_connections=max(settings.workers * 2, 10), max_keepalive_connections=settings.workers
+    )
     timeout = httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s)
     return httpx.Client(
         transport=GuardedTransport(AddressPolicy(settings.allow_private_hosts), limits),
         timeout=timeout,
         follow_redirects=False,  # we follow by hand: cap, classify permanent moves, check the scheme per hop
         trust_env=False,
-        headers={"User-Agent": settings.user_agent_header, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
+        headers={
+            "User-Agent": settings.user_agent_header,
+            "Accept": ACCEPT,
+            "Accept-Encoding": ACCEPT_ENCODING,
+        },
     )
 
 
-def _error(url: str, kind: str, msg: str, started: float, now: Callable[[], float], **kw: object) -> FetchResult:
+def _error(
+    url: str, kind: str, msg: str, started: float, now: Callable[[], float], **kw: object
+) -> FetchResult:
     return FetchResult(url=url, error=msg, error_kind=kind, elapsed_s=now() - started, **kw)  # type: ignore[arg-type]
 
 
-def fetch(client: httpx.Client, url: str, settings: PollerSettings, etag: str | None = None,
-          last_modified: str | None = None, now: Callable[[], float] = time.monotonic) -> FetchResult:
+def fetch(
+    client: httpx.Client,
+    url: str,
+    settings: PollerSettings,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    now: Callable[[], float] = time.monotonic,
+) -> FetchResult:
     """GET ``url`` conditionally, following at most ``max_redirects`` redirects.  Never raises for network errors."""
     started = now()
     headers = {}
@@ -146,8 +162,14 @@ def fetch(client: httpx.Client, url: str, settings: PollerSettings, etag: str | 
         return FetchResult(**{**result.__dict__, "permanent_url": permanent, "elapsed_s": now() - started})
 
 
-def _get_once(client: httpx.Client, url: str, headers: dict[str, str], settings: PollerSettings,
-              started: float, now: Callable[[], float]) -> FetchResult:
+def _get_once(
+    client: httpx.Client,
+    url: str,
+    headers: dict[str, str],
+    settings: PollerSettings,
+    started: float,
+    now: Callable[[], float],
+) -> FetchResult:
     with client.stream("GET", url, headers=headers) as resp:
         hdrs = {k.lower(): v for k, v in resp.headers.items()}
         status = resp.status_code
@@ -155,12 +177,23 @@ def _get_once(client: httpx.Client, url: str, headers: dict[str, str], settings:
             return FetchResult(url=url, status=status, headers=hdrs)
         if not 200 <= status < 300:
             kind = "http_4xx" if 400 <= status < 500 else "http_5xx" if status >= 500 else "http_other"
-            return FetchResult(url=url, status=status, headers=hdrs, error=f"HTTP {status} {resp.reason_phrase}",
-                               error_kind=kind, retry_after=hdrs.get("retry-after"))
+            return FetchResult(
+                url=url,
+                status=status,
+                headers=hdrs,
+                error=f"HTTP {status} {resp.reason_phrase}",
+                error_kind=kind,
+                retry_after=hdrs.get("retry-after"),
+            )
         declared = hdrs.get("content-length", "")
         if declared.isdigit() and int(declared) > settings.max_body_bytes:
-            return FetchResult(url=url, status=status, headers=hdrs, error_kind="too_large",
-                               error=f"Content-Length {declared} over the {settings.max_body_bytes}-byte cap")
+            return FetchResult(
+                url=url,
+                status=status,
+                headers=hdrs,
+                error_kind="too_large",
+                error=f"Content-Length {declared} over the {settings.max_body_bytes}-byte cap",
+            )
         try:
             encodings = [e.strip().lower() for e in hdrs.get("content-encoding", "").split(",")]
             decoder = _Decoder(encodings, settings.max_decoded_bytes)
@@ -169,20 +202,35 @@ def _get_once(client: httpx.Client, url: str, headers: dict[str, str], settings:
         chunks: list[bytes] = []
         wire = 0
         try:
-            for raw in resp.iter_raw():  # as the network delivers: the wall-clock cap is checked on every read
+            for (
+                raw
+            ) in resp.iter_raw():  # as the network delivers: the wall-clock cap is checked on every read
                 wire += len(raw)
                 if wire > settings.max_body_bytes:
                     raise TooLarge(f"body larger than {settings.max_body_bytes} bytes")
                 if now() - started > settings.total_timeout_s:
-                    return FetchResult(url=url, status=status, headers=hdrs, wire_bytes=wire, error_kind="timeout",
-                                       error=f"body not complete after {settings.total_timeout_s}s")
+                    return FetchResult(
+                        url=url,
+                        status=status,
+                        headers=hdrs,
+                        wire_bytes=wire,
+                        error_kind="timeout",
+                        error=f"body not complete after {settings.total_timeout_s}s",
+                    )
                 chunks.append(decoder.feed(raw))
         except httpx.HTTPError:
             raise
         except TooLarge as exc:
-            return FetchResult(url=url, status=status, headers=hdrs, wire_bytes=wire, error=str(exc),
-                               error_kind="too_large")
+            return FetchResult(
+                url=url, status=status, headers=hdrs, wire_bytes=wire, error=str(exc), error_kind="too_large"
+            )
         except Exception as exc:
-            return FetchResult(url=url, status=status, headers=hdrs, wire_bytes=wire, error_kind="decode",
-                               error=f"cannot decode {hdrs.get('content-encoding')}: {exc}")
+            return FetchResult(
+                url=url,
+                status=status,
+                headers=hdrs,
+                wire_bytes=wire,
+                error_kind="decode",
+                error=f"cannot decode {hdrs.get('content-encoding')}: {exc}",
+            )
         return FetchResult(url=url, status=status, headers=hdrs, body=b"".join(chunks), wire_bytes=wire)

@@ -24,8 +24,13 @@ def _item(item: dict[str, Any]) -> dict[str, Any]:
     entry: dict[str, Any] = {}
     if item.get("id") is not None:
         entry["id"] = str(item["id"])
-    for src, dst in (("url", "link"), ("title", "title"), ("summary", "summary"),
-                     ("date_published", "published"), ("date_modified", "updated")):
+    for src, dst in (
+        ("url", "link"),
+        ("title", "title"),
+        ("summary", "summary"),
+        ("date_published", "published"),
+        ("date_modified", "updated"),
+    ):
         if isinstance(item.get(src), str):
             entry[dst] = item[src]
     content = []

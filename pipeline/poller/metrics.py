@@ -34,21 +34,36 @@ class PollerMetrics:
         self.registry = registry or CollectorRegistry()
         r = self.registry
         self.polls = Counter("poller_polls", "Feed polls by HTTP status class", ["status"], registry=r)
-        self.not_modified = Counter("poller_not_modified", "Polls answered 304 (or 200 with an identical body)",
-                                    registry=r)
+        self.not_modified = Counter(
+            "poller_not_modified", "Polls answered 304 (or 200 with an identical body)", registry=r
+        )
         self.bytes = Counter("poller_bytes", "Response bytes received on the wire", registry=r)
         self.entries = Counter("poller_entries_sent", "Entries acknowledged by Kafka", ["kind"], registry=r)
         self.errors = Counter("poller_errors", "Failed polls by kind", ["kind"], registry=r)
-        self.dead_letters = Counter("poller_dead_letters", "Failure records acknowledged on the DLQ", registry=r)
-        self.guid_drift = Counter("poller_guid_drift", "Entries whose GUID changed while the link stayed", registry=r)
-        self.deferred = Counter("poller_deferred", "Polls put off (host cooling down, robots)", ["reason"],
-                                registry=r)
-        self.delivery_failures = Counter("poller_delivery_failures", "Polls whose records Kafka did not ack",
-                                         registry=r)
-        self.lag = Histogram("poller_poll_lag_seconds", "How late a poll started after it was due", registry=r,
-                             buckets=(0.1, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600))
-        self.fetch_seconds = Histogram("poller_fetch_seconds", "Time to fetch one feed", registry=r,
-                                       buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
+        self.dead_letters = Counter(
+            "poller_dead_letters", "Failure records acknowledged on the DLQ", registry=r
+        )
+        self.guid_drift = Counter(
+            "poller_guid_drift", "Entries whose GUID changed while the link stayed", registry=r
+        )
+        self.deferred = Counter(
+            "poller_deferred", "Polls put off (host cooling down, robots)", ["reason"], registry=r
+        )
+        self.delivery_failures = Counter(
+            "poller_delivery_failures", "Polls whose records Kafka did not ack", registry=r
+        )
+        self.lag = Histogram(
+            "poller_poll_lag_seconds",
+            "How late a poll started after it was due",
+            registry=r,
+            buckets=(0.1, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600),
+        )
+        self.fetch_seconds = Histogram(
+            "poller_fetch_seconds",
+            "Time to fetch one feed",
+            registry=r,
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+        )
         self.feeds_due = Gauge("poller_feeds_due", "Feeds due at the start of the last tick", registry=r)
         self.broker_up = Gauge("poller_broker_up", "1 if the last delivery attempt reached Kafka", registry=r)
 

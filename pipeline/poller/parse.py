@@ -20,7 +20,13 @@ from pipeline.model import RawEntry
 from pipeline.poller import keys
 from pipeline.poller.jsonfeed import looks_like_json, parse_json_feed
 
-_PERIOD_S = {"hourly": 3600, "daily": 86400, "weekly": 7 * 86400, "monthly": 30 * 86400, "yearly": 365 * 86400}
+_PERIOD_S = {
+    "hourly": 3600,
+    "daily": 86400,
+    "weekly": 7 * 86400,
+    "monthly": 30 * 86400,
+    "yearly": 365 * 86400,
+}
 _MAX_ENTITY_DECLS = 64
 _ENTITY_RE = re.compile(r"<!ENTITY\s+(%\s*)?([\w.:-]+)\s+(SYSTEM|PUBLIC|\"[^\"]*\"|'[^']*')", re.I)
 _ENTITY_REF_RE = re.compile(r"&[A-Za-z_][\w.:-]*;|%[\w.:-]+;")
@@ -69,9 +75,14 @@ def entity_danger(body: bytes) -> str | None:
 
 
 _WIDE = (  # (prefix, codec) for BOMs and BOM-less UTF-16/32 starting with "<"
-    (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xfe\xff", "utf-16-be"),
-    (b"\xff\xfe", "utf-16-le"), (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"),
-    (b"\x00<", "utf-16-be"), (b"<\x00", "utf-16-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
 )
 
 
@@ -91,7 +102,9 @@ def _lower_headers(headers: Mapping[str, str], feed_url: str) -> dict[str, str]:
     # Relative links resolve against the feed URL; a Content-Location header, resolved the same way, wins.
     loc = out.get("content-location", "").strip()
     resolved = urllib.parse.urljoin(feed_url, loc) if loc else feed_url
-    out["content-location"] = resolved if urllib.parse.urlsplit(resolved).scheme in ("http", "https") else feed_url
+    out["content-location"] = (
+        resolved if urllib.parse.urlsplit(resolved).scheme in ("http", "https") else feed_url
+    )
     return out
 
 
@@ -155,8 +168,14 @@ def _text(value: Any) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-def to_raw_entry(entry: Mapping[str, Any], feed: Mapping[str, Any], feed_url: str, fetched_at_ms: int,
-                 headers: Mapping[str, str], http_status: int | None) -> RawEntry:
+def to_raw_entry(
+    entry: Mapping[str, Any],
+    feed: Mapping[str, Any],
+    feed_url: str,
+    fetched_at_ms: int,
+    headers: Mapping[str, str],
+    http_status: int | None,
+) -> RawEntry:
     """One feedparser entry dict -> ``RawEntry`` with its deliberate key and content hash."""
     title, link, guid = _text(entry.get("title")), _text(entry.get("link")), _text(entry.get("id"))
     summary = entry.get("summary") if isinstance(entry.get("summary"), str) else None
@@ -185,8 +204,14 @@ def to_raw_entry(entry: Mapping[str, Any], feed: Mapping[str, Any], feed_url: st
     )
 
 
-def parse_feed(body: bytes, headers: Mapping[str, str], feed_url: str, fetched_at_ms: int,
-               *, http_status: int | None = None) -> ParsedFeed:
+def parse_feed(
+    body: bytes,
+    headers: Mapping[str, str],
+    feed_url: str,
+    fetched_at_ms: int,
+    *,
+    http_status: int | None = None,
+) -> ParsedFeed:
     """Parse one fetched document.  Never raises for bad input: problems come back in ``error``/``bozo``."""
     hdrs = _lower_headers(headers, feed_url)
     hints = {"max_age_s": max_age(hdrs)}
@@ -197,8 +222,15 @@ def parse_feed(body: bytes, headers: Mapping[str, str], feed_url: str, fetched_a
         if parsed is not None:
             feed, items = parsed
             entries = [to_raw_entry(e, feed, feed_url, fetched_at_ms, hdrs, http_status) for e in items]
-            return ParsedFeed(feed_url, entries, feed.get("title"), feed.get("link"), feed.get("language"),
-                              feed["version"], **hints)
+            return ParsedFeed(
+                feed_url,
+                entries,
+                feed.get("title"),
+                feed.get("link"),
+                feed.get("language"),
+                feed["version"],
+                **hints,
+            )
     danger = entity_danger(body)
     if danger:
         return ParsedFeed(feed_url, error=f"XML refused: {danger}", error_kind="entity_refused", **hints)
@@ -208,12 +240,19 @@ def parse_feed(body: bytes, headers: Mapping[str, str], feed_url: str, fetched_a
     bozo_exc = result.get("bozo_exception")
     bozo_reason = f"{type(bozo_exc).__name__}: {bozo_exc}"[:500] if result.get("bozo") and bozo_exc else None
     version = result.get("version") or ""
-    entries = [to_raw_entry(e, feed, feed_url, fetched_at_ms, hdrs, http_status) for e in result.get("entries", [])]
+    entries = [
+        to_raw_entry(e, feed, feed_url, fetched_at_ms, hdrs, http_status) for e in result.get("entries", [])
+    ]
     common = dict(
-        title=_text(feed.get("title")), link=_text(feed.get("link")),
-        language=_text(feed.get("language")) or _text(hdrs.get("content-language")), version=version,
-        ttl_s=_seconds(feed.get("ttl"), 60.0), update_period_s=_update_period(feed),
-        bozo=bool(result.get("bozo")), bozo_reason=bozo_reason, **hints,
+        title=_text(feed.get("title")),
+        link=_text(feed.get("link")),
+        language=_text(feed.get("language")) or _text(hdrs.get("content-language")),
+        version=version,
+        ttl_s=_seconds(feed.get("ttl"), 60.0),
+        update_period_s=_update_period(feed),
+        bozo=bool(result.get("bozo")),
+        bozo_reason=bozo_reason,
+        **hints,
     )
     if not entries and not version and (result.get("bozo") or not feed):
         reason = bozo_reason or "no feed elements found"

@@ -13,6 +13,10 @@ import urllib.robotparser
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.poller.state import FeedState
 
 
 class HostCoolingDown(Exception):
@@ -37,8 +41,14 @@ class _Bucket:
 class HostGate:
     """Per-host limits shared by all worker threads."""
 
-    def __init__(self, concurrency: int, rate: float, burst: int,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        concurrency: int,
+        rate: float,
+        burst: int,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.concurrency, self.rate, self.burst = concurrency, rate, burst
         self.clock, self.sleep = clock, sleep
         self._lock = threading.Lock()
@@ -85,6 +95,18 @@ class HostGate:
             yield
 
 
+def interleave_by_host(feeds: list[FeedState]) -> list[FeedState]:
+    """Round-robin over hosts (keeping each host's order), so workers are not all queued behind one host's limit."""
+    by_host: dict[str, list[FeedState]] = {}
+    for f in feeds:
+        by_host.setdefault(host_of(f.url), []).append(f)
+    queues = list(by_host.values())
+    out: list[FeedState] = []
+    for i in range(max((len(q) for q in queues), default=0)):
+        out.extend(q[i] for q in queues if i < len(q))
+    return out
+
+
 class RobotsCache:
     """robots.txt per host, fetched through the same guarded client and cached for ``ttl_s``.
 
@@ -92,8 +114,13 @@ class RobotsCache:
     nothing is (for now), so an unreachable host is not hammered.
     """
 
-    def __init__(self, fetch_text: Callable[[str], tuple[int | None, str]], agent: str, ttl_s: float,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        fetch_text: Callable[[str], tuple[int | None, str]],
+        agent: str,
+        ttl_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.fetch_text, self.agent, self.ttl_s, self.clock = fetch_text, agent, ttl_s, clock
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, urllib.robotparser.RobotFileParser]] = {}

@@ -60,8 +60,13 @@ class Delivery:
 class Publisher:
     """One producer for the poller process; created lazily and re-created after the broker was away."""
 
-    def __init__(self, kafka: KafkaSettings, topics: TopicSettings, delivery_timeout_s: float = 30.0,
-                 factory: Callable[..., Any] = make_producer):
+    def __init__(
+        self,
+        kafka: KafkaSettings,
+        topics: TopicSettings,
+        delivery_timeout_s: float = 30.0,
+        factory: Callable[..., Any] = make_producer,
+    ):
         self.kafka, self.topics = kafka, topics
         self.delivery_timeout_s = delivery_timeout_s
         self._factory = factory
@@ -90,7 +95,12 @@ class Publisher:
         self._ensure()
 
     def send_entry(self, entry: RawEntry, delivery: Delivery) -> None:
-        self._send(self.topics.raw, keys.record_key(entry.feed_url, entry.entry_key), encode_raw_entry(entry), delivery)
+        self._send(
+            self.topics.raw,
+            keys.record_key(entry.feed_url, entry.entry_key),
+            encode_raw_entry(entry),
+            delivery,
+        )
 
     def send_failure(self, failure: Failure, delivery: Delivery) -> None:
         key = keys.feed_hash(failure.feed_url or "").encode()

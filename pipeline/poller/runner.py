@@ -1,4 +1,4 @@
-"""The poll loop: due feeds -> fetch + parse (worker threads) -> new/changed entries -> Kafka -> state.
+"""The poll loop: due feeds -> worker.py (fetch + parse, threads) -> new/changed entries -> Kafka -> state.
 
 In: the state file's due feeds, ``PollerSettings``, a Kafka connection.  Out: records on the raw and dead-letter
 topics and a ``PollReport``.  State (validators, seen entries, errors) advances only for polls whose records Kafka
@@ -8,7 +8,6 @@ acknowledged; a poll whose records were not acked is simply done again later.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import hashlib
 import logging
 import random
 import threading
@@ -21,13 +20,14 @@ from pipeline.model import Failure
 from pipeline.poller import schedule
 from pipeline.poller.changes import Changes, Seen, classify
 from pipeline.poller.feeds import FeedSpec
-from pipeline.poller.fetch import FetchResult, build_client, fetch
+from pipeline.poller.fetch import build_client
 from pipeline.poller.metrics import PollerMetrics, event
-from pipeline.poller.parse import ParsedFeed, parse_feed
-from pipeline.poller.polite import HostCoolingDown, HostGate, RobotsCache, host_of
+from pipeline.poller.parse import ParsedFeed
+from pipeline.poller.polite import HostGate, interleave_by_host
 from pipeline.poller.publish import BrokerUnavailable, Delivery, Publisher
 from pipeline.poller.settings import PollerSettings
 from pipeline.poller.state import FeedState, PollOutcome, StateStore
+from pipeline.poller.worker import FeedWorker, Polled
 from pipeline.settings import KafkaSettings, TopicSettings
 
 FAILURE_ORIGINAL_CAP = 64 * 1024  # bytes of a bad body kept in its dead letter
@@ -51,11 +51,13 @@ class PollReport:
     errors_by_kind: dict[str, int] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        return (f"{self.feeds_polled} feeds: {self.ok} ok, {self.not_modified} not modified, {self.errors} errors; "
-                f"{self.entries_sent} new + {self.updates} updated entries sent, {self.dead_letters} dead letters"
-                + (f", {self.deferred} deferred" if self.deferred else "")
-                + (f", {self.delivery_failures} not delivered" if self.delivery_failures else "")
-                + (", broker down" if self.broker_down else ""))
+        return (
+            f"{self.feeds_polled} feeds: {self.ok} ok, {self.not_modified} not modified, {self.errors} errors; "
+            f"{self.entries_sent} new + {self.updates} updated entries sent, {self.dead_letters} dead letters"
+            + (f", {self.deferred} deferred" if self.deferred else "")
+            + (f", {self.delivery_failures} not delivered" if self.delivery_failures else "")
+            + (", broker down" if self.broker_down else "")
+        )
 
 
 @dataclass
@@ -70,39 +72,21 @@ class _Sent:
     drift: int = 0
 
 
-@dataclass
-class _Polled:
-    """What a worker thread brings back for one feed."""
-
-    feed: FeedState
-    started_ms: int
-    result: FetchResult | None = None
-    parsed: ParsedFeed | None = None
-    body_sha: str | None = None
-    unchanged_body: bool = False
-    deferred_until: float | None = None  # monotonic seconds
-    defer_reason: str | None = None
-
-
-def interleave_by_host(feeds: list[FeedState]) -> list[FeedState]:
-    """Round-robin over hosts (keeping each host's order), so workers are not all queued behind one host's limit."""
-    by_host: dict[str, list[FeedState]] = {}
-    for f in feeds:
-        by_host.setdefault(host_of(f.url), []).append(f)
-    queues = list(by_host.values())
-    out: list[FeedState] = []
-    for i in range(max((len(q) for q in queues), default=0)):
-        out.extend(q[i] for q in queues if i < len(q))
-    return out
-
-
 class Poller:
     """Owns the HTTP client, the state store, the publisher and the worker pool for one process."""
 
-    def __init__(self, settings: PollerSettings, kafka: KafkaSettings, topics: TopicSettings, *,
-                 clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic,
-                 rng: random.Random | None = None, metrics: PollerMetrics | None = None,
-                 publisher: Publisher | None = None):
+    def __init__(
+        self,
+        settings: PollerSettings,
+        kafka: KafkaSettings,
+        topics: TopicSettings,
+        *,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+        metrics: PollerMetrics | None = None,
+        publisher: Publisher | None = None,
+    ):
         self.settings = settings
         self.clock, self.monotonic = clock, monotonic
         self.rng = rng or random.Random()
@@ -110,11 +94,14 @@ class Poller:
         self.state = StateStore(settings.state_path)
         self.client = build_client(settings)
         self.publisher = publisher or Publisher(kafka, topics, settings.delivery_timeout_s)
-        self.gate = HostGate(settings.per_host_concurrency, settings.per_host_rate, settings.per_host_burst,
-                             clock=monotonic)
-        self.robots = RobotsCache(self._robots_text, settings.user_agent, settings.robots_ttl_s, clock=monotonic)
+        self.gate = HostGate(
+            settings.per_host_concurrency, settings.per_host_rate, settings.per_host_burst, clock=monotonic
+        )
+        self.worker = FeedWorker(self.client, settings, self.gate, self.metrics, clock, monotonic)
         self.pool = cf.ThreadPoolExecutor(settings.workers, thread_name_prefix="poll")
-        self.bounds = schedule.Bounds(settings.default_interval_s, settings.min_interval_s, settings.max_interval_s)
+        self.bounds = schedule.Bounds(
+            settings.default_interval_s, settings.min_interval_s, settings.max_interval_s
+        )
         self._broker_errors = 0
         self._broker_retry_at = 0.0
 
@@ -164,17 +151,19 @@ class Poller:
             self._broker_down(report, str(exc))
             return report  # nothing claimed: the feeds stay due
         if urls is None and not force:
-            lease_ms = int((self.settings.total_timeout_s * 4 + self.settings.delivery_timeout_s * 2 + 600) * 1000)
+            lease_ms = int(
+                (self.settings.total_timeout_s * 4 + self.settings.delivery_timeout_s * 2 + 600) * 1000
+            )
             feeds = self.state.claim_due(now_ms, self.settings.max_feeds_per_tick, lease_ms)
         feeds.sort(key=lambda f: (f.next_poll_ms, self.rng.random()))
         todo = iter(interleave_by_host(feeds))
-        in_flight: set[cf.Future[_Polled]] = set()
+        in_flight: set[cf.Future[Polled]] = set()
         batch: list[_Sent] = []
         last_flush = self.monotonic()
         while True:
             # a bounded window of fetches: memory stays flat however many feeds are due
             for feed in todo:
-                in_flight.add(self.pool.submit(self._work, feed))
+                in_flight.add(self.pool.submit(self.worker.poll, feed))
                 if len(in_flight) >= self.settings.workers * 4:
                     break
             if not in_flight:
@@ -196,74 +185,39 @@ class Poller:
 
     def _broker_down(self, report: PollReport, reason: str) -> None:
         self._broker_errors += 1
-        delay = schedule.backoff_s(self._broker_errors, 1.0, self.settings.broker_backoff_max_s, self.rng.random())
+        delay = schedule.backoff_s(
+            self._broker_errors, 1.0, self.settings.broker_backoff_max_s, self.rng.random()
+        )
         self._broker_retry_at = self.monotonic() + delay
         report.broker_down = True
         self.metrics.broker_up.set(0)
         event("broker_down", reason=reason, retry_in_s=round(delay, 1))
 
-    # -- worker thread: fetch + parse -------------------------------------------------------------------------
-    def _robots_text(self, url: str) -> tuple[int | None, str]:
-        r = fetch(self.client, url, self.settings.model_copy(update={"max_body_bytes": 512 * 1024}))
-        return r.status if r.error_kind not in ("blocked", "scheme") else 403, r.body.decode("utf-8", "replace")
-
-    def _work(self, feed: FeedState) -> _Polled:
-        try:
-            return self._fetch_and_parse(feed)
-        except Exception as exc:  # a bug or a parser crash on one feed must not stop the others
-            log.exception("poll of %s failed unexpectedly", feed.url)
-            return _Polled(feed, self._now_ms(), FetchResult(url=feed.url, error=f"{type(exc).__name__}: {exc}",
-                                                             error_kind="internal"))
-
-    def _fetch_and_parse(self, feed: FeedState) -> _Polled:
-        started_ms = self._now_ms()
-        polled = _Polled(feed, started_ms)
-        self.metrics.lag.observe(max(0.0, (started_ms - feed.next_poll_ms) / 1000.0))
-        host = host_of(feed.url)
-        try:
-            if self.settings.respect_robots and not self.robots.allowed(feed.url):
-                polled.result = FetchResult(url=feed.url, error="robots.txt disallows this URL", error_kind="robots")
-                return polled
-            with self.gate.slot(host):
-                t0 = self.monotonic()
-                polled.result = fetch(self.client, feed.url, self.settings, feed.etag, feed.last_modified,
-                                      now=self.monotonic)
-                self.metrics.fetch_seconds.observe(self.monotonic() - t0)
-        except HostCoolingDown as cool:
-            polled.deferred_until, polled.defer_reason = cool.until, "cooling_down"
-            return polled
-        r = polled.result
-        if r.status in (429, 503):
-            wait = schedule.parse_retry_after(r.retry_after, self.clock())
-            if wait is not None:
-                self.gate.cool_down(host, min(wait, self.settings.backoff_max_s))
-        if r.ok:
-            polled.body_sha = hashlib.sha256(r.body).hexdigest()
-            if polled.body_sha == feed.body_sha:  # a server that ignores our validators: same bytes, nothing new
-                polled.unchanged_body = True
-                return polled
-            headers = dict(r.headers)
-            if r.url != feed.url and "content-location" not in headers:
-                headers["content-location"] = r.url  # relative links resolve against where the bytes came from
-            polled.parsed = parse_feed(r.body, headers, feed.url, self._now_ms(), http_status=r.status)
-        return polled
-
     # -- main thread: decide, send ------------------------------------------------------------------------------
-    def _handle(self, p: _Polled, report: PollReport) -> _Sent | None:
+    def _handle(self, p: Polled, report: PollReport) -> _Sent | None:
         feed, now_ms = p.feed, self._now_ms()
         if p.deferred_until is not None:
             report.deferred += 1
             self.metrics.deferred.labels(p.defer_reason or "other").inc()
             delay_s = max(1.0, p.deferred_until - self.monotonic())
-            self.state.reschedule(feed.id, now_ms + int(schedule.jitter(delay_s, self.rng.random(), 0.05) * 1000))
+            self.state.reschedule(
+                feed.id, now_ms + int(schedule.jitter(delay_s, self.rng.random(), 0.05) * 1000)
+            )
             return None
         r = p.result
         assert r is not None
         report.feeds_polled += 1
         self.metrics.polls.labels(str(r.status) if r.status else "none").inc()
         self.metrics.bytes.inc(r.wire_bytes)
-        outcome = PollOutcome(feed_id=feed.id, now_ms=now_ms, next_poll_ms=0, status=r.status, ok=False,
-                              wire_bytes=r.wire_bytes, new_url=r.permanent_url)
+        outcome = PollOutcome(
+            feed_id=feed.id,
+            now_ms=now_ms,
+            next_poll_ms=0,
+            status=r.status,
+            ok=False,
+            wire_bytes=r.wire_bytes,
+            new_url=r.permanent_url,
+        )
         delivery = Delivery()
         error_kind, error = r.error_kind, r.error
         if p.parsed is not None and p.parsed.error:
@@ -284,12 +238,19 @@ class Poller:
             hints = (p.parsed.ttl_s, p.parsed.update_period_s, p.parsed.max_age_s)
             outcome.ok = True
             outcome.etag, outcome.last_modified = r.headers.get("etag"), r.headers.get("last-modified")
-            outcome.body_sha, outcome.title, outcome.hints, outcome.bozo = p.body_sha, p.parsed.title, hints, p.parsed.bozo
+            outcome.body_sha, outcome.title, outcome.hints, outcome.bozo = (
+                p.body_sha,
+                p.parsed.title,
+                hints,
+                p.parsed.bozo,
+            )
             outcome.sent = [(e.entry_key, e.content_hash, e.link) for e in changes.to_send]
             outcome.updates, outcome.drift = len(changes.updated), changes.drift
             horizon_ms = int(self.settings.seen_horizon_s * 1000)
             # keep live entries in the bounded index without rewriting every row on every poll
-            outcome.refresh = [k for k in changes.unchanged if now_ms - seen[k].last_seen_ms > horizon_ms // 4]
+            outcome.refresh = [
+                k for k in changes.unchanged if now_ms - seen[k].last_seen_ms > horizon_ms // 4
+            ]
             outcome.next_poll_ms = self._next_success(feed, now_ms, schedule.Hints(*hints), len(changes.new))
             report.ok += 1
             if p.parsed.bozo:
@@ -297,8 +258,18 @@ class Poller:
         sent = _Sent(outcome, delivery, feed.url)
         if changes is not None:
             sent.new, sent.updated, sent.drift = len(changes.new), len(changes.updated), changes.drift
-        event("poll", logging.DEBUG, feed=feed.url, status=r.status, bytes=r.wire_bytes, ms=int(r.elapsed_s * 1000),
-              new=sent.new, updated=sent.updated, drift=sent.drift or None, error=error_kind)
+        event(
+            "poll",
+            logging.DEBUG,
+            feed=feed.url,
+            status=r.status,
+            bytes=r.wire_bytes,
+            ms=int(r.elapsed_s * 1000),
+            new=sent.new,
+            updated=sent.updated,
+            drift=sent.drift or None,
+            error=error_kind,
+        )
         return sent
 
     def _changes(self, feed: FeedState, parsed: ParsedFeed) -> tuple[Changes, dict[str, Seen]]:
@@ -310,32 +281,55 @@ class Poller:
             seen = {**seen, **self.state.seen(feed.id, list(set(by_link.values())))}
         return classify(entries, seen, by_link), seen
 
-    def _fail(self, p: _Polled, outcome: PollOutcome, delivery: Delivery, kind: str, error: str,
-              report: PollReport) -> None:
+    def _fail(
+        self, p: Polled, outcome: PollOutcome, delivery: Delivery, kind: str, error: str, report: PollReport
+    ) -> None:
         r = p.result
         assert r is not None
         retry_after = schedule.parse_retry_after(r.retry_after, self.clock())
         outcome.error, outcome.error_kind = error, kind
-        delay = schedule.after_error(p.feed.consecutive_errors + 1, retry_after, self.settings.backoff_base_s,
-                                     self.settings.backoff_max_s, self.rng.random())
+        delay = schedule.after_error(
+            p.feed.consecutive_errors + 1,
+            retry_after,
+            self.settings.backoff_base_s,
+            self.settings.backoff_max_s,
+            self.rng.random(),
+        )
         outcome.next_poll_ms = outcome.now_ms + int(delay * 1000)
-        failure = Failure(stage="poll", reason=error[:2000], error_type=kind, original=r.body[:FAILURE_ORIGINAL_CAP] or None,
-                          failed_at_ms=outcome.now_ms, feed_url=p.feed.url, pipeline_version=__version__)
+        failure = Failure(
+            stage="poll",
+            reason=error[:2000],
+            error_type=kind,
+            original=r.body[:FAILURE_ORIGINAL_CAP] or None,
+            failed_at_ms=outcome.now_ms,
+            feed_url=p.feed.url,
+            pipeline_version=__version__,
+        )
         self.publisher.send_failure(failure, delivery)
         report.errors += 1
         report.errors_by_kind[kind] = report.errors_by_kind.get(kind, 0) + 1
         self.metrics.errors.labels(kind).inc()
-        event("poll_error", feed=p.feed.url, kind=kind, status=r.status, error=error,
-              retry_in_s=round(delay, 1), consecutive=p.feed.consecutive_errors + 1)
+        event(
+            "poll_error",
+            feed=p.feed.url,
+            kind=kind,
+            status=r.status,
+            error=error,
+            retry_in_s=round(delay, 1),
+            consecutive=p.feed.consecutive_errors + 1,
+        )
 
     def _next_success(self, feed: FeedState, now_ms: int, hints: schedule.Hints | None, new_now: int) -> int:
         if hints is None:
             hints = schedule.Hints(feed.ttl_s, feed.update_period_s, feed.max_age_s)
         since = now_ms - int(schedule.WEEK_S * 1000)
-        new_entries = new_now + (self.state.new_entries_since(feed.id, since) if self.settings.adaptive else 0)
+        new_entries = new_now + (
+            self.state.new_entries_since(feed.id, since) if self.settings.adaptive else 0
+        )
         observed_s = (now_ms - feed.first_success_ms) / 1000.0 if feed.first_success_ms else 0.0
-        interval = schedule.success_interval(feed.interval_s, self.bounds, hints, self.settings.adaptive,
-                                             new_entries, observed_s)
+        interval = schedule.success_interval(
+            feed.interval_s, self.bounds, hints, self.settings.adaptive, new_entries, observed_s
+        )
         return now_ms + int(schedule.jitter(interval, self.rng.random()) * 1000)
 
     def _settle(self, batch: list[_Sent], report: PollReport) -> None:
@@ -362,10 +356,18 @@ class Poller:
             self.metrics.delivery_failures.inc()
             self.metrics.broker_up.set(0)
             delay = schedule.backoff_s(1, 5.0, self.settings.broker_backoff_max_s, self.rng.random())
-            commits.append(PollOutcome(feed_id=outcome.feed_id, now_ms=outcome.now_ms, status=outcome.status,
-                                       ok=False, next_poll_ms=outcome.now_ms + int(delay * 1000),
-                                       delivery_failed=True, error=f"delivery: {delivery.failed}",
-                                       error_kind="delivery"))
+            commits.append(
+                PollOutcome(
+                    feed_id=outcome.feed_id,
+                    now_ms=outcome.now_ms,
+                    status=outcome.status,
+                    ok=False,
+                    next_poll_ms=outcome.now_ms + int(delay * 1000),
+                    delivery_failed=True,
+                    error=f"delivery: {delivery.failed}",
+                    error_kind="delivery",
+                )
+            )
             event("delivery_failed", feed=item.feed_url, error=delivery.failed)
         self.state.commit(commits)
 
@@ -381,8 +383,11 @@ class Poller:
             except Exception:  # e.g. the state file locked for too long: log, wait, go on
                 log.exception("poll tick failed; retrying")
                 self._broker_errors += 1
-                stop.wait(schedule.backoff_s(self._broker_errors, 1.0, self.settings.broker_backoff_max_s,
-                                             self.rng.random()))
+                stop.wait(
+                    schedule.backoff_s(
+                        self._broker_errors, 1.0, self.settings.broker_backoff_max_s, self.rng.random()
+                    )
+                )
                 continue
             if not report.broker_down:
                 self._broker_errors = 0

@@ -50,8 +50,14 @@ def adaptive_interval(new_entries: int, observed_s: float, bounds: Bounds) -> fl
     return observed_s / new_entries / 2.0
 
 
-def success_interval(configured_s: float | None, bounds: Bounds, hints: Hints, adaptive: bool,
-                     new_entries: int = 0, observed_s: float = 0.0) -> float:
+def success_interval(
+    configured_s: float | None,
+    bounds: Bounds,
+    hints: Hints,
+    adaptive: bool,
+    new_entries: int = 0,
+    observed_s: float = 0.0,
+) -> float:
     """The delay after a successful poll (200 or 304).
 
     A per-feed configured interval wins over adaptation; the publisher's hints are a floor (we never come back
@@ -98,8 +104,9 @@ def parse_retry_after(value: str | None, now_s: float) -> float | None:
     return max(0.0, when.timestamp() - now_s)
 
 
-def after_error(consecutive_errors: int, retry_after_s: float | None, base_s: float, cap_s: float,
-                rand: float) -> float:
+def after_error(
+    consecutive_errors: int, retry_after_s: float | None, base_s: float, cap_s: float, rand: float
+) -> float:
     """The delay after a failed poll: the backoff, but never sooner than a Retry-After the server sent."""
     delay = backoff_s(consecutive_errors, base_s, cap_s, rand)
     if retry_after_s is not None:

@@ -24,7 +24,9 @@ class PollerSettings(BaseModel):
     # "localhost").  Empty in production; the demo and tests allow 127.0.0.1.
     allow_private_hosts: tuple[str, ...] = ()
     user_agent: str = f"news-pipeline/{__version__}"
-    contact: str = ""  # URL or mailto: shown in the User-Agent so a publisher can reach us; set it in production
+    contact: str = (
+        ""  # URL or mailto: shown in the User-Agent so a publisher can reach us; set it in production
+    )
 
     # schedule
     default_interval_s: float = Field(default=900.0, gt=0)

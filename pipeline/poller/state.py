@@ -122,7 +122,9 @@ class PollOutcome:
     title: str | None = None
     hints: tuple[float | None, float | None, float | None] = (None, None, None)
     bozo: bool = False
-    sent: list[tuple[str, str, str | None]] = field(default_factory=list)  # (key, hash, link) of acked records
+    sent: list[tuple[str, str, str | None]] = field(
+        default_factory=list
+    )  # (key, hash, link) of acked records
     updates: int = 0
     refresh: list[str] = field(default_factory=list)  # unchanged keys whose last_seen should move forward
     drift: int = 0
@@ -165,17 +167,29 @@ class StateStore:
             return [FeedState(*row) for row in cur.fetchall()]
 
     # -- the feed list ----------------------------------------------------------------------------------------
-    def add_feed(self, url: str, now_ms: int, title: str | None = None, interval_s: float | None = None,
-                 category: str | None = None, source: str = "cli") -> bool:
+    def add_feed(
+        self,
+        url: str,
+        now_ms: int,
+        title: str | None = None,
+        interval_s: float | None = None,
+        category: str | None = None,
+        source: str = "cli",
+    ) -> bool:
         """Add a feed (due at once) or update its title/interval/category; True if it was new."""
         with self._tx() as db:
             cur = db.execute(
                 "INSERT OR IGNORE INTO feeds(url, title, interval_s, category, source, added_ms, next_poll_ms) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)", (url, title, interval_s, category, source, now_ms, now_ms))
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (url, title, interval_s, category, source, now_ms, now_ms),
+            )
             if cur.rowcount:
                 return True
-            db.execute("UPDATE feeds SET title=COALESCE(?, title), interval_s=?, category=COALESCE(?, category) "
-                       "WHERE url=?", (title, interval_s, category, url))
+            db.execute(
+                "UPDATE feeds SET title=COALESCE(?, title), interval_s=?, category=COALESCE(?, category) "
+                "WHERE url=?",
+                (title, interval_s, category, url),
+            )
             return False
 
     def remove_feed(self, url: str) -> bool:
@@ -201,10 +215,15 @@ class StateStore:
         """Take the due feeds for this process: their next poll moves ``lease_ms`` ahead in the same transaction,
         so another poller on the same file does not take them too; a process that dies lets the lease run out."""
         with self._tx() as db:
-            cur = db.execute(f"SELECT {', '.join(_COLUMNS)} FROM feeds WHERE next_poll_ms <= ? "
-                             "ORDER BY next_poll_ms LIMIT ?", (now_ms, limit))
+            cur = db.execute(
+                f"SELECT {', '.join(_COLUMNS)} FROM feeds WHERE next_poll_ms <= ? "
+                "ORDER BY next_poll_ms LIMIT ?",
+                (now_ms, limit),
+            )
             feeds = [FeedState(*row) for row in cur.fetchall()]
-            db.executemany("UPDATE feeds SET next_poll_ms=? WHERE id=?", [(now_ms + lease_ms, f.id) for f in feeds])
+            db.executemany(
+                "UPDATE feeds SET next_poll_ms=? WHERE id=?", [(now_ms + lease_ms, f.id) for f in feeds]
+            )
         return feeds
 
     def next_due_ms(self) -> int | None:
@@ -217,9 +236,11 @@ class StateStore:
         out: dict[str, Seen] = {}
         with self._lock:
             for i in range(0, len(keys), 500):
-                chunk = keys[i:i + 500]
-                q = ("SELECT entry_key, content_hash, last_seen_ms, link FROM seen WHERE feed_id=? AND entry_key IN "
-                     f"({','.join('?' * len(chunk))})")
+                chunk = keys[i : i + 500]
+                q = (
+                    "SELECT entry_key, content_hash, last_seen_ms, link FROM seen WHERE feed_id=? AND entry_key IN "
+                    f"({','.join('?' * len(chunk))})"
+                )
                 for key, h, last, link in self._db.execute(q, (feed_id, *chunk)):
                     out[key] = Seen(h, last, link)
         return out
@@ -228,15 +249,16 @@ class StateStore:
         out: dict[str, str] = {}
         with self._lock:
             for i in range(0, len(links), 500):
-                chunk = links[i:i + 500]
+                chunk = links[i : i + 500]
                 q = f"SELECT link, entry_key FROM seen WHERE feed_id=? AND link IN ({','.join('?' * len(chunk))})"
                 out.update(self._db.execute(q, (feed_id, *chunk)).fetchall())
         return out
 
     def new_entries_since(self, feed_id: int, since_ms: int) -> int:
         with self._lock:
-            row = self._db.execute("SELECT COUNT(*) FROM seen WHERE feed_id=? AND first_seen_ms>=?",
-                                   (feed_id, since_ms)).fetchone()
+            row = self._db.execute(
+                "SELECT COUNT(*) FROM seen WHERE feed_id=? AND first_seen_ms>=?", (feed_id, since_ms)
+            ).fetchone()
         return int(row[0])
 
     def prune_seen(self, before_ms: int) -> int:
@@ -258,41 +280,74 @@ class StateStore:
 
     def _commit_one(self, db: sqlite3.Connection, o: PollOutcome) -> None:
         if o.delivery_failed:
-            db.execute("UPDATE feeds SET next_poll_ms=?, last_poll_ms=?, last_error=?, last_error_kind=? WHERE id=?",
-                       (o.next_poll_ms, o.now_ms, o.error, o.error_kind, o.feed_id))
+            db.execute(
+                "UPDATE feeds SET next_poll_ms=?, last_poll_ms=?, last_error=?, last_error_kind=? WHERE id=?",
+                (o.next_poll_ms, o.now_ms, o.error, o.error_kind, o.feed_id),
+            )
             return
         db.execute(
             "UPDATE feeds SET next_poll_ms=?, last_poll_ms=?, last_status=?, polls=polls+1, bytes=bytes+?, "
             "not_modified=not_modified+?, guid_drift=guid_drift+?, entries_sent=entries_sent+?, "
             "updates_sent=updates_sent+? WHERE id=?",
-            (o.next_poll_ms, o.now_ms, o.status, o.wire_bytes, int(o.not_modified), o.drift,
-             len(o.sent) - o.updates, o.updates, o.feed_id))
+            (
+                o.next_poll_ms,
+                o.now_ms,
+                o.status,
+                o.wire_bytes,
+                int(o.not_modified),
+                o.drift,
+                len(o.sent) - o.updates,
+                o.updates,
+                o.feed_id,
+            ),
+        )
         if o.ok:
             db.execute(
                 "UPDATE feeds SET consecutive_errors=0, last_success_ms=?, first_success_ms=COALESCE(first_success_ms, ?),"
-                " last_error=NULL, last_error_kind=NULL WHERE id=?", (o.now_ms, o.now_ms, o.feed_id))
+                " last_error=NULL, last_error_kind=NULL WHERE id=?",
+                (o.now_ms, o.now_ms, o.feed_id),
+            )
             if not o.not_modified:
                 ttl, period, max_age = o.hints
                 db.execute(
                     "UPDATE feeds SET etag=?, last_modified=?, body_sha=?, title=COALESCE(title, ?), bozo=?, ttl_s=?,"
                     " update_period_s=?, max_age_s=? WHERE id=?",
-                    (o.etag, o.last_modified, o.body_sha, o.title, int(o.bozo), ttl, period, max_age, o.feed_id))
+                    (
+                        o.etag,
+                        o.last_modified,
+                        o.body_sha,
+                        o.title,
+                        int(o.bozo),
+                        ttl,
+                        period,
+                        max_age,
+                        o.feed_id,
+                    ),
+                )
         else:
-            db.execute("UPDATE feeds SET consecutive_errors=consecutive_errors+1, errors=errors+1, last_error=?, "
-                       "last_error_kind=? WHERE id=?", (o.error, o.error_kind, o.feed_id))
+            db.execute(
+                "UPDATE feeds SET consecutive_errors=consecutive_errors+1, errors=errors+1, last_error=?, "
+                "last_error_kind=? WHERE id=?",
+                (o.error, o.error_kind, o.feed_id),
+            )
         if o.sent:
             db.executemany(
                 "INSERT INTO seen(feed_id, entry_key, content_hash, link, first_seen_ms, last_seen_ms) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(feed_id, entry_key) DO UPDATE SET "
                 "content_hash=excluded.content_hash, link=excluded.link, last_seen_ms=excluded.last_seen_ms",
-                [(o.feed_id, k, h, link, o.now_ms, o.now_ms) for k, h, link in o.sent])
+                [(o.feed_id, k, h, link, o.now_ms, o.now_ms) for k, h, link in o.sent],
+            )
         if o.refresh:
-            db.executemany("UPDATE seen SET last_seen_ms=? WHERE feed_id=? AND entry_key=?",
-                           [(o.now_ms, o.feed_id, k) for k in o.refresh])
+            db.executemany(
+                "UPDATE seen SET last_seen_ms=? WHERE feed_id=? AND entry_key=?",
+                [(o.now_ms, o.feed_id, k) for k in o.refresh],
+            )
         if o.new_url:
             clash = db.execute("SELECT id FROM feeds WHERE url=?", (o.new_url,)).fetchone()
             if clash is None:
                 db.execute("UPDATE feeds SET moved_from=url, url=? WHERE id=?", (o.new_url, o.feed_id))
             else:  # already subscribed at the new address: keep that one, note the move here
-                db.execute("UPDATE feeds SET last_error=? WHERE id=?",
-                           (f"moved permanently to {o.new_url}, which is already in the feed list", o.feed_id))
+                db.execute(
+                    "UPDATE feeds SET last_error=? WHERE id=?",
+                    (f"moved permanently to {o.new_url}, which is already in the feed list", o.feed_id),
+                )

@@ -51,9 +51,17 @@ def topics() -> TopicSettings:
 
 @pytest.fixture()
 def settings(tmp_path) -> PollerSettings:
-    return PollerSettings(state_path=tmp_path / "poller.sqlite3", allow_private_hosts=("127.0.0.1",),
-                          per_host_concurrency=8, per_host_rate=10_000, per_host_burst=10_000, workers=8,
-                          read_timeout_s=2, total_timeout_s=5, delivery_timeout_s=5)
+    return PollerSettings(
+        state_path=tmp_path / "poller.sqlite3",
+        allow_private_hosts=("127.0.0.1",),
+        per_host_concurrency=8,
+        per_host_rate=10_000,
+        per_host_burst=10_000,
+        workers=8,
+        read_timeout_s=2,
+        total_timeout_s=5,
+        delivery_timeout_s=5,
+    )
 
 
 @pytest.fixture()
@@ -85,14 +93,19 @@ def read_all(kafka: KafkaSettings, topic: str, idle_s: float = 1.5) -> list[tupl
 
 def test_second_poll_of_unchanged_feeds_sends_nothing(kafka, topics, settings, feeds_dir):
     with DevServer(feeds_dir) as srv:
-        srv.script("json/feed.json", Behaviour(ignore_validators=True, body=(feeds_dir / "feed.json").read_bytes()))
+        srv.script(
+            "json/feed.json", Behaviour(ignore_validators=True, body=(feeds_dir / "feed.json").read_bytes())
+        )
         urls = [srv.url_for("wire_v1.xml"), srv.url_for("json/feed.json")]
         first = poll_once(urls, settings, kafka, topics)
         assert (first.ok, first.entries_sent, first.errors) == (2, 5, 0)
         second = poll_once(urls, settings, kafka, topics, force=True)
         assert second.not_modified == 2 and second.entries_sent == second.updates == 0
         assert [h.status for h in srv.hits_for("wire_v1.xml")] == [200, 304]
-        assert [h.status for h in srv.hits_for("json/feed.json")] == [200, 200]  # ignores validators: same bytes
+        assert [h.status for h in srv.hits_for("json/feed.json")] == [
+            200,
+            200,
+        ]  # ignores validators: same bytes
     records = read_all(kafka, topics.raw)
     assert len(records) == 5
     entries = [decode_raw_entry(v) for _, v in records]
@@ -127,7 +140,9 @@ def test_guid_drift_is_counted_not_resent(kafka, topics, settings, feeds_dir):
         assert poll_once([url], settings, kafka, topics).entries_sent == 4
         shutil.copy(feeds_dir / "drift_2.xml", feeds_dir / "drift.xml")
         report = poll_once([url], settings, kafka, topics, force=True)
-    assert report.guid_drift == 2 and report.entries_sent == 2  # A, B recognised by link; shared-link items are new
+    assert (
+        report.guid_drift == 2 and report.entries_sent == 2
+    )  # A, B recognised by link; shared-link items are new
     assert StateStore(settings.state_path).feed(url).guid_drift == 2
 
 
@@ -135,18 +150,40 @@ def test_bad_feeds_become_dead_letters_and_the_poller_goes_on(kafka, topics, set
     with DevServer(feeds_dir) as srv:
         srv.script("gone.xml", Behaviour(status=404))
         srv.script("broken.xml", Behaviour(status=500))
-        srv.script("bomb.xml", Behaviour(raw_body=(feeds_dir / "gzip_bomb.xml.gz").read_bytes(), raw_encoding="gzip"))
-        names = ["billion_laughs.xml", "external_entity.xml", "html_page.html", "empty.xml", "gone.xml",
-                 "broken.xml", "bomb.xml", "wire_v1.xml"]
+        srv.script(
+            "bomb.xml", Behaviour(raw_body=(feeds_dir / "gzip_bomb.xml.gz").read_bytes(), raw_encoding="gzip")
+        )
+        names = [
+            "billion_laughs.xml",
+            "external_entity.xml",
+            "html_page.html",
+            "empty.xml",
+            "gone.xml",
+            "broken.xml",
+            "bomb.xml",
+            "wire_v1.xml",
+        ]
         small = settings.model_copy(update={"max_decoded_bytes": 5 * 1024 * 1024})
         report = poll_once([srv.url_for(n) for n in names], small, kafka, topics)
     assert report.feeds_polled == 8 and report.ok == 1 and report.entries_sent == 3
     assert report.errors == report.dead_letters == 7
-    assert report.errors_by_kind == {"entity_refused": 2, "not_a_feed": 1, "empty_body": 1, "http_4xx": 1,
-                                     "http_5xx": 1, "too_large": 1}
-    failures = {f.feed_url.rsplit("/", 1)[1]: f for f in (decode_failure(v) for _, v in read_all(kafka, topics.dead_letter))}
+    assert report.errors_by_kind == {
+        "entity_refused": 2,
+        "not_a_feed": 1,
+        "empty_body": 1,
+        "http_4xx": 1,
+        "http_5xx": 1,
+        "too_large": 1,
+    }
+    failures = {
+        f.feed_url.rsplit("/", 1)[1]: f
+        for f in (decode_failure(v) for _, v in read_all(kafka, topics.dead_letter))
+    }
     assert set(failures) == set(names) - {"wire_v1.xml"}
-    assert failures["billion_laughs.xml"].stage == "poll" and "expansion bomb" in failures["billion_laughs.xml"].reason
+    assert (
+        failures["billion_laughs.xml"].stage == "poll"
+        and "expansion bomb" in failures["billion_laughs.xml"].reason
+    )
     assert failures["html_page.html"].original.startswith(b"<!DOCTYPE html>")
     assert failures["gone.xml"].error_type == "http_4xx"
     state = StateStore(settings.state_path)
@@ -173,7 +210,9 @@ def test_per_host_cool_down_defers_other_feeds(kafka, topics, settings, feeds_di
         srv.script("a_busy.xml", Behaviour(status=503, retry_after="600"))
         rng = random.Random(1)
         with Poller(one_at_a_time, kafka, topics, rng=rng) as poller:
-            urls = poller.sync([srv.url_for("a_busy.xml"), srv.url_for("wire_v1.xml"), srv.url_for("drift_1.xml")])
+            urls = poller.sync(
+                [srv.url_for("a_busy.xml"), srv.url_for("wire_v1.xml"), srv.url_for("drift_1.xml")]
+            )
             poller.run_once([urls[0]])
             report = poller.run_once(urls[1:])
         assert report.deferred == 2 and report.feeds_polled == 0
@@ -212,7 +251,10 @@ def test_broker_down_then_killed_mid_poll_loses_nothing(tmp_path, settings, feed
         t0 = time.monotonic()
         report = poll_once(urls, one_by_one, kafka, topics)  # nothing listening yet
         assert report.broker_down and report.feeds_polled == 0 and time.monotonic() - t0 < 10
-        assert all(f.polls == 0 and f.next_poll_ms <= time.time() * 1000 for f in StateStore(one_by_one.state_path).feeds())
+        assert all(
+            f.polls == 0 and f.next_poll_ms <= time.time() * 1000
+            for f in StateStore(one_by_one.state_path).feeds()
+        )
 
         broker = EmbeddedBroker(port=port, state_dir=tmp_path / "b1").start()
         collector = Collector(kafka, topics.raw)
@@ -241,16 +283,22 @@ def test_broker_down_then_killed_mid_poll_loses_nothing(tmp_path, settings, feed
             broker.stop()
         state = StateStore(one_by_one.state_path)
         undelivered = [f for f in state.feeds() if f.last_error_kind == "delivery"]
-        assert undelivered and all(f.etag is None and f.entries_sent == 0 for f in undelivered)  # nothing advanced
+        assert undelivered and all(
+            f.etag is None and f.entries_sent == 0 for f in undelivered
+        )  # nothing advanced
 
         with EmbeddedBroker(port=port, state_dir=tmp_path / "b2"):
             report = poll_once(urls, one_by_one, kafka, topics, force=True)
             assert report.delivery_failures == 0
             after = read_all(kafka, topics.raw)
             assert poll_once(urls, one_by_one, kafka, topics, force=True).entries_sent == 0
-    assert collector.records and after  # some entries were acked before the kill, the rest only after the restart
+    assert (
+        collector.records and after
+    )  # some entries were acked before the kill, the rest only after the restart
     keys = [k for k, _ in collector.records + after]
-    assert len(set(keys)) == 3 + 4 + 2  # every entry of the three feeds arrived; exactly once after dedup by key
+    assert (
+        len(set(keys)) == 3 + 4 + 2
+    )  # every entry of the three feeds arrived; exactly once after dedup by key
     titles = {decode_raw_entry(v).title for _, v in collector.records + after}
     assert {"Second dispatch", "Story A", "First JSON item"} <= titles
 
@@ -258,15 +306,22 @@ def test_broker_down_then_killed_mid_poll_loses_nothing(tmp_path, settings, feed
 def test_every_corpus_feed_goes_to_a_record_or_a_dead_letter(kafka, topics, settings):
     if not CORPORA.is_dir():
         pytest.skip("shared corpora not found")
-    files = sorted(p for p in CORPORA.rglob("*") if p.is_file() and p.suffix in (".xml", ".rss", ".atom", ".json", ".html"))
+    files = sorted(
+        p
+        for p in CORPORA.rglob("*")
+        if p.is_file() and p.suffix in (".xml", ".rss", ".atom", ".json", ".html")
+    )
     with DevServer(CORPORA) as srv:
         urls = [srv.url_for(str(p.relative_to(CORPORA))) for p in files]
         busy = settings.model_copy(update={"workers": 16, "max_feeds_per_tick": 5000})
         report = poll_once(urls, busy, kafka, topics)
     assert report.feeds_polled == len(files) > 2000
     assert report.ok + report.errors == len(files) and report.delivery_failures == 0
-    assert report.dead_letters == report.errors and set(report.errors_by_kind) <= {"not_a_feed", "entity_refused",
-                                                                                     "empty_body"}
+    assert report.dead_letters == report.errors and set(report.errors_by_kind) <= {
+        "not_a_feed",
+        "entity_refused",
+        "empty_body",
+    }
     raw = read_all(kafka, topics.raw)
     assert len(raw) == report.entries_sent > 1500
     assert len(read_all(kafka, topics.dead_letter)) == report.dead_letters
@@ -278,7 +333,9 @@ def test_robots_txt_when_enabled(kafka, topics, settings, feeds_dir):
     shutil.copy(feeds_dir / "robots_disallow.txt", feeds_dir / "robots.txt")
     polite = settings.model_copy(update={"respect_robots": True})
     with DevServer(feeds_dir) as srv:
-        report = poll_once([srv.url_for("private/wire.xml"), srv.url_for("wire_v1.xml")], polite, kafka, topics)
+        report = poll_once(
+            [srv.url_for("private/wire.xml"), srv.url_for("wire_v1.xml")], polite, kafka, topics
+        )
         assert report.errors_by_kind == {"robots": 1} and report.entries_sent == 3
         assert not srv.hits_for("private/wire.xml") and len(srv.hits_for("robots.txt")) == 1
     failure = decode_failure(read_all(kafka, topics.dead_letter)[0][1])
@@ -310,28 +367,62 @@ def test_cli_poll_and_status(kafka, topics, tmp_path, feeds_dir):
     state = tmp_path / "cli.sqlite3"
     feeds_yaml = tmp_path / "feeds.yaml"
     with DevServer(feeds_dir) as srv:
-        feeds_yaml.write_text(f"feeds:\n  - {srv.url_for('wire_v1.xml')}\n  - url: {srv.url_for('empty.xml')}\n"
-                              f"    interval: 10m\n")
-        cmd = [sys.executable, "-m", "pipeline.cli", "poll", "--bootstrap-servers", kafka.bootstrap_servers,
-               "--state", str(state), "--feeds", str(feeds_yaml), "--allow-private-hosts", "127.0.0.1",
-               "--raw-topic", topics.raw, "--dead-letter-topic", topics.dead_letter]
+        feeds_yaml.write_text(
+            f"feeds:\n  - {srv.url_for('wire_v1.xml')}\n  - url: {srv.url_for('empty.xml')}\n"
+            f"    interval: 10m\n"
+        )
+        cmd = [
+            sys.executable,
+            "-m",
+            "pipeline.cli",
+            "poll",
+            "--bootstrap-servers",
+            kafka.bootstrap_servers,
+            "--state",
+            str(state),
+            "--feeds",
+            str(feeds_yaml),
+            "--allow-private-hosts",
+            "127.0.0.1",
+            "--raw-topic",
+            topics.raw,
+            "--dead-letter-topic",
+            topics.dead_letter,
+        ]
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=REPO)
         assert out.returncode == 0, out.stderr
-        assert "2 feeds: 1 ok, 0 not modified, 1 errors; 3 new + 0 updated entries sent, 1 dead letters" in out.stdout
-        status = subprocess.run([sys.executable, "-m", "pipeline.cli", "feeds", "status", "--state", str(state)],
-                                capture_output=True, text=True, timeout=60, cwd=REPO, env={"COLUMNS": "200", "PATH": ""})
+        assert (
+            "2 feeds: 1 ok, 0 not modified, 1 errors; 3 new + 0 updated entries sent, 1 dead letters"
+            in out.stdout
+        )
+        status = subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", "feeds", "status", "--state", str(state)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=REPO,
+            env={"COLUMNS": "200", "PATH": ""},
+        )
         assert status.returncode == 0, status.stderr
         assert "empty_body" in status.stdout and "Wire Test" in status.stdout
         feeds_yaml.write_text(f"feeds:\n  - {srv.url_for('wire_v1.xml')}\n")  # the YAML drops a feed
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=REPO)
         assert out.returncode == 0 and out.stdout.startswith("0 feeds"), out  # nothing due, one feed fewer
-        listed = subprocess.run([sys.executable, "-m", "pipeline.cli", "feeds", "list", "--state", str(state)],
-                                capture_output=True, text=True, timeout=60, cwd=REPO)
+        listed = subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", "feeds", "list", "--state", str(state)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=REPO,
+        )
         assert listed.stdout.split() == [srv.url_for("wire_v1.xml"), "Wire", "Test"]
 
 
 def test_loop_keeps_schedule_and_stops_cleanly(kafka, topics, settings, feeds_dir):
-    with DevServer(feeds_dir) as srv, Poller(settings.model_copy(update={"tick_s": 0.2}), kafka, topics) as poller:
+    with (
+        DevServer(feeds_dir) as srv,
+        Poller(settings.model_copy(update={"tick_s": 0.2}), kafka, topics) as poller,
+    ):
         poller.sync([srv.url_for("wire_v1.xml")])
         stop, ticks = threading.Event(), []
         t = threading.Thread(target=poller.run_forever, args=(stop, ticks.append))

@@ -6,9 +6,15 @@ from pipeline.poller.changes import Seen, classify
 
 
 def entry(guid, link, title="t", summary="s"):
-    return RawEntry(feed_url="http://f/", entry_key=keys.entry_key(guid, link, title, summary),
-                    content_hash=keys.content_hash(title, summary, None), guid=guid, link=link, title=title,
-                    summary=summary)
+    return RawEntry(
+        feed_url="http://f/",
+        entry_key=keys.entry_key(guid, link, title, summary),
+        content_hash=keys.content_hash(title, summary, None),
+        guid=guid,
+        link=link,
+        title=title,
+        summary=summary,
+    )
 
 
 def test_new_updated_unchanged():

@@ -23,23 +23,36 @@ def test_yaml_feed_list(fixtures: Path):
     assert load_yaml(dump_yaml(specs)) == specs
 
 
-@pytest.mark.parametrize("bad", ["feeds: [ftp://x/y]", "feeds: [{title: no url}]", "feeds: [{url: 'http://a/', x: 1}]",
-                                 "feeds: [{url: 'http://a/', interval: soon}]", "feeds: {url: 'http://a/'}"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "feeds: [ftp://x/y]",
+        "feeds: [{title: no url}]",
+        "feeds: [{url: 'http://a/', x: 1}]",
+        "feeds: [{url: 'http://a/', interval: soon}]",
+        "feeds: {url: 'http://a/'}",
+    ],
+)
 def test_yaml_rejects_bad_entries(bad: str):
     with pytest.raises(FeedListError):
         load_yaml(bad)
 
 
-@pytest.mark.parametrize(("value", "seconds"), [(90, 90.0), ("30s", 30.0), ("15m", 900.0), ("2h", 7200.0),
-                                                ("1d", 86400.0), (None, None)])
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [(90, 90.0), ("30s", 30.0), ("15m", 900.0), ("2h", 7200.0), ("1d", 86400.0), (None, None)],
+)
 def test_durations(value, seconds):
     assert parse_duration(value) == seconds
 
 
 def test_opml_import_export_round_trip(fixtures: Path):
     specs = import_opml((fixtures / "subscriptions.opml").read_bytes())
-    assert [s.url for s in specs] == ["https://wire.example/world.xml", "https://afp.example/rss",
-                                      "https://www.lemonde.fr/rss/une.xml"]  # bad scheme dropped, duplicate once
+    assert [s.url for s in specs] == [
+        "https://wire.example/world.xml",
+        "https://afp.example/rss",
+        "https://www.lemonde.fr/rss/une.xml",
+    ]  # bad scheme dropped, duplicate once
     assert specs[0].category == "Wires" and specs[0].title == "Reuters World" and specs[2].category is None
     again = import_opml(export_opml(specs))
     assert [(s.url, s.title, s.category) for s in again] == [(s.url, s.title, s.category) for s in specs]

@@ -7,9 +7,24 @@ import pytest
 from pipeline.poller.guard import AddressPolicy, BlockedAddress
 
 
-@pytest.mark.parametrize("ip", ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0",
-                                "100.64.0.1", "::1", "fe80::1", "fd00:ec2::254", "::ffff:127.0.0.1", "224.0.0.1",
-                                "::ffff:169.254.169.254"])
+@pytest.mark.parametrize(
+    "ip",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "0.0.0.0",
+        "100.64.0.1",
+        "::1",
+        "fe80::1",
+        "fd00:ec2::254",
+        "::ffff:127.0.0.1",
+        "224.0.0.1",
+        "::ffff:169.254.169.254",
+    ],
+)
 def test_internal_addresses_refused_by_default(ip: str):
     assert not AddressPolicy().allows("h", ipaddress.ip_address(ip))
 

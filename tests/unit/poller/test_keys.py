@@ -38,4 +38,6 @@ def test_content_hash_changes_with_any_field():
 def test_record_key_scopes_by_feed():
     k = keys.entry_key("same-guid", None, None, None)
     a, b = keys.record_key("http://a/feed", k), keys.record_key("http://b/feed", k)
-    assert a != b and a.endswith(k.encode()) and a.decode().split("/", 1)[0] == keys.feed_hash("http://a/feed")
+    assert (
+        a != b and a.endswith(k.encode()) and a.decode().split("/", 1)[0] == keys.feed_hash("http://a/feed")
+    )

@@ -15,13 +15,21 @@ URL = "http://127.0.0.1:8097/feed.xml"
 
 
 def test_wire_feed_fields(fixtures: Path):
-    pf = parse_feed((fixtures / "wire_v1.xml").read_bytes(), {"Content-Type": "application/rss+xml"}, URL, 42,
-                    http_status=200)
+    pf = parse_feed(
+        (fixtures / "wire_v1.xml").read_bytes(),
+        {"Content-Type": "application/rss+xml"},
+        URL,
+        42,
+        http_status=200,
+    )
     assert not pf.error and pf.version == "rss20" and pf.title == "Wire Test" and pf.language == "fr"
     assert pf.ttl_s == 30 * 60
     first = pf.entries[0]
     assert first.title.startswith("KYIV, 24 novembre")
-    assert first.content == "<p>Texte complet de la <b>première</b> dépêche.</p>" and first.content_type == "text/html"
+    assert (
+        first.content == "<p>Texte complet de la <b>première</b> dépêche.</p>"
+        and first.content_type == "text/html"
+    )
     assert first.summary == "Résumé un"
     assert first.authors == ("Jean Dupont",)
     assert first.published_raw == "Thu, 24 Nov 2022 10:00:00 +0000"
@@ -64,17 +72,25 @@ def test_malformed_feed_is_bozo_but_usable(fixtures: Path):
 
 
 def test_entity_danger_in_utf16(fixtures: Path):
-    body = (fixtures / "billion_laughs.xml").read_text().replace('version="1.0"?>', 'version="1.0" encoding="utf-16"?>')
+    body = (
+        (fixtures / "billion_laughs.xml")
+        .read_text()
+        .replace('version="1.0"?>', 'version="1.0" encoding="utf-16"?>')
+    )
     assert entity_danger(body.encode("utf-16"))
     assert entity_danger(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "plain">]><rss/>') is None
 
 
 def test_cache_control_and_syndication_hints():
-    body = (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" '
-            b'xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"><channel><title>t</title>'
-            b'<sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>2</sy:updateFrequency></channel>'
-            b'<item><title>a</title><link>http://x/1</link></item></rdf:RDF>')
-    pf = parse_feed(body, {"Content-Type": "application/rdf+xml", "Cache-Control": "public, max-age=600"}, URL, 0)
+    body = (
+        b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" '
+        b'xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"><channel><title>t</title>'
+        b"<sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>2</sy:updateFrequency></channel>"
+        b"<item><title>a</title><link>http://x/1</link></item></rdf:RDF>"
+    )
+    pf = parse_feed(
+        body, {"Content-Type": "application/rdf+xml", "Cache-Control": "public, max-age=600"}, URL, 0
+    )
     assert pf.update_period_s == 1800 and pf.max_age_s == 600 and len(pf.entries) == 1
 
 
@@ -84,7 +100,11 @@ def test_bytes_that_look_like_a_path_are_not_opened():
 
 
 def _corpus_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".xml", ".rss", ".atom", ".rdf", ".json", ".html"))
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and p.suffix in (".xml", ".rss", ".atom", ".rdf", ".json", ".html")
+    )
 
 
 def test_every_corpus_file_parses_without_exception(corpora: Path):
@@ -113,7 +133,9 @@ def test_miniflux_encoding_gold_rows_from_bytes(corpora: Path):
     rows = _gold(corpora)
     assert len(rows) == 6
     for row in rows:
-        body = (corpora / "miniflux" / "internal" / "reader" / "parser" / "testdata" / row["filename"]).read_bytes()
+        body = (
+            corpora / "miniflux" / "internal" / "reader" / "parser" / "testdata" / row["filename"]
+        ).read_bytes()
         pf = parse_feed(body, {"Content-Type": row["content_type_header"]}, URL, 0)
         assert pf.entries[int(row["entry_index"])].title == row["expected_title"], row
 
@@ -133,7 +155,9 @@ def test_feedparser_http_encoding_cases_match_their_expectations(corpora: Path):
         expect = _EXPECT.search(body[:2048].decode("latin-1"))
         if not expect or "bozo" in expect.group(1) and "not bozo" not in expect.group(1):
             continue
-        result = feedparser.parse(__import__("io").BytesIO(body), response_headers=_lower_headers(file_headers(body), URL))
+        result = feedparser.parse(
+            __import__("io").BytesIO(body), response_headers=_lower_headers(file_headers(body), URL)
+        )
         env = {**result, "feed": result.feed, "entries": result.entries}
         assert eval(expect.group(1), {}, env), (path.name, expect.group(1))
         checked += 1
@@ -152,7 +176,9 @@ def test_parse_never_raises_on_arbitrary_bytes(body: bytes, ctype: str):
 def test_parse_never_raises_on_rss_with_arbitrary_text(title: str, desc: str):
     from xml.sax.saxutils import escape
 
-    body = (f'<rss version="2.0"><channel><title>x</title><item><title>{escape(title)}</title>'
-            f"<description>{escape(desc)}</description></item></channel></rss>").encode("utf-8", "surrogatepass")
+    body = (
+        f'<rss version="2.0"><channel><title>x</title><item><title>{escape(title)}</title>'
+        f"<description>{escape(desc)}</description></item></channel></rss>"
+    ).encode("utf-8", "surrogatepass")
     pf = parse_feed(body, {"Content-Type": "application/rss+xml"}, URL, 0)
     assert pf.error is None or pf.bozo

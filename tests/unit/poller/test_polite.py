@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.poller.polite import HostCoolingDown, HostGate, RobotsCache, host_of
+from pipeline.poller.polite import HostCoolingDown, HostGate, RobotsCache, host_of, interleave_by_host
+from pipeline.poller.state import FeedState
 
 
 class FakeClock:
@@ -45,12 +46,15 @@ def test_host_of():
     assert host_of("http://127.0.0.1:8080/x") == "127.0.0.1:8080"
 
 
-@pytest.mark.parametrize(("status", "text", "allowed"), [
-    (200, "User-agent: *\nDisallow: /private/\n", [True, False]),
-    (404, "", [True, True]),
-    (500, "", [False, False]),
-    (None, "", [False, False]),
-])
+@pytest.mark.parametrize(
+    ("status", "text", "allowed"),
+    [
+        (200, "User-agent: *\nDisallow: /private/\n", [True, False]),
+        (404, "", [True, True]),
+        (500, "", [False, False]),
+        (None, "", [False, False]),
+    ],
+)
 def test_robots(status, text, allowed):
     calls = []
 
@@ -62,3 +66,19 @@ def test_robots(status, text, allowed):
     assert [robots.allowed("http://h/feed.xml"), robots.allowed("http://h/private/feed.xml")] == allowed
     assert calls == ["http://h/robots.txt"]  # cached per origin
 
+
+def test_due_feeds_are_interleaved_by_host():
+    feeds = [
+        FeedState(i, url)
+        for i, url in enumerate(
+            ["http://a/1", "http://a/2", "http://a/3", "http://b/1", "http://c/1", "http://b/2"]
+        )
+    ]
+    assert [f.url for f in interleave_by_host(feeds)] == [
+        "http://a/1",
+        "http://b/1",
+        "http://c/1",
+        "http://a/2",
+        "http://b/2",
+        "http://a/3",
+    ]

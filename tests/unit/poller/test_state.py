@@ -23,17 +23,49 @@ def test_commit_advances_validators_index_and_counters(tmp_path: Path):
     st = StateStore(tmp_path / "s.db")
     st.add_feed("http://a/", 0)
     fid = st.feed("http://a/").id
-    st.commit([PollOutcome(fid, 10_000, 20_000, 200, ok=True, etag='"e1"', last_modified="lm", body_sha="x",
-                           sent=[("k1", "h1", "http://a/1"), ("k2", "h2", None)], wire_bytes=500)])
+    st.commit(
+        [
+            PollOutcome(
+                fid,
+                10_000,
+                20_000,
+                200,
+                ok=True,
+                etag='"e1"',
+                last_modified="lm",
+                body_sha="x",
+                sent=[("k1", "h1", "http://a/1"), ("k2", "h2", None)],
+                wire_bytes=500,
+            )
+        ]
+    )
     f = st.feed("http://a/")
-    assert (f.etag, f.last_modified, f.next_poll_ms, f.entries_sent, f.bytes) == ('"e1"', "lm", 20_000, 2, 500)
+    assert (f.etag, f.last_modified, f.next_poll_ms, f.entries_sent, f.bytes) == (
+        '"e1"',
+        "lm",
+        20_000,
+        2,
+        500,
+    )
     assert set(st.seen(fid, ["k1", "k2", "k3"])) == {"k1", "k2"}
     assert st.keys_by_link(fid, ["http://a/1"]) == {"http://a/1": "k1"}
     st.commit([PollOutcome(fid, 11_000, 30_000, 503, ok=False, error="HTTP 503", error_kind="http_5xx")])
     f = st.feed("http://a/")
     assert f.consecutive_errors == 1 and f.etag == '"e1"' and f.last_error_kind == "http_5xx"
-    st.commit([PollOutcome(fid, 12_000, 40_000, None, ok=False, error="delivery: x", error_kind="delivery",
-                           delivery_failed=True)])
+    st.commit(
+        [
+            PollOutcome(
+                fid,
+                12_000,
+                40_000,
+                None,
+                ok=False,
+                error="delivery: x",
+                error_kind="delivery",
+                delivery_failed=True,
+            )
+        ]
+    )
     assert st.feed("http://a/").consecutive_errors == 1  # the broker's fault is not the feed's
     st.commit([PollOutcome(fid, 13_000, 50_000, 304, ok=True, not_modified=True)])
     f = st.feed("http://a/")
