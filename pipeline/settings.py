@@ -54,3 +54,5 @@ class PipelineSettings(_Frozen):
     dedup_horizon_s: int = Field(default=7 * 24 * 3600, gt=0)
     max_poll_interval_ms: int = 8000
     idle_stop_s: float | None = None  # stream mode: stop after this long without records (tests, demos)
+    ner: bool = True
+    kafka_io: Literal["python", "xlang"] = "python"

@@ -14,7 +14,7 @@ from typing import Any
 from fastavro import schemaless_reader, schemaless_writer
 
 from pipeline.avro.schemas import LoadedSchema, schema, writers_by_fingerprint
-from pipeline.model import EnrichedDispatch, Failure, RawEntry
+from pipeline.model import DuplicateNotice, EnrichedDispatch, Failure, RawEntry
 
 SINGLE_OBJECT_MAGIC = b"\xc3\x01"
 
@@ -232,3 +232,34 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("latin-1")
     return _str(value)
+
+
+# --- duplicate notices ---------------------------------------------------------------------------------------
+
+
+def duplicate_to_avro(n: DuplicateNotice) -> dict[str, Any]:
+    d = n.dispatch
+    return {
+        "story_id": n.story_id,
+        "duplicate_of": n.duplicate_of,
+        "reason": n.reason,
+        "similarity": float(n.similarity),
+        "uri": d.uri,
+        "headline": d.headline,
+        "feed_url": d.feed_url,
+        "outlet": d.outlet,
+        "seen_at": n.seen_at_ms,
+        "raw_topic": d.ingest.raw_topic,
+        "raw_partition": d.ingest.raw_partition,
+        "raw_offset": d.ingest.raw_offset,
+    }
+
+
+def encode_duplicate(n: DuplicateNotice) -> bytes:
+    return encode("duplicate", duplicate_to_avro(n))
+
+
+def decode_any(data: bytes) -> tuple[str, dict[str, Any]]:
+    """Decode any known record by its fingerprint: (schema name, JSON-ready dict)."""
+    writer = writer_of(data)
+    return writer.name, jsonable(decode(writer.name, data))

@@ -25,7 +25,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.core import RestrictionProvider
 from apache_beam.utils.timestamp import Duration
 
-from pipeline.bus.client import consumer_config, make_producer
+from pipeline.bus.client import consumer_config, make_producer, wait_for_partitions
 from pipeline.model import KafkaRecord
 from pipeline.settings import KafkaSettings
 
@@ -68,7 +68,7 @@ class DiscoverPartitions(beam.DoFn):
         try:
             tps = []
             for topic in self.topics:
-                parts = _wait_for_partitions(consumer, topic)
+                parts = wait_for_partitions(consumer, topic)
                 tps.extend(TopicPartition(topic, p) for p in sorted(parts))
             beginnings = consumer.beginning_offsets(tps) if tps else {}
             for tp in tps:
@@ -77,17 +77,6 @@ class DiscoverPartitions(beam.DoFn):
                 yield PartitionSpec(tp.topic, tp.partition, max(int(start), int(beginnings.get(tp, 0))))
         finally:
             consumer.close(autocommit=False)
-
-
-def _wait_for_partitions(consumer: Any, topic: str, timeout_s: float = 10.0) -> set[int]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        parts = consumer.partitions_for_topic(topic)
-        if parts:
-            return set(parts)
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"topic {topic!r} has no partitions (does it exist?)")
-        time.sleep(0.2)
 
 
 class _PartitionRestrictions(RestrictionProvider):

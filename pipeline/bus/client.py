@@ -7,6 +7,7 @@ reach all of them and secrets are unwrapped in exactly one place.
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
@@ -85,3 +86,15 @@ def ensure_topics(settings: KafkaSettings, topics: list[str], partitions: int = 
                 )
     finally:
         admin.close()
+
+
+def wait_for_partitions(consumer: KafkaConsumer, topic: str, timeout_s: float = 10.0) -> set[int]:
+    """Partition ids of ``topic``, waiting briefly for metadata (fresh topics take a moment to appear)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        parts = consumer.partitions_for_topic(topic)
+        if parts:
+            return set(parts)
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"topic {topic!r} has no partitions (does it exist?)")
+        time.sleep(0.2)

@@ -55,7 +55,7 @@ def test_enrich_dispatches_on_fn_api_runner(loaded) -> None:
         | "Window" >> beam.WindowInto(window.FixedWindows(60))
     )
     out = items | "EnrichDispatches" >> EnrichDispatches(languages=LANGUAGES, batch_size=3)
-    summary = out.enriched | "Summary" >> beam.ParDo(_summary)
+    summary = out.main | "Summary" >> beam.ParDo(_summary)
     expected = [("seed", "fr", ("UA",), 10, 0), ("en", "en", ("BY",), 70, 60)] + [
         (f"s{i}", "fr", ("UA",), 100 + i, 60) for i in range(5)
     ]

@@ -9,12 +9,13 @@ import time
 
 import apache_beam as beam
 
-from pipeline.model import Dispatch, DuplicateNotice
+from pipeline.model import Dispatch
 from pipeline.transforms.dedup.keys import content_key, identity_key
 from pipeline.transforms.dedup.stateful import (
     DUPLICATES,
     Clock,
     KeyedDedupFn,
+    KeyedDedupTtlFn,
     decide_content,
     decide_identity,
 )
@@ -23,10 +24,11 @@ from pipeline.transforms.dedup.stateful import (
 class DeduplicateStories(beam.PTransform):
     """Suppress exact duplicates and unchanged re-feeds; turn changed re-feeds into new versions of a story."""
 
-    def __init__(self, horizon_s: int, clock: Clock = time.time):
+    def __init__(self, horizon_s: int, clock: Clock = time.time, ttl_timers: bool = False):
         super().__init__()
         self.horizon_s = horizon_s
         self.clock = clock
+        self.fn = KeyedDedupTtlFn if ttl_timers else KeyedDedupFn
 
     def expand(self, dispatches: beam.PCollection[Dispatch]) -> dict[str, beam.PCollection]:
         by_identity = (
@@ -34,7 +36,7 @@ class DeduplicateStories(beam.PTransform):
             | "KeyByIdentity"
             >> beam.Map(lambda d: (identity_key(d), d)).with_output_types(tuple[str, Dispatch])
             | "TrackIdentity"
-            >> beam.ParDo(KeyedDedupFn("identity", decide_identity, self.horizon_s, self.clock)).with_outputs(
+            >> beam.ParDo(self.fn("identity", decide_identity, self.horizon_s, self.clock)).with_outputs(
                 DUPLICATES, main="main"
             )
         )
@@ -43,7 +45,7 @@ class DeduplicateStories(beam.PTransform):
             | "KeyByContent"
             >> beam.Map(lambda d: (content_key(d), d)).with_output_types(tuple[str, Dispatch])
             | "TrackContent"
-            >> beam.ParDo(KeyedDedupFn("content", decide_content, self.horizon_s, self.clock)).with_outputs(
+            >> beam.ParDo(self.fn("content", decide_content, self.horizon_s, self.clock)).with_outputs(
                 DUPLICATES, main="main"
             )
         )
@@ -52,6 +54,6 @@ class DeduplicateStories(beam.PTransform):
             by_content[DUPLICATES],
         ) | "MergeDuplicates" >> beam.Flatten()
         return {
-            "main": by_content.main.with_output_types(Dispatch),
-            DUPLICATES: duplicates.with_output_types(DuplicateNotice),
+            "main": by_content.main,
+            DUPLICATES: duplicates,
         }

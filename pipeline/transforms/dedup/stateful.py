@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import apache_beam as beam
 from apache_beam.coders import PickleCoder
@@ -113,10 +114,13 @@ Decide = Callable[
 
 
 class KeyedDedupFn(beam.DoFn):
-    """Load the key's ``StoryState``, apply a pure ``decide`` function, store the result, keep a guarded TTL."""
+    """Load the key's ``StoryState``, apply a pure ``decide`` function, store the result.
+
+    State older than the horizon is treated as absent when read (lazy expiry), so decisions are bounded in time on
+    every runner.  Memory for keys never seen again is reclaimed by the TTL timer of ``KeyedDedupTtlFn``.
+    """
 
     STATE = ReadModifyWriteStateSpec("story", PickleCoder())
-    EXPIRY = TimerSpec("expiry", TimeDomain.REAL_TIME)
 
     def __init__(self, stage: str, decide: Decide, horizon_s: int, clock: Clock = time.time):
         self.stage = stage
@@ -129,35 +133,59 @@ class KeyedDedupFn(beam.DoFn):
     def setup(self) -> None:
         statecache.apply()
 
+    def _step(self, element: tuple[str, Dispatch], state: Any) -> tuple[int, Iterator[object]]:
+        key, d = element
+        now_ms = int(self.clock() * 1000)
+        prev = state.read()
+        if prev is not None and now_ms - prev.last_seen_ms >= self.horizon_ms:
+            prev = None
+        new_state, out = self.decide(prev, key, d, now_ms)
+        state.write(new_state)
+        if isinstance(out, DuplicateNotice):
+            self.suppressed.inc()
+            return now_ms, iter([beam.pvalue.TaggedOutput(DUPLICATES, out)])
+        self.emitted.inc()
+        return now_ms, iter([out])
+
     def process(
         self,
         element: tuple[str, Dispatch],
         state: beam.DoFn.StateParam = beam.DoFn.StateParam(STATE),
+    ) -> Iterator[object]:
+        _, outputs = self._step(element, state)
+        yield from outputs
+
+
+class KeyedDedupTtlFn(KeyedDedupFn):
+    """``KeyedDedupFn`` plus a guarded TTL timer that clears state a horizon after the key was last seen.
+
+    For runners with real timers (Dataflow).  The local FnApiRunner fires processing-time timers early and then
+    never lets a bounded pipeline finish while a re-armed timer is pending, so local runs use lazy expiry only.
+    The timer re-checks the stored last-seen time against the injected clock before clearing anything.
+    """
+
+    EXPIRY = TimerSpec("expiry", TimeDomain.REAL_TIME)
+
+    def process(
+        self,
+        element: tuple[str, Dispatch],
+        state: beam.DoFn.StateParam = beam.DoFn.StateParam(KeyedDedupFn.STATE),
         expiry: beam.DoFn.TimerParam = beam.DoFn.TimerParam(EXPIRY),
     ) -> Iterator[object]:
-        key, d = element
-        now_ms = int(self.clock() * 1000)
-        new_state, out = self.decide(state.read(), key, d, now_ms)
-        state.write(new_state)
+        now_ms, outputs = self._step(element, state)
         expiry.set((now_ms + self.horizon_ms) / 1000.0)
-        if isinstance(out, DuplicateNotice):
-            self.suppressed.inc()
-            yield beam.pvalue.TaggedOutput(DUPLICATES, out)
-        else:
-            self.emitted.inc()
-            yield out
+        yield from outputs
 
     @on_timer(EXPIRY)
     def expire(
         self,
-        state: beam.DoFn.StateParam = beam.DoFn.StateParam(STATE),
+        state: beam.DoFn.StateParam = beam.DoFn.StateParam(KeyedDedupFn.STATE),
         expiry: beam.DoFn.TimerParam = beam.DoFn.TimerParam(EXPIRY),
     ) -> None:
         stored = state.read()
-        now_ms = int(self.clock() * 1000)
         if stored is None:
             return
-        if now_ms - stored.last_seen_ms >= self.horizon_ms:
+        if int(self.clock() * 1000) - stored.last_seen_ms >= self.horizon_ms:
             state.clear()
-        else:  # fired early (local runners) or the key was seen again: keep it until its horizon
+        else:  # fired early, or the key was seen again: keep it until its horizon
             expiry.set((stored.last_seen_ms + self.horizon_ms) / 1000.0)

@@ -132,4 +132,4 @@ class EnrichDispatches(beam.PTransform):
 
     def expand(self, pcoll: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         fn = EnrichDoFn(self.languages, self.ner, self.batch_size)
-        return pcoll | "EnrichBatches" >> beam.ParDo(fn).with_outputs(FAILURES, main="enriched")
+        return pcoll | "EnrichBatches" >> beam.ParDo(fn).with_outputs(FAILURES, main="main")

@@ -1,0 +1,201 @@
+"""``news-pipeline``: parse arguments and call into the modules; nothing else lives here.
+
+Subcommands: broker, poll, feeds (from the poller), run, consume, inspect, demo.  Without ``--bootstrap-servers``,
+Kafka commands use the embedded broker recorded by ``broker``/``demo``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from pipeline import __version__
+from pipeline.settings import KafkaSettings, PipelineSettings, TopicSettings
+
+
+class CliError(SystemExit):
+    def __init__(self, message: str):
+        print(f"news-pipeline: error: {message}", file=sys.stderr)
+        super().__init__(2)
+
+
+def resolve_kafka(args: argparse.Namespace) -> KafkaSettings:
+    """``--bootstrap-servers`` if given, else the running embedded broker, else a clear error."""
+    from pipeline.bus.broker import recorded_bootstrap
+
+    servers = getattr(args, "bootstrap_servers", None) or recorded_bootstrap()
+    if not servers:
+        raise CliError(
+            "no Kafka to talk to: pass --bootstrap-servers HOST:PORT, or start the embedded broker "
+            "with `news-pipeline broker` (or run `news-pipeline demo`)"
+        )
+    return KafkaSettings(bootstrap_servers=servers)
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--bootstrap-servers", help="Kafka bootstrap servers (default: the embedded broker)")
+    common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return common
+
+
+def _topics(p: argparse.ArgumentParser) -> None:
+    t = TopicSettings()
+    p.add_argument("--raw-topic", default=t.raw)
+    p.add_argument("--output-topic", default=t.output)
+    p.add_argument("--dead-letter-topic", default=t.dead_letter)
+    p.add_argument("--audit-topic", default=t.audit)
+
+
+def _topic_settings(args: argparse.Namespace) -> TopicSettings:
+    return TopicSettings(
+        raw=args.raw_topic,
+        output=args.output_topic,
+        dead_letter=args.dead_letter_topic,
+        audit=args.audit_topic,
+    )
+
+
+def cmd_broker(args: argparse.Namespace) -> int:
+    import time
+
+    from pipeline.bus.broker import EmbeddedBroker
+
+    with EmbeddedBroker(port=args.port) as broker:
+        print(f"embedded broker listening on {broker.bootstrap_servers} (Ctrl-C to stop)", flush=True)
+        try:
+            while broker.proc and broker.proc.poll() is None:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.beam.run import run
+
+    settings = PipelineSettings(
+        kafka=resolve_kafka(args),
+        topics=_topic_settings(args),
+        consumer_group=args.group,
+        mode=args.mode,
+        out_dir=args.out_dir,
+        idle_stop_s=args.idle_stop,
+        ner=not args.no_ner,
+        kafka_io=args.kafka_io,
+    )
+    state = run(settings, extra_args=args.beam_args)
+    print(f"pipeline finished: {state}", file=sys.stderr)
+    return 0 if state in ("DONE", "PipelineState.DONE") else 1
+
+
+def cmd_consume(args: argparse.Namespace) -> int:
+    from pipeline.consume import ConsumeOptions, print_records, read_topic
+
+    opts = ConsumeOptions(
+        topic=args.topic, group=args.group, max_records=args.max_records, idle_timeout_s=args.idle_timeout
+    )
+    print_records(read_topic(resolve_kafka(args), opts), sys.stdout)
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from pipeline.inspect import inspect_sources, to_json_line
+    from pipeline.transforms.enrich import Enricher
+
+    enricher = Enricher.load(ner=not args.no_ner)
+    for record in inspect_sources(args.sources, enricher=enricher, show_duplicates=args.show_duplicates):
+        print(to_json_line(record), flush=True)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pipeline.demo import run_demo
+
+    return run_demo(out_dir=args.out_dir, ner=not args.no_ner)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="news-pipeline", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"news-pipeline {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    common = _common()
+
+    p = sub.add_parser(
+        "broker", parents=[common], help="run the embedded Kafka-protocol broker in the foreground"
+    )
+    p.add_argument("--port", type=int, default=None, help="loopback port (default: a free one)")
+    p.set_defaults(func=cmd_broker)
+
+    p = sub.add_parser("run", parents=[common], help="run the Beam pipeline (local runner)")
+    _topics(p)
+    p.add_argument(
+        "--mode",
+        choices=["drain", "stream"],
+        default="drain",
+        help="drain: committed offsets to the end, then exit; stream: until SIGINT/SIGTERM",
+    )
+    p.add_argument("--group", default="news-pipeline", help="consumer group whose offsets are committed")
+    p.add_argument("--out-dir", default="out", help="directory or gs:// path for Avro files ('' to disable)")
+    p.add_argument(
+        "--idle-stop", type=float, default=None, help="stream mode: stop after this many idle seconds"
+    )
+    p.add_argument("--no-ner", action="store_true", help="skip named-entity recognition")
+    p.add_argument(
+        "--kafka-io",
+        choices=["python", "xlang"],
+        default="python",
+        help="xlang: Beam's Java ReadFromKafka (needs Java and the expansion service; for Dataflow)",
+    )
+    p.add_argument("beam_args", nargs="*", help="extra Beam pipeline options after --")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("consume", parents=[common], help="print a topic's records as JSON lines")
+    p.add_argument("--topic", default=TopicSettings().output)
+    p.add_argument(
+        "--group", default=None, help="resume from this group's committed offsets (default: beginning)"
+    )
+    p.add_argument("--max-records", type=int, default=None)
+    p.add_argument(
+        "--idle-timeout", type=float, default=5.0, help="exit after this many idle seconds (0: never)"
+    )
+    p.set_defaults(func=cmd_consume)
+
+    p = sub.add_parser("inspect", parents=[common], help="normalize, dedup and enrich local files or URLs")
+    p.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
+    p.add_argument(
+        "--show-duplicates", action="store_true", help="also print suppressed items with duplicate_of"
+    )
+    p.add_argument("--no-ner", action="store_true", help="skip named-entity recognition")
+    p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser(
+        "demo", parents=[common], help="the whole chain on the embedded broker and bundled feeds"
+    )
+    p.add_argument("--out-dir", default="out")
+    p.add_argument("--no-ner", action="store_true")
+    p.set_defaults(func=cmd_demo)
+
+    from pipeline.poller.cli import register as register_poller
+
+    register_poller(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not args.verbose:  # kafka-python logs every closed connection at ERROR; our own errors are reported
+        logging.getLogger("kafka").setLevel(logging.CRITICAL)
+    if getattr(args, "idle_timeout", None) == 0:
+        args.idle_timeout = None
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
