@@ -49,7 +49,7 @@ class ParsedFeed:
     bozo: bool = False  # feedparser had to recover from an error (entries are still usable)
     bozo_reason: str | None = None
     error: str | None = None
-    error_kind: str | None = None  # empty_body | entity_refused | not_a_feed
+    error_kind: str | None = None  # empty_body | entity_refused | not_a_feed | malformed
 
 
 def entity_danger(body: bytes) -> str | None:
@@ -254,7 +254,11 @@ def parse_feed(
         bozo_reason=bozo_reason,
         **hints,
     )
-    if not entries and not version and (result.get("bozo") or not feed):
+    # Nothing usable: no feed root at all (an HTML page, plain text), or a broken document nothing was recovered from.
+    if not entries and version and result.get("bozo"):
+        reason = bozo_reason or "unreadable document"
+        return ParsedFeed(feed_url, error=f"malformed feed: {reason}", error_kind="malformed", **common)
+    if not entries and not version:
         reason = bozo_reason or "no feed elements found"
         return ParsedFeed(feed_url, error=f"not a feed: {reason}", error_kind="not_a_feed", **common)
     return ParsedFeed(feed_url, entries, **common)

@@ -65,10 +65,16 @@ def test_bad_documents_are_errors(fixtures: Path, name: str, kind: str):
     assert pf.error_kind == kind and pf.error and not pf.entries
 
 
-def test_malformed_feed_is_bozo_but_usable(fixtures: Path):
+def test_malformed_feed_with_nothing_recovered_is_an_error(fixtures: Path):
     pf = parse_feed((fixtures / "malformed.xml").read_bytes(), {"Content-Type": "application/xml"}, URL, 0)
-    assert pf.bozo and pf.bozo_reason
-    assert pf.error is None or pf.error_kind == "not_a_feed"
+    assert pf.bozo and pf.bozo_reason and pf.entries == []
+    assert pf.error_kind == "malformed" and "mismatched tag" in (pf.error or "")
+
+
+def test_html_page_instead_of_a_feed_is_an_error() -> None:
+    body = b"<!DOCTYPE html><html><head><title>Maintenance</title></head><body><p>Back soon</p></body></html>"
+    pf = parse_feed(body, {"Content-Type": "text/html"}, URL, 0)
+    assert pf.error_kind == "not_a_feed" and pf.entries == []
 
 
 def test_entity_danger_in_utf16(fixtures: Path):
