@@ -255,7 +255,8 @@ def parse_feed(
         **hints,
     )
     # Nothing usable: no feed root at all (an HTML page, plain text), or a broken document nothing was recovered from.
-    if not entries and version and result.get("bozo"):
+    benign = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+    if not entries and version and bozo_exc is not None and not isinstance(bozo_exc, benign):
         reason = bozo_reason or "unreadable document"
         return ParsedFeed(feed_url, error=f"malformed feed: {reason}", error_kind="malformed", **common)
     if not entries and not version:
