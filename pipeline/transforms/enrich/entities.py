@@ -90,6 +90,46 @@ def _fragment_owner(tokens: tuple[str, ...], persons: list[tuple[str, ...]]) -> 
     return owners.pop() if len(owners) == 1 else (() if owners else None)
 
 
+def _toks(s: str) -> tuple[str, ...]:
+    return tuple(fold(s).split(" "))
+
+
+def group_mentions(
+    spans: Iterable[RawSpan],
+    text: str,
+    dateline: Dateline | None = None,
+    gazetteer: Gazetteer | None = None,
+) -> dict[tuple[str, ...], list[RawSpan]]:
+    """Cleaned, evidence-typed mentions grouped by the entity they name (fragments folded into the full name)."""
+    cleaned = [c for s in spans if (c := clean_span(s)) is not None]
+    typed = [RawSpan(s.text, evidence_type(s, text, dateline, gazetteer), s.start, s.end) for s in cleaned]
+    persons = sorted({_toks(s.text) for s in typed if s.type == "PERSON" and len(_toks(s.text)) > 1}, key=len)
+    groups: dict[tuple[str, ...], list[RawSpan]] = {}
+    for s in typed:
+        key = _toks(s.text)
+        owner = _fragment_owner(key, persons) if len(key) < 3 else None
+        if owner == ():
+            continue  # a fragment of several people ("Vladimir" with two Vladimirs): not attributable, dropped
+        if owner:  # the first or last part of a person's full name in the same story names that person
+            s = RawSpan(s.text, "PERSON", s.start, s.end)
+        groups.setdefault(owner or key, []).append(s)
+    return groups
+
+
+def mention_types(
+    spans: Iterable[RawSpan],
+    text: str,
+    dateline: Dateline | None = None,
+    gazetteer: Gazetteer | None = None,
+) -> list[RawSpan]:
+    """Every in-text mention with the type its entity ends up with (what ``build_entities`` reports per entity)."""
+    out = []
+    for mentions in group_mentions(spans, text, dateline, gazetteer).values():
+        etype = _vote(Counter(m.type for m in mentions), mentions, gazetteer)
+        out.extend(RawSpan(m.text, etype, m.start, m.end) for m in mentions)
+    return sorted(out, key=lambda m: m.start)
+
+
 def build_entities(
     spans: Iterable[RawSpan],
     text: str,
@@ -98,20 +138,8 @@ def build_entities(
     authors: Sequence[Author] = (),
     gazetteer: Gazetteer | None = None,
 ) -> tuple[Entity, ...]:
-    cleaned = [c for s in spans if (c := clean_span(s)) is not None]
-    typed = [RawSpan(s.text, evidence_type(s, text, dateline, gazetteer), s.start, s.end) for s in cleaned]
-
-    def toks(s: str) -> tuple[str, ...]:
-        return tuple(fold(s).split(" "))
-
-    persons = sorted({toks(s.text) for s in typed if s.type == "PERSON" and len(toks(s.text)) > 1}, key=len)
-    groups: dict[tuple[str, ...], list[RawSpan]] = {}
-    for s in typed:
-        key = toks(s.text)
-        owner = _fragment_owner(key, persons) if len(key) < 3 else None
-        if owner == ():
-            continue  # a fragment of several people ("Vladimir" with two Vladimirs): not attributable, dropped
-        groups.setdefault(owner or key, []).append(s)
+    toks = _toks
+    groups = group_mentions(spans, text, dateline, gazetteer)
 
     author_keys = {toks(a.name) for a in authors}
     metadata: list[RawSpan] = []

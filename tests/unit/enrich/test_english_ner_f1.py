@@ -1,24 +1,30 @@
-"""English NER measured against a public gold set: entity-level precision/recall/F1 for PER, LOC and ORG.
+"""English NER measured against gold sets: entity-level precision/recall/F1 for PER, LOC and ORG.
 
-Gold: the first three documents of WikiGold (CC-BY 4.0, see the fixture header; CoNLL-2003's Reuters text cannot be
-shipped in a repository).  A mention counts when its span and type both match exactly.  MISC is not scored (the
+Gold: (1) ``news_ner_gold.txt``, 25 news item summaries (The Guardian's RSS feed as shipped in the MIT-licensed
+rss-parser test fixtures), hand-annotated for this project before any model output was seen (guidelines in the fixture
+header); (2) the first three documents of WikiGold (CC-BY 4.0, encyclopedic text; see its header).  CoNLL-2003's Reuters
+text cannot be shipped in a repository.  A mention counts when its span and type both match exactly.  MISC is not scored (the
 OntoNotes-trained English model has no MISC class; NORP/EVENT/... map to it loosely).  Scored after the stage's
-mention-level post-processing (punctuation stripping, junk removal, evidence-based retyping) and, for comparison,
+post-processing, per mention (punctuation/article stripping, junk removal, evidence-based retyping, name
+fragments typed as the full name, one type per entity by vote) and, for comparison,
 on the raw model output.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from pipeline.transforms.enrich import Enricher
-from pipeline.transforms.enrich.entities import RawSpan, clean_span, evidence_type
+from pipeline.transforms.enrich.entities import RawSpan, mention_types
 from pipeline.transforms.enrich.models import MODELS
 
 from .conftest import FIXTURES
 
 SCORED = {"PER": "PERSON", "LOC": "LOCATION", "ORG": "ORGANIZATION"}
-THRESHOLD = 0.58  # measured 0.605 here (docs/enrich.md); the issue's goal of 0.80 is not met by this model
+THRESHOLD = 0.60  # WikiGold: measured 0.623 (docs/enrich.md)
+NEWS_THRESHOLD = 0.80  # the issue's goal, on news text
+MARKUP = re.compile(r"\[([^\[\]|]+)\|(PER|LOC|ORG|MISC)\]")
 
 
 def load_gold(path=FIXTURES / "wikigold_sample.txt") -> list[tuple[str, set[tuple[int, int, str]]]]:
@@ -55,6 +61,27 @@ def load_gold(path=FIXTURES / "wikigold_sample.txt") -> list[tuple[str, set[tupl
     return out
 
 
+def load_news_gold(
+    path=FIXTURES / "news_ner_gold.txt",
+) -> list[tuple[str, set[tuple[int, int, str]]]]:
+    """Documents as (headline + "\\n\\n" + summary, {(start, end, TYPE)}), as the stage composes a dispatch."""
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    out = []
+    for i, line in enumerate(lines):
+        if not line.startswith("-DOCSTART-"):
+            continue
+        marked = f"{lines[i + 1]}\n\n{lines[i + 2]}"
+        text, spans, last = "", set(), 0
+        for m in MARKUP.finditer(marked):
+            text += marked[last : m.start()]
+            spans.add((len(text), len(text) + len(m.group(1)), m.group(2)))
+            text += m.group(1)
+            last = m.end()
+        text += marked[last:]
+        out.append((text, {s for s in spans if s[2] in SCORED}))
+    return out
+
+
 def score(gold: list[set], predicted: list[set]) -> dict[str, tuple[float, float, float]]:
     tp, fp, fn = Counter(), Counter(), Counter()
     for g, p in zip(gold, predicted, strict=True):
@@ -74,39 +101,40 @@ def score(gold: list[set], predicted: list[set]) -> dict[str, tuple[float, float
 
 
 def predict(enricher: Enricher, texts: list[str], post_process: bool) -> list[set]:
+    """Mention spans per text: the raw model's, or after the stage's post-processing (``mention_types``)."""
     nlp = enricher._model("en")
     labels = MODELS["en"].labels
     back = {v: k for k, v in SCORED.items()}
     out = []
     for text, doc in zip(texts, nlp.pipe(texts), strict=True):
-        found = set()
-        for ent in doc.ents:
-            if ent.label_ not in labels:
-                continue
-            span = RawSpan(ent.text, labels[ent.label_], ent.start_char, ent.end_char)
-            if post_process:
-                span = clean_span(span)
-                if span is None:
-                    continue
-                span = RawSpan(
-                    span.text, evidence_type(span, text, None, enricher.gazetteer), span.start, span.end
-                )
-            if span.type in back:
-                found.add((span.start, span.end, back[span.type]))
-        out.append(found)
+        spans = [
+            RawSpan(ent.text, labels[ent.label_], ent.start_char, ent.end_char)
+            for ent in doc.ents
+            if ent.label_ in labels
+        ]
+        if post_process:
+            spans = mention_types(spans, text, None, enricher.gazetteer)
+        out.append({(s.start, s.end, back[s.type]) for s in spans if s.type in back})
     return out
 
 
-def test_english_ner_f1_on_wikigold(enricher: Enricher) -> None:
-    gold = load_gold()
+def _report(name: str, enricher: Enricher, gold: list) -> dict[str, tuple[float, float, float]]:
     texts = [t for t, _ in gold]
     raw = score([g for _, g in gold], predict(enricher, texts, post_process=False))
     post = score([g for _, g in gold], predict(enricher, texts, post_process=True))
     n = Counter(s[2] for _, g in gold for s in g)
-    print(f"\nWikiGold sample, gold mentions {dict(n)}")
+    print(f"\n{name}, {len(gold)} documents, gold mentions {dict(n)}")
     for label in [*SCORED, "ALL"]:
         print(
             f"  {label:4} raw P/R/F1 {raw[label][0]:.3f}/{raw[label][1]:.3f}/{raw[label][2]:.3f}"
             f"   post-processed {post[label][0]:.3f}/{post[label][1]:.3f}/{post[label][2]:.3f}"
         )
-    assert post["ALL"][2] >= THRESHOLD
+    return post
+
+
+def test_english_ner_f1_on_news(enricher: Enricher) -> None:
+    assert _report("news gold set", enricher, load_news_gold())["ALL"][2] >= NEWS_THRESHOLD
+
+
+def test_english_ner_f1_on_wikigold(enricher: Enricher) -> None:
+    assert _report("WikiGold sample", enricher, load_gold())["ALL"][2] >= THRESHOLD
