@@ -81,14 +81,14 @@ class Enricher:
 
     # ---- per-batch steps -------------------------------------------------------------------------------------------
     def _detect(self, dispatch: Dispatch, text: str) -> tuple[DetectedLanguage, list[str]]:
+        hint = (dispatch.language_hint or "").split("-")[0].lower() or None
         try:
-            found = self.langid.detect(text)
+            found = self.langid.detect(text, hint)
         except Exception as exc:
             found, errors = DetectedLanguage(None, 0.0), [_error("language", exc)]
         else:
             errors = []
         if found.code is None:
-            hint = (dispatch.language_hint or "").split("-")[0].lower() or None
             errors.append(
                 f"language: not detected; {'feed hint ' + repr(hint) + ' used' if hint else 'no feed hint'}"
             )
