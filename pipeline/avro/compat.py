@@ -24,16 +24,20 @@ def minimal_record(s: Any, named: dict[str, Any] | None = None) -> Any:
     """Smallest value of a parsed schema: null branches, empty arrays, first enum symbols, zeros."""
     named = {} if named is None else named
     if isinstance(s, str):
-        return {
-            "null": None,
-            "boolean": False,
-            "int": 0,
-            "long": 0,
-            "float": 0.0,
-            "double": 0.0,
-            "bytes": b"",
-            "string": "",
-        }.get(s, None) if s not in named else minimal_record(named[s], named)
+        return (
+            {
+                "null": None,
+                "boolean": False,
+                "int": 0,
+                "long": 0,
+                "float": 0.0,
+                "double": 0.0,
+                "bytes": b"",
+                "string": "",
+            }.get(s)
+            if s not in named
+            else minimal_record(named[s], named)
+        )
     if isinstance(s, list):
         return minimal_record(s[0], named)
     kind = s["type"]
