@@ -1,6 +1,6 @@
 """``news-pipeline``: parse arguments and call into the modules; nothing else lives here.
 
-Subcommands: broker, poll, feeds (from the poller), run, consume, inspect, demo.  Without ``--bootstrap-servers``,
+Subcommands: broker, poll, feeds (from the poller), run, consume, inspect, demo, dlq.  Without ``--bootstrap-servers``,
 Kafka commands use the embedded broker recorded by ``broker``/``demo``.
 """
 
@@ -91,16 +91,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if state in ("DONE", "PipelineState.DONE") else 1
 
 
-def cmd_consume(args: argparse.Namespace) -> int:
-    from pipeline.consume import ConsumeOptions, print_records, read_topic
-
-    opts = ConsumeOptions(
-        topic=args.topic, group=args.group, max_records=args.max_records, idle_timeout_s=args.idle_timeout
-    )
-    print_records(read_topic(resolve_kafka(args), opts), sys.stdout)
-    return 0
-
-
 def cmd_inspect(args: argparse.Namespace) -> int:
     from pipeline.inspect import inspect_sources, to_json_line
     from pipeline.transforms.enrich import Enricher
@@ -152,16 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("beam_args", nargs="*", help="extra Beam pipeline options after --")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("consume", parents=[common], help="print a topic's records as JSON lines")
-    p.add_argument("--topic", default=TopicSettings().output)
-    p.add_argument(
-        "--group", default=None, help="resume from this group's committed offsets (default: beginning)"
-    )
-    p.add_argument("--max-records", type=int, default=None)
-    p.add_argument(
-        "--idle-timeout", type=float, default=5.0, help="exit after this many idle seconds (0: never)"
-    )
-    p.set_defaults(func=cmd_consume)
+    from pipeline.consume import register as register_consume
+
+    register_consume(sub, common)
 
     p = sub.add_parser("inspect", parents=[common], help="normalize, dedup and enrich local files or URLs")
     p.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
@@ -181,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline.poller.cli import register as register_poller
 
     register_poller(sub, common)
+    from pipeline.dlq.cli import register as register_dlq
+
+    register_dlq(sub, common)
     return parser
 
 
