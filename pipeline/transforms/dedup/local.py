@@ -1,7 +1,9 @@
-"""In-process dedup over the same pure decisions as the Beam stage, for ``inspect`` and tests.
+"""In-process dedup over the same pure decisions as the Beam stage, for ``inspect``, tests and the benchmark.
 
-In: dispatches in order.  Out: the emitted (story-versioned) dispatch or a ``DuplicateNotice``.  State is a plain
-dict, bounded by the same horizon; it lives only as long as the object (one command invocation).
+In: dispatches in order.  Out: the emitted (story-versioned) dispatch or a ``DuplicateNotice``.  Exact stages
+(identity, then content hash), then near-duplicates over LSH buckets exactly as the Beam stage does it: every
+bucket is probed and registers the item on its own, then one decision is taken from the best candidate.  State is
+plain dicts bounded by the same horizon; ``seed`` preloads it (e.g. from the output topic, see ``restore.py``).
 """
 
 from __future__ import annotations
@@ -10,31 +12,75 @@ import time
 
 from pipeline.model import Dispatch, DuplicateNotice
 from pipeline.transforms.dedup.keys import content_key, identity_key
+from pipeline.transforms.dedup.near import NearEntry, Probe, best_of, decide_near, entry_for, probe, register
+from pipeline.transforms.dedup.sketch import LEAD, fingerprint
 from pipeline.transforms.dedup.stateful import Clock, StoryState, decide_content, decide_identity
+from pipeline.transforms.dedup.text import shingle_list
 
 
 class LocalDeduplicator:
-    def __init__(self, horizon_s: int = 7 * 24 * 3600, clock: Clock = time.time):
+    def __init__(self, horizon_s: int = 7 * 24 * 3600, clock: Clock = time.time, near: bool = True):
         self.horizon_ms = horizon_s * 1000
         self.clock = clock
+        self.near = near
         self.by_identity: dict[str, StoryState] = {}
         self.by_content: dict[str, StoryState] = {}
+        self.buckets: dict[str, tuple[NearEntry, ...]] = {}
+        self._offers = 0
 
     def offer(self, d: Dispatch) -> Dispatch | DuplicateNotice:
         now_ms = int(self.clock() * 1000)
-        self._expire(now_ms)
+        self._offers += 1
+        if self._offers % 10_000 == 0:
+            self._expire(now_ms)
         key = identity_key(d)
-        state, out = decide_identity(self.by_identity.get(key), key, d, now_ms)
+        state, out = decide_identity(self._live(self.by_identity, key, now_ms), key, d, now_ms)
         self.by_identity[key] = state
         if isinstance(out, DuplicateNotice):
             return out
         ckey = content_key(out)
-        state, out = decide_content(self.by_content.get(ckey), ckey, out, now_ms)
+        state, out = decide_content(self._live(self.by_content, ckey, now_ms), ckey, out, now_ms)
         self.by_content[ckey] = state
-        return out
+        if isinstance(out, DuplicateNotice) or not self.near:
+            return out
+        return self.offer_near(out, now_ms)
+
+    def offer_near(self, d: Dispatch, now_ms: int) -> Dispatch | DuplicateNotice:
+        ordered = shingle_list(d.body, d.language_hint)
+        sh = frozenset(ordered)
+        fp = fingerprint(sh, tuple(ordered[:LEAD]))
+        if fp is None:
+            return d
+        p = Probe.of(d, sh, fp)
+        found = []
+        for band in fp.bands:  # as the Beam stage: each bucket probes and registers independently
+            bucket = self.buckets.get(band, ())
+            best = probe(bucket, sh, now_ms, self.horizon_ms, exclude=p.item)
+            self.buckets[band] = register(bucket, entry_for(p, best, now_ms), now_ms, self.horizon_ms)
+            found.append(best)
+        return decide_near(d, p, best_of(found), now_ms)
+
+    def seed(
+        self, identity: dict[str, StoryState], content: dict[str, StoryState], entries: list[NearEntry]
+    ) -> None:
+        """Preload state rebuilt from a durable source (newer state wins over seeded state)."""
+        for table, seeded in ((self.by_identity, identity), (self.by_content, content)):
+            for k, v in seeded.items():
+                table.setdefault(k, v)
+        for e in entries:
+            for band in e.fp.bands:
+                self.buckets[band] = (*self.buckets.get(band, ()), e)
+
+    def _live(self, table: dict[str, StoryState], key: str, now_ms: int) -> StoryState | None:
+        s = table.get(key)
+        return s if s is not None and now_ms - s.last_seen_ms < self.horizon_ms else None
 
     def _expire(self, now_ms: int) -> None:
         for table in (self.by_identity, self.by_content):
             stale = [k for k, s in table.items() if now_ms - s.last_seen_ms >= self.horizon_ms]
             for k in stale:
                 del table[k]
+        for band in [
+            b for b, es in self.buckets.items() if all(now_ms - e.last_seen_ms >= self.horizon_ms for e in es)
+        ]:
+            del self.buckets[band]

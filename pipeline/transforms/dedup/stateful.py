@@ -26,6 +26,8 @@ from apache_beam.transforms.userstate import (
 from pipeline.beam import statecache
 from pipeline.model import Dispatch, DuplicateNotice
 from pipeline.transforms.dedup.keys import story_id_for, version_id
+from pipeline.transforms.dedup.near import change_summary as near_change_summary
+from pipeline.transforms.dedup.near import paragraphs
 
 DUPLICATES = "duplicates"
 Clock = Callable[[], float]
@@ -40,22 +42,20 @@ class StoryState:
     headline: str
     paragraphs: int
     last_seen_ms: int
+    seen: tuple[
+        str, ...
+    ] = ()  # earlier versions' content hashes (bounded): a re-fed old version is no revision
+
+
+SEEN_CAP = 8
 
 
 def _paragraphs(d: Dispatch) -> int:
-    return len([p for p in d.body.split("\n\n") if p.strip()])
+    return paragraphs(d.body)
 
 
 def change_summary(prev: StoryState, d: Dispatch) -> str:
-    parts = []
-    if prev.headline != d.headline:
-        parts.append("headline changed")
-    delta = _paragraphs(d) - prev.paragraphs
-    if delta > 0:
-        parts.append(f"{delta} paragraph(s) added")
-    elif delta < 0:
-        parts.append(f"{-delta} paragraph(s) removed")
-    return "; ".join(parts) or "text edited"
+    return near_change_summary(prev.headline, prev.paragraphs, d)
 
 
 def decide_identity(
@@ -67,12 +67,13 @@ def decide_identity(
         vid = version_id(sid, 1)
         state = StoryState(sid, 1, vid, d.content_hash, d.headline, _paragraphs(d), now_ms)
         return state, d.replace(id=vid, story_id=sid, version=1, supersedes=None)
-    if prev.content_hash == d.content_hash:
+    if d.content_hash == prev.content_hash or d.content_hash in prev.seen:
         notice = DuplicateNotice(prev.story_id, prev.version_id, "unchanged_refeed", 1.0, d, now_ms)
         return _touch(prev, now_ms), notice
     version = prev.version + 1
     vid = version_id(prev.story_id, version)
-    state = StoryState(prev.story_id, version, vid, d.content_hash, d.headline, _paragraphs(d), now_ms)
+    seen = (*prev.seen, prev.content_hash)[-SEEN_CAP:]
+    state = StoryState(prev.story_id, version, vid, d.content_hash, d.headline, _paragraphs(d), now_ms, seen)
     emitted = d.replace(
         id=vid,
         story_id=prev.story_id,
