@@ -104,6 +104,8 @@ def read_topic(
             last = clock()
             for records in batches.values():
                 for msg in records:
+                    if opts.from_time_ms is not None and msg.timestamp < opts.from_time_ms:
+                        continue  # the broker's time lookup is a hint: tansu answers offset 0 for any time
                     record = decode_message(msg, decoder)
                     if opts.filters.match(record):
                         yield record
