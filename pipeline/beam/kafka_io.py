@@ -1,9 +1,18 @@
 """Pure-Python Kafka IO for Beam (kafka-python): a Splittable DoFn source and a producer sink.
 
-Source in: topics + consumer group.  Out: ``KafkaRecord`` elements timestamped with the record time.  One element
-per (topic, partition) carries an ``OffsetRange`` restriction starting at the group's committed offset.  Each
-``process()`` call reads a bounded chunk, then defers the remainder, so every chunk is its own bundle: offsets are
-committed by a bundle finalizer, i.e. only after the fused read -> ... -> write stage has flushed (at-least-once).
+Source in: topics + consumer group.  Out: ``KafkaRecord`` elements timestamped with the record time.
+``DiscoverPartitions`` lists the partitions once (one ``PartitionSpec`` each, starting at the group's committed
+offset) and ``SpreadPartitions`` reshuffles them so each partition gets its own reader, spread over workers.  In
+``stream`` mode the same listing also emits one ``WatchSpec`` per topic: ``WatchPartitions`` polls the topic's
+metadata and emits only partition ids it has not claimed yet (its restriction is a range of partition ids, so no
+state and no GroupByKey sits on the record path).
+
+Each reader ``process()`` call reads a bounded chunk, then defers the remainder, so every chunk is its own bundle:
+offsets are committed by a bundle finalizer, i.e. only after the fused read -> ... -> write stage has flushed
+(at-least-once).  The tracker reports backlog (end offset - position) as its remaining work and
+``restriction_size`` returns the same from a cached consumer, so Dataflow can autoscale on it.  A
+``ManualWatermarkEstimator`` follows record timestamps; a partition that is caught up and idle advances its
+watermark to wall time - ``idle_watermark_lag_s`` so one quiet partition does not hold the pipeline back.
 
 ``drain`` mode ends a partition when a fetch returns nothing and the position has reached the broker's reported end
 (tansu under-reports end offsets, so the end offset alone is never trusted).  ``stream`` mode keeps reading until the
@@ -20,10 +29,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
+from apache_beam.io.iobase import RestrictionProgress
 from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
+from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.core import RestrictionProvider
-from apache_beam.utils.timestamp import Duration
+from apache_beam.utils.timestamp import Duration, Timestamp
 
 from pipeline.bus.client import consumer_config, make_producer, wait_for_partitions
 from pipeline.model import KafkaRecord
@@ -34,6 +45,8 @@ log = logging.getLogger(__name__)
 MAX_OFFSET = 2**63 - 1
 # Set by the CLI's SIGINT/SIGTERM handler: readers claim their end and the pipeline finishes after flushing.
 STOP = threading.Event()
+# Runners that execute the partition watcher and the readers side by side (see ReadConfig.watch_partitions).
+CONCURRENT_RUNNERS = frozenset({"DataflowRunner"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,14 @@ class PartitionSpec:
 
 
 @dataclass(frozen=True)
+class WatchSpec:
+    """Stream mode: watch ``topic`` for partitions with ids >= ``known`` (the ones below are read already)."""
+
+    topic: str
+    known: int
+
+
+@dataclass(frozen=True)
 class ReadConfig:
     kafka: KafkaSettings
     group_id: str
@@ -51,17 +72,34 @@ class ReadConfig:
     max_records_per_chunk: int = 5000
     max_chunk_s: float = 1.0
     poll_timeout_ms: int = 500
-    idle_stop_s: float | None = None  # stream mode: finish after this long without a record
+    idle_stop_s: float | None = (
+        None  # stream mode: finish after this long without a record (or a new partition)
+    )
+    discovery_interval_s: float = 30.0  # stream mode: how often topic metadata is polled for new partitions
+    idle_watermark_lag_s: float = 10.0  # caught-up, idle partition: watermark = wall time - this
+    size_cache_s: float = 2.0  # how long an end offset fetched for restriction_size is reused
+    # Watch for partitions added while streaming.  None: only on runners that run unbounded stages side by side
+    # (Dataflow); the local FnApiRunner runs one stage after another, so a watcher stage would starve the readers.
+    watch_partitions: bool | None = None
+
+
+def _start_offset(consumer: Any, tp: Any, beginning: int) -> int:
+    committed = consumer.committed(tp)
+    start = committed if committed is not None else beginning
+    return max(int(start), int(beginning))
 
 
 class DiscoverPartitions(beam.DoFn):
-    """Impulse -> one ``PartitionSpec`` per partition, starting at the group's committed offset (else earliest)."""
+    """Impulse -> one ``PartitionSpec`` per partition, starting at the group's committed offset (else earliest).
+
+    In stream mode also one ``WatchSpec`` per topic from the same listing, so no partition is missed or read twice.
+    """
 
     def __init__(self, cfg: ReadConfig, topics: tuple[str, ...]):
         self.cfg = cfg
         self.topics = topics
 
-    def process(self, _: Any) -> Iterator[PartitionSpec]:
+    def process(self, _: Any) -> Iterator[PartitionSpec | WatchSpec]:
         from kafka import KafkaConsumer, TopicPartition
 
         consumer = KafkaConsumer(**consumer_config(self.cfg.kafka, group_id=self.cfg.group_id))
@@ -70,49 +108,77 @@ class DiscoverPartitions(beam.DoFn):
             for topic in self.topics:
                 parts = wait_for_partitions(consumer, topic)
                 tps.extend(TopicPartition(topic, p) for p in sorted(parts))
+                if self.cfg.mode == "stream":
+                    yield WatchSpec(topic, max(parts) + 1)
             beginnings = consumer.beginning_offsets(tps) if tps else {}
             for tp in tps:
-                committed = consumer.committed(tp)
-                start = committed if committed is not None else beginnings.get(tp, 0)
-                yield PartitionSpec(tp.topic, tp.partition, max(int(start), int(beginnings.get(tp, 0))))
+                yield PartitionSpec(
+                    tp.topic, tp.partition, _start_offset(consumer, tp, beginnings.get(tp, 0))
+                )
         finally:
             consumer.close(autocommit=False)
 
 
-class _PartitionRestrictions(RestrictionProvider):
+class _PartitionTracker(OffsetRestrictionTracker):
+    """Offsets of one partition.  Remaining work is the backlog, end offset - position, not the open range."""
+
+    def __init__(self, restriction: OffsetRange, bounded: bool, end_hint: Callable[[], int | None]):
+        super().__init__(restriction)
+        self._bounded = bounded
+        self._end_hint = end_hint
+
+    def is_bounded(self) -> bool:
+        return self._bounded
+
+    def current_progress(self) -> RestrictionProgress:
+        # Called from the progress-reporting thread: reads plain ints only, never the consumer.
+        start = self._range.start
+        position = start if self._current_position is None else self._current_position + 1
+        end = self._end_hint()
+        remaining = max(0, end - position) if end is not None else 0
+        return RestrictionProgress(completed=max(0, position - start), remaining=remaining)
+
+
+class _ReadPartitionBase(beam.DoFn, RestrictionProvider):
+    """Reads one partition chunk by chunk; see the module docstring for the stop, backlog and watermark rules.
+
+    The DoFn is its own ``RestrictionProvider`` so that sizing can reuse the worker's consumer.
+    """
+
+    bounded = True
+
+    def __init__(
+        self,
+        cfg: ReadConfig,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ):
+        self.cfg = cfg
+        self.clock = clock
+        self.wall_clock = wall_clock
+        self.records = Metrics.counter("kafka_read", "records")
+        self.commits = Metrics.counter("kafka_read", "commits")
+        self.backlog = Metrics.gauge("kafka_read", "backlog_records")
+
+    # -- restriction provider -------------------------------------------------------------------------------
     def initial_restriction(self, spec: PartitionSpec) -> OffsetRange:
         return OffsetRange(spec.start_offset, MAX_OFFSET)
 
     def create_tracker(self, restriction: OffsetRange) -> OffsetRestrictionTracker:
-        return OffsetRestrictionTracker(restriction)
+        return _PartitionTracker(restriction, self.bounded, lambda: getattr(self, "_end_hint", None))
 
     def restriction_size(self, spec: PartitionSpec, restriction: OffsetRange) -> int:
-        # The true backlog needs a broker round trip; report a nominal size so runners do not split blindly.
-        return 1
+        """Backlog of the restriction: the partition's end offset - the restriction's start."""
+        return max(0, self.end_offset(spec.topic, spec.partition) - restriction.start)
 
     def split(self, spec: PartitionSpec, restriction: OffsetRange) -> Iterable[OffsetRange]:
         yield restriction  # one reader per partition: Kafka ordering within a partition is kept
 
+    def truncate(self, spec: PartitionSpec, restriction: OffsetRange) -> OffsetRange | None:
+        # Dataflow drain truncates unbounded restrictions: stop reading; uncommitted records stay in Kafka.
+        return None if not self.bounded else restriction
 
-class _UnboundedTracker(OffsetRestrictionTracker):
-    def is_bounded(self) -> bool:
-        return False
-
-
-class _UnboundedRestrictions(_PartitionRestrictions):
-    def create_tracker(self, restriction: OffsetRange) -> OffsetRestrictionTracker:
-        return _UnboundedTracker(restriction)
-
-
-class _ReadPartitionBase(beam.DoFn):
-    """Reads one partition chunk by chunk; see the module docstring for the stop rules."""
-
-    def __init__(self, cfg: ReadConfig, clock: Callable[[], float] = time.monotonic):
-        self.cfg = cfg
-        self.clock = clock
-        self.records = Metrics.counter("kafka_read", "records")
-        self.commits = Metrics.counter("kafka_read", "commits")
-
+    # -- clients --------------------------------------------------------------------------------------------
     def setup(self) -> None:
         from kafka import KafkaConsumer
 
@@ -127,11 +193,41 @@ class _ReadPartitionBase(beam.DoFn):
         self._idle_since: dict[tuple[str, int], float] = {}
 
     def teardown(self) -> None:
-        consumer = getattr(self, "consumer", None)
-        if consumer is not None:
-            consumer.close(autocommit=False)
+        for name in ("consumer", "_sizer"):
+            client = self.__dict__.pop(name, None)
+            if client is not None:
+                client.close(autocommit=False)
 
-    def _read(self, spec: PartitionSpec, tracker: OffsetRestrictionTracker, finalizer: Any) -> Iterator[Any]:
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        for name in ("consumer", "_sizer", "_size_lock", "_sizes", "_idle_since", "_end_hint"):
+            state.pop(name, None)
+        return state
+
+    def end_offset(self, topic: str, partition: int) -> int:
+        """The partition's end offset, cached for ``size_cache_s`` (sizing may be asked for every residual)."""
+        from kafka import KafkaConsumer, TopicPartition
+
+        if "_size_lock" not in self.__dict__:
+            self._size_lock = threading.Lock()
+            self._sizes: dict[tuple[str, int], tuple[float, int]] = {}
+        key = (topic, partition)
+        with self._size_lock:
+            cached = self._sizes.get(key)
+            now = self.clock()
+            if cached and now - cached[0] < self.cfg.size_cache_s:
+                return cached[1]
+            if "_sizer" not in self.__dict__:
+                self._sizer = KafkaConsumer(**consumer_config(self.cfg.kafka))
+            tp = TopicPartition(topic, partition)
+            end = int(self._sizer.end_offsets([tp]).get(tp, 0))
+            self._sizes[key] = (now, end)
+            return end
+
+    # -- reading --------------------------------------------------------------------------------------------
+    def _read(
+        self, spec: PartitionSpec, tracker: Any, finalizer: Any, watermark: ManualWatermarkEstimator
+    ) -> Iterator[Any]:
         from kafka import TopicPartition
         from kafka.structs import OffsetAndMetadata
 
@@ -156,22 +252,20 @@ class _ReadPartitionBase(beam.DoFn):
                     return
                 next_offset = msg.offset + 1
                 emitted += 1
+                ts = Timestamp.of(max(msg.timestamp, 0) / 1000.0)
+                self._advance(watermark, ts)
                 yield beam.window.TimestampedValue(
-                    KafkaRecord(
-                        msg.topic,
-                        msg.partition,
-                        msg.offset,
-                        msg.key,
-                        msg.value,
-                        msg.timestamp,
-                    ),
-                    max(msg.timestamp, 0) / 1000.0,
+                    KafkaRecord(msg.topic, msg.partition, msg.offset, msg.key, msg.value, msg.timestamp),
+                    ts,
                 )
+            self._note_end(tp, next_offset)
             if batch:
                 self._idle_since.pop(key, None)
             elif self._finished_when_idle(tp, next_offset, key):
                 tracker.try_claim(MAX_OFFSET)
                 break
+            elif self._caught_up(next_offset):
+                self._advance(watermark, Timestamp.of(self.wall_clock() - self.cfg.idle_watermark_lag_s))
             chunk_full = emitted >= self.cfg.max_records_per_chunk or self.clock() >= chunk_deadline
             if chunk_full and (emitted or not batch):
                 tracker.defer_remainder(Duration.of(0.05 if batch else 0.5))
@@ -185,6 +279,22 @@ class _ReadPartitionBase(beam.DoFn):
                 self.commits.inc()
 
             finalizer.register(commit)
+
+    @staticmethod
+    def _advance(watermark: ManualWatermarkEstimator, ts: Timestamp) -> None:
+        current = watermark.current_watermark()
+        if current is None or ts > current:
+            watermark.set_watermark(ts)
+
+    def _note_end(self, tp: Any, position: int) -> None:
+        """Remember the partition's end for the tracker's backlog: the fetch highwater, no extra round trip."""
+        end = self.consumer.highwater(tp)
+        self._end_hint = max(int(end), position) if end is not None else position
+        self.backlog.set(self._end_hint - position)
+
+    def _caught_up(self, position: int) -> bool:
+        end = getattr(self, "_end_hint", None)
+        return end is None or position >= end
 
     def _finished_when_idle(self, tp: Any, position: int, key: tuple[str, int]) -> bool:
         now = self.clock()
@@ -200,20 +310,114 @@ class _ReadBoundedPartition(_ReadPartitionBase):
         self,
         spec: PartitionSpec,
         finalizer: Any = beam.DoFn.BundleFinalizerParam,
-        tracker: OffsetRestrictionTracker = beam.DoFn.RestrictionParam(_PartitionRestrictions()),
+        tracker: OffsetRestrictionTracker = beam.DoFn.RestrictionParam(),
+        watermark: ManualWatermarkEstimator = beam.DoFn.WatermarkEstimatorParam(
+            ManualWatermarkEstimator.default_provider()
+        ),
     ) -> Iterator[Any]:
-        yield from self._read(spec, tracker, finalizer)
+        yield from self._read(spec, tracker, finalizer, watermark)
 
 
 @beam.DoFn.unbounded_per_element()
 class _ReadUnboundedPartition(_ReadPartitionBase):
+    bounded = False
+
     def process(
         self,
         spec: PartitionSpec,
         finalizer: Any = beam.DoFn.BundleFinalizerParam,
-        tracker: OffsetRestrictionTracker = beam.DoFn.RestrictionParam(_UnboundedRestrictions()),
+        tracker: OffsetRestrictionTracker = beam.DoFn.RestrictionParam(),
+        watermark: ManualWatermarkEstimator = beam.DoFn.WatermarkEstimatorParam(
+            ManualWatermarkEstimator.default_provider()
+        ),
     ) -> Iterator[Any]:
-        yield from self._read(spec, tracker, finalizer)
+        yield from self._read(spec, tracker, finalizer, watermark)
+
+
+class _PartitionIdTracker(OffsetRestrictionTracker):
+    def is_bounded(self) -> bool:
+        return False
+
+
+class _PartitionIds(RestrictionProvider):
+    """A ``WatchSpec``'s restriction: the partition ids not claimed yet, [known, MAX)."""
+
+    def initial_restriction(self, spec: WatchSpec) -> OffsetRange:
+        return OffsetRange(spec.known, MAX_OFFSET)
+
+    def create_tracker(self, restriction: OffsetRange) -> OffsetRestrictionTracker:
+        return _PartitionIdTracker(restriction)
+
+    def restriction_size(self, spec: WatchSpec, restriction: OffsetRange) -> int:
+        return 0  # no records behind a watcher
+
+    def truncate(self, spec: WatchSpec, restriction: OffsetRange) -> None:
+        return None
+
+
+@beam.DoFn.unbounded_per_element()
+class WatchNewPartitions(beam.DoFn):
+    """``WatchSpec`` -> a ``PartitionSpec`` for each partition added to the topic while the job runs.
+
+    Claims partition ids in order (Kafka only ever appends partitions), so a restart resumes after the last one
+    handed out.  Stops on the stop flag, or after ``idle_stop_s`` without a new partition.
+    """
+
+    def __init__(self, cfg: ReadConfig, clock: Callable[[], float] = time.monotonic):
+        self.cfg = cfg
+        self.clock = clock
+        self.found = Metrics.counter("kafka_read", "new_partitions")
+
+    def setup(self) -> None:
+        from kafka import KafkaConsumer
+
+        self.consumer = KafkaConsumer(**consumer_config(self.cfg.kafka, group_id=self.cfg.group_id))
+        self._quiet_since: dict[str, float] = {}
+
+    def teardown(self) -> None:
+        consumer = self.__dict__.pop("consumer", None)
+        if consumer is not None:
+            consumer.close(autocommit=False)
+
+    def process(
+        self, spec: WatchSpec, tracker: OffsetRestrictionTracker = beam.DoFn.RestrictionParam(_PartitionIds())
+    ) -> Iterator[PartitionSpec]:
+        from kafka import TopicPartition
+
+        if STOP.is_set():
+            tracker.try_claim(MAX_OFFSET)
+            return
+        first_unclaimed = tracker.current_restriction().start
+        self.consumer.topics()  # forces a metadata refresh; partitions_for_topic reads the cache
+        parts = sorted(
+            p for p in (self.consumer.partitions_for_topic(spec.topic) or ()) if p >= first_unclaimed
+        )
+        now = self.clock()
+        if parts:
+            self._quiet_since[spec.topic] = now
+            tps = [TopicPartition(spec.topic, p) for p in parts]
+            beginnings = self.consumer.beginning_offsets(tps)
+            for tp in tps:
+                if not tracker.try_claim(tp.partition):
+                    return
+                self.found.inc()
+                yield PartitionSpec(
+                    tp.topic, tp.partition, _start_offset(self.consumer, tp, beginnings.get(tp, 0))
+                )
+        quiet_since = self._quiet_since.setdefault(spec.topic, now)
+        if self.cfg.idle_stop_s is not None and now - quiet_since >= self.cfg.idle_stop_s:
+            tracker.try_claim(MAX_OFFSET)
+            return
+        interval = self.cfg.discovery_interval_s
+        if self.cfg.idle_stop_s is not None:
+            interval = min(
+                interval, self.cfg.idle_stop_s / 2
+            )  # check the stop rule at least twice per window
+        tracker.defer_remainder(Duration.of(interval))
+
+
+def _route(element: PartitionSpec | WatchSpec, _n: int) -> int:
+    return 0 if isinstance(element, PartitionSpec) else 1
 
 
 class ReadFromKafkaPy(beam.PTransform):
@@ -225,14 +429,34 @@ class ReadFromKafkaPy(beam.PTransform):
         self.topics = tuple(topics)
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection[KafkaRecord]:
-        reader = _ReadUnboundedPartition if self.cfg.mode == "stream" else _ReadBoundedPartition
-        return (
+        found = (
             pbegin
             | "Impulse" >> beam.Impulse()
             | "DiscoverPartitions" >> beam.ParDo(DiscoverPartitions(self.cfg, self.topics))
             | "SpreadPartitions" >> beam.Reshuffle()
-            | "ReadPartitions" >> beam.ParDo(reader(self.cfg)).with_output_types(KafkaRecord)
         )
+        if self.cfg.mode != "stream":
+            return found | "ReadPartitions" >> beam.ParDo(_ReadBoundedPartition(self.cfg)).with_output_types(
+                KafkaRecord
+            )
+        partitions, watches = found | "RouteWork" >> beam.Partition(_route, 2)
+        current = partitions | "ReadPartitions" >> beam.ParDo(
+            _ReadUnboundedPartition(self.cfg)
+        ).with_output_types(KafkaRecord)
+        if not self._watch(pbegin.pipeline):
+            return current
+        added = (
+            watches
+            | "WatchPartitions" >> beam.ParDo(WatchNewPartitions(self.cfg))
+            | "ReadNewPartitions"
+            >> beam.ParDo(_ReadUnboundedPartition(self.cfg)).with_output_types(KafkaRecord)
+        )
+        return (current, added) | "MergePartitions" >> beam.Flatten()
+
+    def _watch(self, pipeline: beam.Pipeline) -> bool:
+        if self.cfg.watch_partitions is not None:
+            return self.cfg.watch_partitions
+        return type(pipeline.runner).__name__ in CONCURRENT_RUNNERS
 
 
 class _ProduceFn(beam.DoFn):
