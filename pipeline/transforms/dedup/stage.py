@@ -1,6 +1,7 @@
 """``DeduplicateStories``: Dispatch -> story-versioned Dispatch (main) + DuplicateNotice (``duplicates``).
 
-Two keyed stateful steps, no GroupByKey (the streaming path stays fused): by identity, then by content hash.
+Keyed stateful steps, no GroupByKey: by identity, then by content hash, then near-duplicates over LSH buckets
+(neardup.py).  With a ``RestoreSource`` every step falls back to state rebuilt from the output topic (restore.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import apache_beam as beam
 
 from pipeline.model import Dispatch
 from pipeline.transforms.dedup.keys import content_key, identity_key
+from pipeline.transforms.dedup.neardup import MatchNearDuplicates
+from pipeline.transforms.dedup.restore import RestoreSource
 from pipeline.transforms.dedup.stateful import (
     DUPLICATES,
     Clock,
@@ -24,11 +27,20 @@ from pipeline.transforms.dedup.stateful import (
 class DeduplicateStories(beam.PTransform):
     """Suppress exact duplicates and unchanged re-feeds; turn changed re-feeds into new versions of a story."""
 
-    def __init__(self, horizon_s: int, clock: Clock = time.time, ttl_timers: bool = False):
+    def __init__(
+        self,
+        horizon_s: int,
+        clock: Clock = time.time,
+        ttl_timers: bool = False,
+        restore: RestoreSource | None = None,
+        near: bool = True,
+    ):
         super().__init__()
         self.horizon_s = horizon_s
         self.clock = clock
         self.fn = KeyedDedupTtlFn if ttl_timers else KeyedDedupFn
+        self.restore = restore
+        self.near = near
 
     def expand(self, dispatches: beam.PCollection[Dispatch]) -> dict[str, beam.PCollection]:
         by_identity = (
@@ -36,24 +48,25 @@ class DeduplicateStories(beam.PTransform):
             | "KeyByIdentity"
             >> beam.Map(lambda d: (identity_key(d), d)).with_output_types(tuple[str, Dispatch])
             | "TrackIdentity"
-            >> beam.ParDo(self.fn("identity", decide_identity, self.horizon_s, self.clock)).with_outputs(
-                DUPLICATES, main="main"
-            )
+            >> beam.ParDo(
+                self.fn("identity", decide_identity, self.horizon_s, self.clock, self.restore)
+            ).with_outputs(DUPLICATES, main="main")
         )
         by_content = (
             by_identity.main
             | "KeyByContent"
             >> beam.Map(lambda d: (content_key(d), d)).with_output_types(tuple[str, Dispatch])
             | "TrackContent"
-            >> beam.ParDo(self.fn("content", decide_content, self.horizon_s, self.clock)).with_outputs(
-                DUPLICATES, main="main"
-            )
+            >> beam.ParDo(
+                self.fn("content", decide_content, self.horizon_s, self.clock, self.restore)
+            ).with_outputs(DUPLICATES, main="main")
         )
-        duplicates = (
-            by_identity[DUPLICATES],
-            by_content[DUPLICATES],
-        ) | "MergeDuplicates" >> beam.Flatten()
-        return {
-            "main": by_content.main,
-            DUPLICATES: duplicates,
-        }
+        main, dups = by_content.main, [by_identity[DUPLICATES], by_content[DUPLICATES]]
+        if self.near:
+            near = main | "MatchNearDuplicates" >> MatchNearDuplicates(
+                self.horizon_s, self.clock, self.restore
+            )
+            main = near["main"]
+            dups.append(near[DUPLICATES])
+        duplicates = tuple(dups) | "MergeDuplicates" >> beam.Flatten()
+        return {"main": main, DUPLICATES: duplicates}

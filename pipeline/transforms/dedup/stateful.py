@@ -123,8 +123,12 @@ class KeyedDedupFn(beam.DoFn):
 
     STATE = ReadModifyWriteStateSpec("story", PickleCoder())
 
-    def __init__(self, stage: str, decide: Decide, horizon_s: int, clock: Clock = time.time):
+    def __init__(
+        self, stage: str, decide: Decide, horizon_s: int, clock: Clock = time.time, restore: Any = None
+    ):
         self.stage = stage
+        self.restore = restore  # restore.RestoreSource | None: where to rebuild state lost with a restart
+        self.seed: dict[str, StoryState] = {}
         self.decide = decide
         self.horizon_ms = horizon_s * 1000
         self.clock = clock
@@ -133,11 +137,18 @@ class KeyedDedupFn(beam.DoFn):
 
     def setup(self) -> None:
         statecache.apply()
+        if self.restore is not None:
+            from pipeline.transforms.dedup import restore
+
+            snap = restore.shared(self.restore, self.horizon_ms // 1000, self.clock())
+            self.seed = snap.identity if self.stage == "identity" else snap.content
 
     def _step(self, element: tuple[str, Dispatch], state: Any) -> tuple[int, Iterator[object]]:
         key, d = element
         now_ms = int(self.clock() * 1000)
         prev = state.read()
+        if prev is None:
+            prev = self.seed.get(key)
         if prev is not None and now_ms - prev.last_seen_ms >= self.horizon_ms:
             prev = None
         new_state, out = self.decide(prev, key, d, now_ms)

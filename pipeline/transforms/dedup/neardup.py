@@ -1,0 +1,145 @@
+"""Near-duplicates in Beam without a GroupByKey: fan out to LSH buckets, then gather one decision per item.
+
+In: story-versioned ``Dispatch`` (after the exact stages).  Out: emitted dispatches (main; revisions re-versioned)
+and ``DuplicateNotice``s (``duplicates``).  Three steps, all plain or stateful ParDos:
+
+1. ``FanOutBands``: one ``(bucket, Probe)`` per LSH band and one ``(item, Dispatch)`` for the gather step;
+   texts too short to sketch go straight to the output.
+2. ``ProbeBucketFn`` keyed by bucket: best verified candidate of that bucket -> ``(item, Candidate|None)``, and
+   registers the item (as itself, its new version or the version it duplicates) with the same pure decision.
+3. ``GatherDecideFn`` keyed by item: waits for its dispatch and one answer per band, takes the best candidate
+   (``decide_near``) and clears its state.  Buckets never wait on each other, so registration happens per bucket
+   before the overall decision is known; see docs/dedup.md for what that trades.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.coders import PickleCoder
+from apache_beam.metrics import Metrics
+from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec
+
+from pipeline.beam import statecache
+from pipeline.model import Dispatch, DuplicateNotice
+from pipeline.transforms.dedup.near import Candidate, Probe, best_of, decide_near, entry_for, probe, register
+from pipeline.transforms.dedup.sketch import LEAD, fingerprint
+from pipeline.transforms.dedup.stateful import DUPLICATES, Clock
+from pipeline.transforms.dedup.text import shingle_list
+
+DIRECT = "direct"
+
+
+class FanOutBandsFn(beam.DoFn):
+    """Dispatch -> (bucket, Probe) per band + (item, (dispatch, bands)); unsketchable texts -> ``direct``."""
+
+    def process(self, d: Dispatch) -> Iterator[Any]:
+        ordered = shingle_list(d.body, d.language_hint)
+        sh = frozenset(ordered)
+        fp = fingerprint(sh, tuple(ordered[:LEAD]))
+        if fp is None:
+            yield beam.pvalue.TaggedOutput(DIRECT, d)
+            return
+        p = Probe.of(d, sh, fp)
+        yield p.item, ("item", (d, p), len(fp.bands))
+        for band in fp.bands:
+            yield beam.pvalue.TaggedOutput("bands", (band, p))
+
+
+class ProbeBucketFn(beam.DoFn):
+    """One LSH bucket: answer the probe with its best verified candidate, then register the item."""
+
+    BUCKET = ReadModifyWriteStateSpec("bucket", PickleCoder())
+
+    def __init__(self, horizon_s: int, clock: Clock = time.time, restore: Any = None):
+        self.horizon_ms = horizon_s * 1000
+        self.clock = clock
+        self.restore = restore
+        self.seed: dict[str, tuple] = {}
+
+    def setup(self) -> None:
+        statecache.apply()
+        if self.restore is not None:
+            from pipeline.transforms.dedup import restore
+
+            self.seed = restore.shared(self.restore, self.horizon_ms // 1000, self.clock()).buckets
+
+    def process(
+        self, element: tuple[str, Probe], bucket: beam.DoFn.StateParam = beam.DoFn.StateParam(BUCKET)
+    ) -> Iterator[tuple[str, tuple[str, Candidate | None]]]:
+        band, p = element
+        now_ms = int(self.clock() * 1000)
+        entries = bucket.read()
+        if entries is None:
+            entries = self.seed.get(band, ())
+        best = probe(entries, p.shingles, now_ms, self.horizon_ms, exclude=p.item)
+        bucket.write(register(entries, entry_for(p, best, now_ms), now_ms, self.horizon_ms))
+        yield p.item, ("cand", best, 0)
+
+
+class GatherDecideFn(beam.DoFn):
+    """Per item: collect its dispatch and one answer per band, then make the single near-duplicate decision."""
+
+    PARTS = BagStateSpec("parts", PickleCoder())
+
+    def __init__(self, clock: Clock = time.time):
+        self.clock = clock
+        self.near = Metrics.counter("dedup", "near_duplicates")
+        self.revisions = Metrics.counter("dedup", "near_revisions")
+
+    def setup(self) -> None:
+        statecache.apply()
+
+    def process(
+        self,
+        element: tuple[str, tuple[str, Any, int]],
+        parts: beam.DoFn.StateParam = beam.DoFn.StateParam(PARTS),
+    ) -> Iterator[Any]:
+        _, part = element
+        parts.add(part)
+        got = list(parts.read())
+        items = [x for x in got if x[0] == "item"]
+        answers = [x[1] for x in got if x[0] == "cand"]
+        if not items or len(answers) < items[0][2]:
+            return
+        parts.clear()
+        d, p = items[0][1]
+        out = decide_near(d, p, best_of(answers), int(self.clock() * 1000))
+        if isinstance(out, DuplicateNotice):
+            self.near.inc()
+            yield beam.pvalue.TaggedOutput(DUPLICATES, out)
+        else:
+            if out.story_id != d.story_id:
+                self.revisions.inc()
+            yield out
+
+
+class MatchNearDuplicates(beam.PTransform):
+    """Dispatch -> main (emitted, maybe re-versioned) + ``duplicates`` (near-duplicate notices)."""
+
+    def __init__(self, horizon_s: int, clock: Clock = time.time, restore: Any = None):
+        super().__init__()
+        self.horizon_s = horizon_s
+        self.clock = clock
+        self.restore = restore
+
+    def expand(self, dispatches: beam.PCollection[Dispatch]) -> dict[str, beam.PCollection]:
+        fanned = dispatches | "FanOutBands" >> beam.ParDo(FanOutBandsFn()).with_outputs(
+            "bands", DIRECT, main="items"
+        )
+        answers = (
+            fanned.bands
+            | "TypeByBucket" >> beam.Map(lambda kv: kv).with_output_types(tuple[str, Probe])
+            | "ProbeBuckets" >> beam.ParDo(ProbeBucketFn(self.horizon_s, self.clock, self.restore))
+        )
+        decided = (
+            (fanned.items, answers)
+            | "JoinByItem" >> beam.Flatten()
+            | "TypeByItem" >> beam.Map(lambda kv: kv).with_output_types(tuple[str, tuple])
+            | "DecideNear" >> beam.ParDo(GatherDecideFn(self.clock)).with_outputs(DUPLICATES, main="main")
+        )
+        main = (decided.main, fanned[DIRECT]) | "MergeEmitted" >> beam.Flatten()
+        return {"main": main, DUPLICATES: decided[DUPLICATES]}

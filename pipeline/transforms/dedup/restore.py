@@ -1,0 +1,124 @@
+"""Rebuild the dedup index from the output topic, so dedup holds across restarts (local Beam state does not).
+
+In: the output topic (Avro ``news_item``, keyed by story_id: uri, guid, feed, headline, body, content_hash,
+version ids), records younger than the horizon.  Out: a ``Snapshot``: identity and content ``StoryState`` tables
+and LSH bucket entries, which the stateful DoFns (and ``LocalDeduplicator.seed``) fall back to when their own
+state for a key is empty.  Loaded once per worker process and kept read-only.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from kafka import KafkaConsumer, TopicPartition
+
+from pipeline.avro.codec import decode_news_item
+from pipeline.bus.client import consumer_config
+from pipeline.model import Dispatch
+from pipeline.settings import KafkaSettings
+from pipeline.transforms.dedup.keys import content_key, identity_key
+from pipeline.transforms.dedup.near import NearEntry, Probe, entry_for
+from pipeline.transforms.dedup.sketch import LEAD, fingerprint
+from pipeline.transforms.dedup.stateful import SEEN_CAP, StoryState
+from pipeline.transforms.dedup.text import shingle_list
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RestoreSource:
+    """Where emitted versions can be re-read from (small, picklable config)."""
+
+    kafka: KafkaSettings
+    topic: str
+    idle_s: float = 1.0
+    run: str = ""  # one snapshot per pipeline run: a second run in the same process re-reads the topic
+
+
+@dataclass
+class Snapshot:
+    identity: dict[str, StoryState] = field(default_factory=dict)
+    content: dict[str, StoryState] = field(default_factory=dict)
+    buckets: dict[str, tuple[NearEntry, ...]] = field(default_factory=dict)
+    records: int = 0
+
+    def add(self, d: Dispatch, seen_ms: int) -> None:
+        """Fold one emitted version in (versions may arrive in any order; the highest wins, hashes accumulate)."""
+        self.records += 1
+        paras = len([p for p in d.body.split("\n\n") if p.strip()])
+        state = StoryState(d.story_id, d.version, d.id, d.content_hash, d.headline, paras, seen_ms)
+        for table, key in ((self.identity, identity_key(d)), (self.content, content_key(d))):
+            prev = table.get(key)
+            if prev is not None:
+                hi, lo = (state, prev) if state.version >= prev.version else (prev, state)
+                seen = tuple(dict.fromkeys((*prev.seen, *state.seen, lo.content_hash)))[-SEEN_CAP:]
+                state = StoryState(
+                    **{**hi.__dict__, "seen": seen, "last_seen_ms": max(hi.last_seen_ms, lo.last_seen_ms)}
+                )
+            table[key] = state
+        ordered = shingle_list(d.body)
+        fp = fingerprint(frozenset(ordered), tuple(ordered[:LEAD]))
+        if fp is not None:
+            entry = entry_for(Probe.of(d, frozenset(ordered), fp), None, seen_ms)
+            for band in fp.bands:
+                self.buckets[band] = (*self.buckets.get(band, ()), entry)
+
+
+def dispatch_of(item: dict) -> Dispatch:
+    src = item.get("source") or {}
+    return Dispatch(
+        id=item["id"],
+        uri=item.get("uri"),
+        guid=item.get("guid"),
+        headline=item.get("headline") or "",
+        body=item.get("body") or "",
+        feed_url=src.get("feed_url") or "",
+        outlet=src.get("outlet"),
+        content_hash=item.get("content_hash") or "",
+        story_id=item["story_id"],
+        version=item.get("version") or 1,
+        supersedes=item.get("supersedes"),
+    )
+
+
+def load(source: RestoreSource, horizon_s: int, now_s: float) -> Snapshot:
+    """Read the output topic from the start (records older than the horizon are skipped) until idle."""
+    snap = Snapshot()
+    cutoff_ms = int((now_s - horizon_s) * 1000)
+    consumer = KafkaConsumer(**consumer_config(source.kafka, group_id=None))
+    try:
+        parts = consumer.partitions_for_topic(source.topic) or set()
+        if not parts:
+            return snap
+        consumer.assign([TopicPartition(source.topic, p) for p in parts])
+        consumer.seek_to_beginning()
+        last = time.monotonic()
+        while time.monotonic() - last < source.idle_s:
+            for batch in consumer.poll(timeout_ms=200).values():
+                last = time.monotonic()
+                for rec in batch:
+                    if rec.value is None or rec.timestamp < cutoff_ms:
+                        continue
+                    snap.add(dispatch_of(decode_news_item(rec.value)), rec.timestamp)
+    finally:
+        consumer.close()
+    log.info("dedup: restored %d emitted versions from %s", snap.records, source.topic)
+    return snap
+
+
+_lock = threading.Lock()
+_cache: dict[tuple[str, str, str, int], Snapshot] = {}
+
+
+def shared(source: RestoreSource | None, horizon_s: int, now_s: float) -> Snapshot:
+    """One snapshot per worker process and topic (every stateful DoFn instance reads the same one)."""
+    if source is None:
+        return Snapshot()
+    key = (source.kafka.bootstrap_servers, source.topic, source.run, horizon_s)
+    with _lock:
+        if key not in _cache:
+            _cache[key] = load(source, horizon_s, now_s)
+        return _cache[key]
