@@ -9,6 +9,7 @@ offsets only after the writes of the same bundle were flushed.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterator
 
 import apache_beam as beam
@@ -26,6 +27,7 @@ from pipeline.beam.kafka_io import ReadConfig, ReadFromKafkaPy, WriteToKafkaPy
 from pipeline.model import DuplicateNotice, EnrichedDispatch, Failure, KafkaRecord, RawEntry
 from pipeline.settings import PipelineSettings
 from pipeline.transforms.dedup import DUPLICATES, DeduplicateStories
+from pipeline.transforms.dedup.restore import RestoreSource
 from pipeline.transforms.enrich import EnrichDispatches
 from pipeline.transforms.normalize import NormalizeDispatches
 
@@ -99,7 +101,10 @@ def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time
         SafeFlatMap("decode", decode_record, clock)
     ).with_outputs(FAILURES, main="main")
     normalized = decoded.main | "NormalizeDispatches" >> NormalizeDispatches(clock=clock)
-    deduped = normalized["main"] | "DeduplicateStories" >> DeduplicateStories(s.dedup_horizon_s, clock)
+    restore = RestoreSource(s.kafka, s.topics.output, run=uuid.uuid4().hex)  # dedup survives restarts
+    deduped = normalized["main"] | "DeduplicateStories" >> DeduplicateStories(
+        s.dedup_horizon_s, clock, restore=restore
+    )
     enriched = deduped["main"] | "EnrichDispatches" >> EnrichDispatches(ner=s.ner)
     encoded = enriched["main"] | "EncodeAvro" >> beam.ParDo(
         SafeFlatMap("encode", encode_item, clock)
