@@ -167,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline.dlq.cli import register as register_dlq
 
     register_dlq(sub, common)
+    from pipeline.deploy.cli import register as register_deploy
+
+    register_deploy(sub, common)
     return parser
 
 
