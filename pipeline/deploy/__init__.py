@@ -1,0 +1,1 @@
+"""Deployment helpers: the Dataflow job (dry-run translation, launch arguments) and Kafka secrets resolution."""
