@@ -8,6 +8,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline.transforms.dedup import DUPLICATES, DeduplicateStories
 from tests.support import Clock, dispatch
+from tests.unit.dedup.labeled import apply, load_cases
 
 
 def test_stage_emits_one_record_per_story_version_and_audits_the_rest() -> None:
@@ -37,3 +38,27 @@ def one_copy_of_the_shared_text_and_the_other_story():  # which copy wins depend
         assert {"https://a/x", "https://b/republished"} & {u for u, _ in actual}
 
     return check
+
+
+def test_near_duplicates_across_outlets_go_to_the_audit_output_with_their_story() -> None:
+    """Order-independent: whichever copy arrives first is emitted, the other is a near_duplicate of its story."""
+    cases = {c["case"]: c for c in load_cases()}
+    retitled = next(
+        c for c in cases.values() if c["group"] == "synthetic-retitled" and c["a"]["src"] == "seed"
+    )
+    negative = next(c for c in cases.values() if c["group"] == "negative-seed-topic")
+    items = [
+        apply(retitled["a"], retitled["case"]),
+        apply(retitled["b"], retitled["case"]),
+        apply(negative["b"], negative["case"]),
+    ]
+    with TestPipeline(runner="FnApiRunner") as p:
+        out = p | beam.Create(items) | DeduplicateStories(horizon_s=3600, clock=Clock())
+        assert_that(
+            out["main"] | "Count" >> beam.combiners.Count.Globally(), equal_to([2]), label="TwoStories"
+        )
+        assert_that(
+            out[DUPLICATES] | "Why" >> beam.Map(lambda n: (n.reason, n.similarity >= 0.6, n.story_id != "")),
+            equal_to([("near_duplicate", True, True)]),
+            label="OneNearDuplicate",
+        )

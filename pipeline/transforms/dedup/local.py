@@ -13,6 +13,7 @@ import time
 from pipeline.model import Dispatch, DuplicateNotice
 from pipeline.transforms.dedup.keys import content_key, identity_key
 from pipeline.transforms.dedup.near import NearEntry, Probe, best_of, decide_near, entry_for, probe, register
+from pipeline.transforms.dedup.restore import Snapshot
 from pipeline.transforms.dedup.sketch import LEAD, fingerprint
 from pipeline.transforms.dedup.stateful import Clock, StoryState, decide_content, decide_identity
 from pipeline.transforms.dedup.text import shingle_list
@@ -60,16 +61,13 @@ class LocalDeduplicator:
             found.append(best)
         return decide_near(d, p, best_of(found), now_ms)
 
-    def seed(
-        self, identity: dict[str, StoryState], content: dict[str, StoryState], entries: list[NearEntry]
-    ) -> None:
-        """Preload state rebuilt from a durable source (newer state wins over seeded state)."""
-        for table, seeded in ((self.by_identity, identity), (self.by_content, content)):
+    def seed(self, snapshot: Snapshot) -> None:
+        """Preload state rebuilt from a durable source (``restore.load``); state of this run wins."""
+        for table, seeded in ((self.by_identity, snapshot.identity), (self.by_content, snapshot.content)):
             for k, v in seeded.items():
                 table.setdefault(k, v)
-        for e in entries:
-            for band in e.fp.bands:
-                self.buckets[band] = (*self.buckets.get(band, ()), e)
+        for band, entries in snapshot.buckets.items():
+            self.buckets.setdefault(band, entries)
 
     def _live(self, table: dict[str, StoryState], key: str, now_ms: int) -> StoryState | None:
         s = table.get(key)

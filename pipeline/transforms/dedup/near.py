@@ -9,7 +9,7 @@ the bucket contents after registering the item (``register``), bounded by the ho
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from pipeline.model import Dispatch, DuplicateNotice
@@ -139,18 +139,17 @@ def classify(p: Probe, best: Candidate | None) -> Outcome:
 def entry_for(p: Probe, best: Candidate | None, now_ms: int) -> NearEntry:
     """What a bucket registers for the item: itself, its new version, or the version it duplicates."""
     outcome = classify(p, best)
+    fp = replace(p.fp, bands=())  # the buckets are the bands: an entry keeps only its verification sample
     if outcome == "emit":
-        return NearEntry(
-            p.story_id, p.id, p.version, p.source, p.headline, p.paragraphs, p.fp, p.item, now_ms
-        )
+        return NearEntry(p.story_id, p.id, p.version, p.source, p.headline, p.paragraphs, fp, p.item, now_ms)
     assert best is not None
     e = best.entry
     if outcome == "revision":
         v = e.version + 1
         vid = version_id(e.story_id, v)
-        return NearEntry(e.story_id, vid, v, e.source, p.headline, p.paragraphs, p.fp, p.item, now_ms)
+        return NearEntry(e.story_id, vid, v, e.source, p.headline, p.paragraphs, fp, p.item, now_ms)
     return NearEntry(
-        e.story_id, e.version_id, e.version, e.source, e.headline, e.paragraphs, p.fp, p.item, now_ms
+        e.story_id, e.version_id, e.version, e.source, e.headline, e.paragraphs, fp, p.item, now_ms
     )
 
 
