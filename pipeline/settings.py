@@ -29,6 +29,8 @@ class KafkaSettings(_Frozen):
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+    # Secret Manager resource name of the SASL password, read where the client is built (Dataflow workers).
+    sasl_password_secret: str | None = None
     ssl_cafile: str | None = None
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
