@@ -27,15 +27,24 @@ def common_config(settings: KafkaSettings) -> dict[str, Any]:
     if settings.sasl_mechanism:
         cfg["sasl_mechanism"] = settings.sasl_mechanism
         cfg["sasl_plain_username"] = settings.sasl_username
-        cfg["sasl_plain_password"] = (
-            settings.sasl_password.get_secret_value() if settings.sasl_password else None
-        )
+        cfg["sasl_plain_password"] = sasl_password(settings)
     if settings.security_protocol in ("SSL", "SASL_SSL"):
         cfg["ssl_cafile"] = settings.ssl_cafile
         cfg["ssl_certfile"] = settings.ssl_certfile
         cfg["ssl_keyfile"] = settings.ssl_keyfile
         cfg["ssl_check_hostname"] = settings.ssl_check_hostname
     return cfg
+
+
+def sasl_password(settings: KafkaSettings) -> str | None:
+    """The SASL password: given directly (from the environment at start), else read from Secret Manager."""
+    if settings.sasl_password is not None:
+        return settings.sasl_password.get_secret_value()
+    if settings.sasl_password_secret:
+        from pipeline.deploy.secrets import read_secret
+
+        return read_secret(settings.sasl_password_secret)
+    return None
 
 
 def producer_config(settings: KafkaSettings, **overrides: Any) -> dict[str, Any]:
