@@ -66,7 +66,20 @@ class NewsPipelineOptions(PipelineOptions):
             default="KAFKA_SASL_PASSWORD",
             help="Name of the environment variable holding the SASL password",
         )
-        parser.add_argument("--ssl_cafile", default=None)
+        parser.add_argument(
+            "--sasl_password_secret",
+            default=None,
+            help="Secret Manager name of the SASL password (projects/P/secrets/S[/versions/V]); read on workers",
+        )
+        parser.add_argument("--ssl_cafile", default=None, help="CA bundle for the brokers' certificates")
+        parser.add_argument("--ssl_certfile", default=None, help="client certificate (mutual TLS)")
+        parser.add_argument("--ssl_keyfile", default=None, help="client private key (mutual TLS)")
+        parser.add_argument(
+            "--ssl_check_hostname",
+            choices=["true", "false"],
+            default="true",
+            help="verify that the broker certificate matches its host name",
+        )
 
     def settings(self) -> PipelineSettings:
         o = self.get_all_options()
@@ -77,7 +90,11 @@ class NewsPipelineOptions(PipelineOptions):
             sasl_mechanism=o["sasl_mechanism"],
             sasl_username=o["sasl_username"],
             sasl_password=password,
+            sasl_password_secret=o["sasl_password_secret"],
             ssl_cafile=o["ssl_cafile"],
+            ssl_certfile=o["ssl_certfile"],
+            ssl_keyfile=o["ssl_keyfile"],
+            ssl_check_hostname=o["ssl_check_hostname"] == "true",
         )
         topics = TopicSettings(
             raw=o["raw_topic"],
