@@ -65,6 +65,9 @@ setup(
             "hypothesis>=6.100,<7",
             "confluent-kafka[avro,schemaregistry]>=2.5,<3",  # interop test: its own Avro deserializer
             "ruff>=0.6",
+            "jsonschema>=4.0,<5",  # validates deploy/docker-compose.yml against the Compose spec
+            "dockerfile>=3.3,<4",  # parses the Dockerfiles with Docker's own parser
+            "build>=1.0,<2",  # the Dataflow dry run packages setup.py
         ],
     },
     entry_points={"console_scripts": ["news-pipeline=pipeline.cli:main"]},
