@@ -63,8 +63,6 @@ def test_conditional_get_and_honest_user_agent(server, client):
 
 @pytest.mark.parametrize("encoding", ["gzip", "deflate", "br"])
 def test_compressed_bodies(server, client, encoding):
-    if encoding == "br":
-        pytest.importorskip("brotli")
     server.script("wire_v1.xml", Behaviour(encoding=encoding))
     r = fetch(client, server.url_for("wire_v1.xml"), LOCAL)
     assert r.ok and r.body == (FIXTURES / "wire_v1.xml").read_bytes() and r.wire_bytes < len(r.body)

@@ -304,8 +304,7 @@ def test_broker_down_then_killed_mid_poll_loses_nothing(tmp_path, settings, feed
 
 
 def test_every_corpus_feed_goes_to_a_record_or_a_dead_letter(kafka, topics, settings):
-    if not CORPORA.is_dir():
-        pytest.skip("shared corpora not found")
+    assert CORPORA.is_dir(), f"shared corpora not found at {CORPORA}"
     files = sorted(
         p
         for p in CORPORA.rglob("*")

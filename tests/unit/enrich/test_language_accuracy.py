@@ -10,7 +10,6 @@ import html
 import re
 
 import feedparser
-import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from pipeline.transforms.enrich import Enricher
@@ -46,7 +45,6 @@ def labelled_items() -> list[tuple[str, str, str]]:
     return items
 
 
-@pytest.mark.skipif(not (CORPORA / "feeds").is_dir(), reason="shared corpora not present")
 def test_language_id_accuracy_on_corpus_feeds(enricher: Enricher) -> None:
     items = labelled_items()
     assert len(items) >= 200

@@ -15,6 +15,5 @@ def fixtures() -> Path:
 @pytest.fixture(scope="session")
 def corpora() -> Path:
     path = REPO / ".." / "shared" / "corpora" / "feeds"
-    if not path.is_dir():
-        pytest.skip("shared corpora not found beside the repository")
+    assert path.is_dir(), f"shared corpora not found beside the repository at {path}"
     return path
