@@ -23,9 +23,10 @@ from pipeline.avro.codec import (
 )
 from pipeline.avro.files import WriteAvroFilesFn
 from pipeline.beam.failures import FAILURES, SafeFlatMap
-from pipeline.beam.kafka_io import ReadConfig, ReadFromKafkaPy, WriteToKafkaPy
+from pipeline.beam.kafka_io import ReadConfig, ReadFromKafkaPy
+from pipeline.beam.kafka_sink import WriteToKafkaPy
 from pipeline.model import DuplicateNotice, EnrichedDispatch, Failure, KafkaRecord, RawEntry
-from pipeline.settings import PipelineSettings
+from pipeline.settings import KafkaSettings, PipelineSettings
 from pipeline.transforms.dedup import DUPLICATES, DeduplicateStories
 from pipeline.transforms.dedup.restore import RestoreSource
 from pipeline.transforms.enrich import EnrichDispatches
@@ -110,21 +111,40 @@ def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time
         SafeFlatMap("encode", encode_item, clock)
     ).with_outputs(FAILURES, main="main")
     _ = encoded.main | "WriteNewsItems" >> WriteToKafkaPy(s.kafka, s.topics.output)
-    stage_failures = [decoded[FAILURES], normalized[FAILURES], enriched[FAILURES], encoded[FAILURES]]
+    failures = {"Decode": decoded, "Normalize": normalized, "Enrich": enriched, "Encode": encoded}
     if s.out_dir:
         file_records = enriched["main"] | "ToAvroRecords" >> beam.ParDo(
             SafeFlatMap("files", item_record, clock)
         ).with_outputs(FAILURES, main="main")
         _ = file_records.main | "WriteAvroFiles" >> beam.ParDo(WriteAvroFilesFn(s.out_dir, clock=clock))
-        stage_failures.append(file_records[FAILURES])
-    _ = (
-        deduped[DUPLICATES]
-        | "EncodeDuplicates" >> beam.Map(duplicate_kv)
-        | "WriteDuplicates" >> WriteToKafkaPy(s.kafka, s.topics.audit)
-    )
-    failures = tuple(stage_failures) | "CollectFailures" >> beam.Flatten()
-    _ = (
-        failures
-        | "EncodeFailures" >> beam.Map(failure_kv)
-        | "WriteDeadLetters" >> WriteToKafkaPy(s.kafka, s.topics.dead_letter)
-    )
+        failures["Files"] = file_records
+    # Every side output is written by its own sink step instead of being flattened first: on the local runner a
+    # Flatten ends the fused stage, so its writes would wait for the end of the run and miss the offset commit.
+    for step, notices in zip(("Identity", "Content", "Near"), deduped[DUPLICATES], strict=False):
+        _ = notices | f"Audit{step}" >> WriteAuditRecords(s.kafka, s.topics.audit)
+    for step, outputs in failures.items():
+        _ = outputs[FAILURES] | f"DeadLetters{step}" >> WriteDeadLetters(s.kafka, s.topics.dead_letter)
+
+
+class WriteDeadLetters(beam.PTransform):
+    """Failure -> failure.avsc bytes -> the dead-letter topic, keyed by the source record's key."""
+
+    def __init__(self, kafka: KafkaSettings, topic: str):
+        super().__init__()
+        self.kafka, self.topic = kafka, topic
+
+    def expand(self, failures: beam.PCollection[Failure]) -> beam.PCollection[None]:
+        return failures | "Encode" >> beam.Map(failure_kv) | "Write" >> WriteToKafkaPy(self.kafka, self.topic)
+
+
+class WriteAuditRecords(beam.PTransform):
+    """DuplicateNotice -> duplicate.avsc bytes -> the audit topic, keyed by story_id."""
+
+    def __init__(self, kafka: KafkaSettings, topic: str):
+        super().__init__()
+        self.kafka, self.topic = kafka, topic
+
+    def expand(self, notices: beam.PCollection[DuplicateNotice]) -> beam.PCollection[None]:
+        return (
+            notices | "Encode" >> beam.Map(duplicate_kv) | "Write" >> WriteToKafkaPy(self.kafka, self.topic)
+        )

@@ -36,7 +36,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.core import RestrictionProvider
 from apache_beam.utils.timestamp import Duration, Timestamp
 
-from pipeline.bus.client import consumer_config, make_producer, wait_for_partitions
+from pipeline.bus.client import consumer_config, wait_for_partitions
 from pipeline.model import KafkaRecord
 from pipeline.settings import KafkaSettings
 
@@ -457,46 +457,3 @@ class ReadFromKafkaPy(beam.PTransform):
         if self.cfg.watch_partitions is not None:
             return self.cfg.watch_partitions
         return type(pipeline.runner).__name__ in CONCURRENT_RUNNERS
-
-
-class _ProduceFn(beam.DoFn):
-    """Send ``(key, value)`` pairs; flush and surface delivery errors at bundle end so failures retry the bundle."""
-
-    def __init__(self, kafka: KafkaSettings, topic: str):
-        self.kafka = kafka
-        self.topic = topic
-        self.sent = Metrics.counter("kafka_write", f"sent_{topic}")
-
-    def setup(self) -> None:
-        self.producer = make_producer(self.kafka)
-
-    def start_bundle(self) -> None:
-        self.pending: list[Any] = []
-
-    def process(self, kv: tuple[bytes | None, bytes]) -> None:
-        key, value = kv
-        self.pending.append(self.producer.send(self.topic, key=key, value=value))
-
-    def finish_bundle(self) -> None:
-        self.producer.flush()
-        for fut in self.pending:
-            fut.get(timeout=30)  # raises on a delivery failure: the bundle is retried, nothing is lost
-        self.sent.inc(len(self.pending))
-        self.pending = []
-
-    def teardown(self) -> None:
-        producer = getattr(self, "producer", None)
-        if producer is not None:
-            producer.close(timeout=10)
-
-
-class WriteToKafkaPy(beam.PTransform):
-    """Write ``(key, value)`` byte pairs to one topic with an idempotent, acks=all producer."""
-
-    def __init__(self, kafka: KafkaSettings, topic: str):
-        super().__init__()
-        self.kafka = kafka
-        self.topic = topic
-
-    def expand(self, pcoll: beam.PCollection[tuple[bytes | None, bytes]]) -> beam.PCollection[None]:
-        return pcoll | "Produce" >> beam.ParDo(_ProduceFn(self.kafka, self.topic))

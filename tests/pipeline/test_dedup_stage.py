@@ -25,7 +25,7 @@ def test_stage_emits_one_record_per_story_version_and_audits_the_rest() -> None:
             label="MainOutput",
         )
         assert_that(
-            out[DUPLICATES] | "Reasons" >> beam.Map(lambda n: n.reason),
+            out[DUPLICATES] | "MergeReasons" >> beam.Flatten() | "Reasons" >> beam.Map(lambda n: n.reason),
             equal_to(["content_hash"]),
             label="Duplicates",
         )
@@ -58,7 +58,9 @@ def test_near_duplicates_across_outlets_go_to_the_audit_output_with_their_story(
             out["main"] | "Count" >> beam.combiners.Count.Globally(), equal_to([2]), label="TwoStories"
         )
         assert_that(
-            out[DUPLICATES] | "Why" >> beam.Map(lambda n: (n.reason, n.similarity >= 0.6, n.story_id != "")),
+            out[DUPLICATES]
+            | "MergeWhy" >> beam.Flatten()
+            | "Why" >> beam.Map(lambda n: (n.reason, n.similarity >= 0.6, n.story_id != "")),
             equal_to([("near_duplicate", True, True)]),
             label="OneNearDuplicate",
         )

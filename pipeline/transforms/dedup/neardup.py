@@ -3,11 +3,11 @@
 In: story-versioned ``Dispatch`` (after the exact stages).  Out: emitted dispatches (main; revisions re-versioned)
 and ``DuplicateNotice``s (``duplicates``).  Three steps, all plain or stateful ParDos:
 
-1. ``FanOutBands``: one ``(bucket, Probe)`` per LSH band and one ``(item, Dispatch)`` for the gather step;
-   texts too short to sketch go straight to the output.
-2. ``ProbeBucketFn`` keyed by bucket: best verified candidate of that bucket -> ``(item, Candidate|None)``, and
-   registers the item (as itself, its new version or the version it duplicates) with the same pure decision.
-3. ``GatherDecideFn`` keyed by item: waits for its dispatch and one answer per band, takes the best candidate
+1. ``FanOutBands``: one ``(bucket, (Probe, Dispatch, n_bands))`` per LSH band; texts too short to sketch get a
+   single private ``solo:`` bucket that stores nothing.
+2. ``ProbeBucketFn`` keyed by bucket: best verified candidate of that bucket -> ``(item, answer + the item)``,
+   and registers the item (as itself, its new version or the version it duplicates) with the same pure decision.
+3. ``GatherDecideFn`` keyed by item: waits for one answer per band, takes the best candidate
    (``decide_near``) and clears its state.  Buckets never wait on each other, so registration happens per bucket
    before the overall decision is known; see docs/dedup.md for what that trades.
 """
@@ -25,28 +25,27 @@ from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateS
 
 from pipeline.beam import statecache
 from pipeline.model import Dispatch, DuplicateNotice
-from pipeline.transforms.dedup.near import Candidate, Probe, best_of, decide_near, entry_for, probe, register
+from pipeline.transforms.dedup.near import Probe, best_of, decide_near, entry_for, probe, register
 from pipeline.transforms.dedup.sketch import LEAD, fingerprint
 from pipeline.transforms.dedup.stateful import DUPLICATES, Clock
 from pipeline.transforms.dedup.text import shingle_list
 
-DIRECT = "direct"
+SOLO = "solo:"  # bucket prefix for texts too short to sketch: one private bucket, nothing stored
 
 
 class FanOutBandsFn(beam.DoFn):
-    """Dispatch -> (bucket, Probe) per band + (item, (dispatch, bands)); unsketchable texts -> ``direct``."""
+    """Dispatch -> one ``(bucket, (Probe, Dispatch, n_bands))`` per band; unsketchable texts get one solo bucket."""
 
     def process(self, d: Dispatch) -> Iterator[Any]:
         ordered = shingle_list(d.body, d.language_hint)
         sh = frozenset(ordered)
         fp = fingerprint(sh, tuple(ordered[:LEAD]))
-        if fp is None:
-            yield beam.pvalue.TaggedOutput(DIRECT, d)
+        if fp is None:  # too short to sketch: left to the exact stages, passes through one private bucket
+            yield f"{SOLO}{d.id}", (None, d, 1)
             return
         p = Probe.of(d, sh, fp)
-        yield p.item, ("item", (d, p), len(fp.bands))
         for band in fp.bands:
-            yield beam.pvalue.TaggedOutput("bands", (band, p))
+            yield band, (p, d, len(fp.bands))
 
 
 class ProbeBucketFn(beam.DoFn):
@@ -68,22 +67,25 @@ class ProbeBucketFn(beam.DoFn):
             self.seed = restore.shared(self.restore, self.horizon_ms // 1000, self.clock()).buckets
 
     def process(
-        self, element: tuple[str, Probe], bucket: beam.DoFn.StateParam = beam.DoFn.StateParam(BUCKET)
-    ) -> Iterator[tuple[str, tuple[str, Candidate | None]]]:
-        band, p = element
+        self, element: tuple[str, tuple], bucket: beam.DoFn.StateParam = beam.DoFn.StateParam(BUCKET)
+    ) -> Iterator[tuple[str, tuple]]:
+        band, (p, d, n_bands) = element
+        if p is None:
+            yield f"{SOLO}{d.id}", (None, d, None, 1)
+            return
         now_ms = int(self.clock() * 1000)
         entries = bucket.read()
         if entries is None:
             entries = self.seed.get(band, ())
         best = probe(entries, p.shingles, now_ms, self.horizon_ms, exclude=p.item)
         bucket.write(register(entries, entry_for(p, best, now_ms), now_ms, self.horizon_ms))
-        yield p.item, ("cand", best, 0)
+        yield p.item, (best, d, p, n_bands)
 
 
 class GatherDecideFn(beam.DoFn):
-    """Per item: collect its dispatch and one answer per band, then make the single near-duplicate decision."""
+    """Per item: collect one answer per band (each carries the item), then make the single near-dup decision."""
 
-    PARTS = BagStateSpec("parts", PickleCoder())
+    ANSWERS = BagStateSpec("answers", PickleCoder())
 
     def __init__(self, clock: Clock = time.time):
         self.clock = clock
@@ -95,19 +97,19 @@ class GatherDecideFn(beam.DoFn):
 
     def process(
         self,
-        element: tuple[str, tuple[str, Any, int]],
-        parts: beam.DoFn.StateParam = beam.DoFn.StateParam(PARTS),
+        element: tuple[str, tuple],
+        answers: beam.DoFn.StateParam = beam.DoFn.StateParam(ANSWERS),
     ) -> Iterator[Any]:
-        _, part = element
-        parts.add(part)
-        got = list(parts.read())
-        items = [x for x in got if x[0] == "item"]
-        answers = [x[1] for x in got if x[0] == "cand"]
-        if not items or len(answers) < items[0][2]:
+        _, (best, d, p, n_bands) = element
+        if p is None:  # unsketchable text: nothing to decide
+            yield d
             return
-        parts.clear()
-        d, p = items[0][1]
-        out = decide_near(d, p, best_of(answers), int(self.clock() * 1000))
+        answers.add(best)
+        got = list(answers.read())
+        if len(got) < n_bands:
+            return
+        answers.clear()
+        out = decide_near(d, p, best_of(got), int(self.clock() * 1000))
         if isinstance(out, DuplicateNotice):
             self.near.inc()
             yield beam.pvalue.TaggedOutput(DUPLICATES, out)
@@ -127,19 +129,13 @@ class MatchNearDuplicates(beam.PTransform):
         self.restore = restore
 
     def expand(self, dispatches: beam.PCollection[Dispatch]) -> dict[str, beam.PCollection]:
-        fanned = dispatches | "FanOutBands" >> beam.ParDo(FanOutBandsFn()).with_outputs(
-            "bands", DIRECT, main="items"
-        )
-        answers = (
-            fanned.bands
-            | "TypeByBucket" >> beam.Map(lambda kv: kv).with_output_types(tuple[str, Probe])
-            | "ProbeBuckets" >> beam.ParDo(ProbeBucketFn(self.horizon_s, self.clock, self.restore))
-        )
+        # One chain of ParDos and no Flatten: on the local runner a Flatten ends the fused stage, and what follows
+        # it would only run when the source finishes (and after the source's offsets were committed).
         decided = (
-            (fanned.items, answers)
-            | "JoinByItem" >> beam.Flatten()
+            dispatches
+            | "FanOutBands" >> beam.ParDo(FanOutBandsFn()).with_output_types(tuple[str, tuple])
+            | "ProbeBuckets" >> beam.ParDo(ProbeBucketFn(self.horizon_s, self.clock, self.restore))
             | "TypeByItem" >> beam.Map(lambda kv: kv).with_output_types(tuple[str, tuple])
             | "DecideNear" >> beam.ParDo(GatherDecideFn(self.clock)).with_outputs(DUPLICATES, main="main")
         )
-        main = (decided.main, fanned[DIRECT]) | "MergeEmitted" >> beam.Flatten()
-        return {"main": main, DUPLICATES: decided[DUPLICATES]}
+        return {"main": decided.main, DUPLICATES: decided[DUPLICATES]}
