@@ -6,8 +6,6 @@ import pytest
 
 from tests.unit.dedup.labeled import FIXTURE, SGM, evaluate, precision_recall
 
-pytestmark = pytest.mark.skipif(not SGM.exists(), reason="../shared/corpora not available")
-
 SAME_STORY = {"duplicate", "revision", "refeed"}
 
 
@@ -15,6 +13,10 @@ SAME_STORY = {"duplicate", "revision", "refeed"}
 def results():
     assert FIXTURE.exists()
     return evaluate()
+
+
+def test_corpus_is_present() -> None:
+    assert SGM.exists(), f"../shared/corpora not found at {SGM}"
 
 
 def test_near_duplicates_meet_the_goal(results) -> None:

@@ -33,6 +33,7 @@ def compose() -> dict:
 
 def test_compose_file_matches_the_compose_spec_schema(compose):
     import jsonschema
+
     # compose_spec.json as shipped in docker-compose 1.29.2 (Apache-2.0), the newest copy a registry package has.
     schema = json.loads((FIXTURES / "compose_spec.json").read_text())
     errors = [
@@ -79,6 +80,7 @@ def test_compose_feed_list_loads():
 @pytest.mark.parametrize("path", DOCKERFILES, ids=lambda p: p.name)
 def test_dockerfiles_parse_with_dockers_parser(path):
     import dockerfile
+
     commands = dockerfile.parse_file(str(path))
     names = [c.cmd.upper() for c in commands]
     assert names.count("FROM") >= 1 and "ENTRYPOINT" in names

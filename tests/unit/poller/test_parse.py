@@ -121,7 +121,10 @@ def test_every_corpus_file_parses_without_exception(corpora: Path):
         body = path.read_bytes()
         pf = parse_feed(body, {"Content-Type": "application/xml", **file_headers(body)}, URL, 0)
         if pf.error:
-            assert pf.error_kind in ("empty_body", "entity_refused", "not_a_feed", "malformed") and not pf.entries
+            assert (
+                pf.error_kind in ("empty_body", "entity_refused", "not_a_feed", "malformed")
+                and not pf.entries
+            )
             outcomes["errors"] += 1
         elif pf.entries:
             outcomes["entries"] += 1
