@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -31,12 +32,43 @@ def resolve_kafka(args: argparse.Namespace) -> KafkaSettings:
             "no Kafka to talk to: pass --bootstrap-servers HOST:PORT, or start the embedded broker "
             "with `news-pipeline broker` (or run `news-pipeline demo`)"
         )
-    return KafkaSettings(bootstrap_servers=servers)
+    password = os.environ.get(args.sasl_password_env) if getattr(args, "sasl_mechanism", None) else None
+    return KafkaSettings(
+        bootstrap_servers=servers,
+        security_protocol=getattr(args, "security_protocol", "PLAINTEXT"),
+        sasl_mechanism=getattr(args, "sasl_mechanism", None),
+        sasl_username=getattr(args, "sasl_username", None),
+        sasl_password=password,
+        sasl_password_secret=getattr(args, "sasl_password_secret", None),
+        ssl_cafile=getattr(args, "ssl_cafile", None),
+        ssl_certfile=getattr(args, "ssl_certfile", None),
+        ssl_keyfile=getattr(args, "ssl_keyfile", None),
+    )
 
 
 def _common() -> argparse.ArgumentParser:
+    """Flags every Kafka command shares: where Kafka is and how to authenticate (the same for every client)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--bootstrap-servers", help="Kafka bootstrap servers (default: the embedded broker)")
+    sec = common.add_argument_group("Kafka security")
+    sec.add_argument(
+        "--security-protocol", default="PLAINTEXT", choices=["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+    )
+    sec.add_argument("--sasl-mechanism", default=None, choices=["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"])
+    sec.add_argument("--sasl-username", default=None)
+    sec.add_argument(
+        "--sasl-password-env",
+        default="KAFKA_SASL_PASSWORD",
+        help="environment variable holding the SASL password (never passed on the command line)",
+    )
+    sec.add_argument(
+        "--sasl-password-secret",
+        default=None,
+        help="Secret Manager version name holding the SASL password (read where the client is built)",
+    )
+    sec.add_argument("--ssl-cafile", default=None, help="CA bundle for the brokers' certificates")
+    sec.add_argument("--ssl-certfile", default=None, help="client certificate (mutual TLS)")
+    sec.add_argument("--ssl-keyfile", default=None, help="client private key (mutual TLS)")
     common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return common
 

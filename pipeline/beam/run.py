@@ -48,6 +48,9 @@ def make_options(settings: PipelineSettings, extra: Sequence[str] = ()) -> Pipel
         *([f"--sasl_mechanism={s.kafka.sasl_mechanism}"] if s.kafka.sasl_mechanism else []),
         *([f"--sasl_username={s.kafka.sasl_username}"] if s.kafka.sasl_username else []),
         *([f"--ssl_cafile={s.kafka.ssl_cafile}"] if s.kafka.ssl_cafile else []),
+        *([f"--ssl_certfile={s.kafka.ssl_certfile}"] if s.kafka.ssl_certfile else []),
+        *([f"--ssl_keyfile={s.kafka.ssl_keyfile}"] if s.kafka.ssl_keyfile else []),
+        *([f"--sasl_password_secret={s.kafka.sasl_password_secret}"] if s.kafka.sasl_password_secret else []),
         *extra,
     ]
     if s.mode == "stream":

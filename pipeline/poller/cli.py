@@ -34,15 +34,10 @@ def _fail(message: str) -> SystemExit:
 
 
 def _kafka(args: argparse.Namespace) -> KafkaSettings:
-    from pipeline.bus.broker import recorded_bootstrap
+    """Bootstrap and security settings from the common flags (the same resolution as every other command)."""
+    from pipeline.cli import resolve_kafka
 
-    servers = getattr(args, "bootstrap_servers", None) or recorded_bootstrap()
-    if not servers:
-        raise _fail(
-            "no Kafka to talk to: pass --bootstrap-servers HOST:PORT, or start the embedded broker with "
-            "`news-pipeline broker`"
-        )
-    return KafkaSettings(bootstrap_servers=servers)
+    return resolve_kafka(args)
 
 
 def _state_args(p: argparse.ArgumentParser) -> None:
