@@ -117,6 +117,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         idle_stop_s=args.idle_stop,
         ner=not args.no_ner,
         kafka_io=args.kafka_io,
+        schema_registry_url=args.schema_registry_url,
+        subject_strategy=args.subject_strategy,
     )
     state = run(settings, extra_args=args.beam_args)
     print(f"pipeline finished: {state}", file=sys.stderr)
@@ -171,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="python",
         help="xlang: Beam's Java ReadFromKafka (needs Java and the expansion service; for Dataflow)",
     )
+    p.add_argument(
+        "--schema-registry-url",
+        default=None,
+        help="write the Confluent wire format, registering schemas here (default: single-object encoding)",
+    )
+    p.add_argument("--subject-strategy", default="topic", choices=["topic", "record", "topic-record"])
     p.add_argument("beam_args", nargs="*", help="extra Beam pipeline options after --")
     p.set_defaults(func=cmd_run)
 

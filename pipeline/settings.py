@@ -58,3 +58,6 @@ class PipelineSettings(_Frozen):
     idle_stop_s: float | None = None  # stream mode: stop after this long without records (tests, demos)
     ner: bool = True
     kafka_io: Literal["python", "xlang"] = "python"
+    # Output wire format: Avro single-object encoding unless a schema registry is configured (then Confluent's).
+    schema_registry_url: str | None = None
+    subject_strategy: Literal["topic", "record", "topic-record"] = "topic"

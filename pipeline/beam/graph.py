@@ -16,12 +16,13 @@ import apache_beam as beam
 
 from pipeline.avro.codec import (
     decode_raw_entry,
-    encode,
     encode_duplicate,
     encode_failure,
     news_item_to_avro,
 )
 from pipeline.avro.files import WriteAvroFilesFn
+from pipeline.avro.registry import registry_from_url
+from pipeline.avro.wire import ConfluentEncoder, Encoder, SingleObjectEncoder
 from pipeline.beam.failures import FAILURES, SafeFlatMap
 from pipeline.beam.kafka_io import ReadConfig, ReadFromKafkaPy
 from pipeline.beam.kafka_sink import WriteToKafkaPy
@@ -41,9 +42,27 @@ def decode_record(record: KafkaRecord) -> Iterator[tuple[KafkaRecord, RawEntry]]
     yield record, decode_raw_entry(record.value)
 
 
-def encode_item(item: EnrichedDispatch) -> Iterator[tuple[bytes, bytes]]:
-    record = news_item_to_avro(item)
-    yield item.dispatch.story_id.encode(), encode("news_item", record)
+class ItemEncoder:
+    """EnrichedDispatch -> (story_id, news_item bytes) in the configured wire format.
+
+    Only the small config is pickled; the encoder (and its registry client) is built on first use in the worker.
+    """
+
+    def __init__(self, registry_url: str | None, topic: str, strategy: str = "topic"):
+        self.registry_url, self.topic, self.strategy = registry_url, topic, strategy
+        self._encoder: Encoder | None = None
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_encoder": None}
+
+    def __call__(self, item: EnrichedDispatch) -> Iterator[tuple[bytes, bytes]]:
+        if self._encoder is None:
+            self._encoder = (
+                ConfluentEncoder(registry_from_url(self.registry_url), self.topic, self.strategy)
+                if self.registry_url
+                else SingleObjectEncoder()
+            )
+        yield item.dispatch.story_id.encode(), self._encoder.encode("news_item", news_item_to_avro(item))
 
 
 def item_record(item: EnrichedDispatch) -> Iterator[dict]:
@@ -108,7 +127,7 @@ def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time
     )
     enriched = deduped["main"] | "EnrichDispatches" >> EnrichDispatches(ner=s.ner)
     encoded = enriched["main"] | "EncodeAvro" >> beam.ParDo(
-        SafeFlatMap("encode", encode_item, clock)
+        SafeFlatMap("encode", ItemEncoder(s.schema_registry_url, s.topics.output, s.subject_strategy), clock)
     ).with_outputs(FAILURES, main="main")
     _ = encoded.main | "WriteNewsItems" >> WriteToKafkaPy(s.kafka, s.topics.output)
     failures = {"Decode": decoded, "Normalize": normalized, "Enrich": enriched, "Encode": encoded}

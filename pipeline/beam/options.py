@@ -71,6 +71,14 @@ class NewsPipelineOptions(PipelineOptions):
             default=None,
             help="Secret Manager name of the SASL password (projects/P/secrets/S[/versions/V]); read on workers",
         )
+        parser.add_argument(
+            "--schema_registry_url",
+            default=None,
+            help="Confluent-compatible schema registry (http(s)://); output then uses the Confluent wire format",
+        )
+        parser.add_argument(
+            "--subject_strategy", default="topic", choices=["topic", "record", "topic-record"]
+        )
         parser.add_argument("--ssl_cafile", default=None, help="CA bundle for the brokers' certificates")
         parser.add_argument("--ssl_certfile", default=None, help="client certificate (mutual TLS)")
         parser.add_argument("--ssl_keyfile", default=None, help="client private key (mutual TLS)")
@@ -112,4 +120,6 @@ class NewsPipelineOptions(PipelineOptions):
             idle_stop_s=o["idle_stop_s"],
             ner=o["ner"] == "on",
             kafka_io=o["kafka_io"],
+            schema_registry_url=o["schema_registry_url"],
+            subject_strategy=o["subject_strategy"],
         )
