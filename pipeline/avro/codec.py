@@ -53,14 +53,21 @@ def writer_of(data: bytes | None) -> LoadedSchema:
     return writer
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MS = dt.timedelta(milliseconds=1)
+
+
 def millis(value: Any) -> int | None:
-    """fastavro returns timestamp-millis as aware datetimes; the project passes epoch milliseconds."""
+    """fastavro returns timestamp-millis as aware datetimes; the project passes epoch milliseconds.
+
+    Exact integer arithmetic: ``datetime.timestamp() * 1000`` is a float and loses a millisecond on some values.
+    """
     if value is None:
         return None
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
-        return int(value.timestamp() * 1000)
+        return (value - _EPOCH) // _MS
     return int(value)
 
 
