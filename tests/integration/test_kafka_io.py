@@ -16,7 +16,7 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.runners.sdf_utils import RestrictionTrackerView, ThreadsafeRestrictionTracker
 from apache_beam.utils.timestamp import Timestamp
 
-from pipeline.beam import kafka_io
+from pipeline.beam import kafka_io, kafka_partitions
 from pipeline.beam.kafka_io import MAX_OFFSET, PartitionSpec, ReadConfig, ReadFromKafkaPy
 from pipeline.bus.client import ensure_topics, make_producer
 from pipeline.settings import KafkaSettings
@@ -136,11 +136,11 @@ def test_watcher_emits_only_partitions_beyond_the_discovered_ones_then_defers(ka
     ensure_topics(kafka, [topics.raw], partitions=3)
     _produce(kafka, topics.raw, ["x", "y", "z"], partitions=3)
     cfg = ReadConfig(kafka, "g-watch", mode="stream", discovery_interval_s=0.2)
-    fn = kafka_io.WatchNewPartitions(cfg)
+    fn = kafka_partitions.WatchNewPartitions(cfg)
     fn.setup()
     try:
         tracker = ThreadsafeRestrictionTracker(
-            kafka_io._PartitionIds().create_tracker(OffsetRange(1, MAX_OFFSET))
+            kafka_partitions._PartitionIds().create_tracker(OffsetRange(1, MAX_OFFSET))
         )
         found = list(fn.process(kafka_io.WatchSpec(topics.raw, known=1), RestrictionTrackerView(tracker)))
         assert found == [PartitionSpec(topics.raw, 1, 0), PartitionSpec(topics.raw, 2, 0)]
@@ -148,7 +148,7 @@ def test_watcher_emits_only_partitions_beyond_the_discovered_ones_then_defers(ka
         assert deferred is not None
         residual = deferred[0]
         assert residual.start == 3  # a restart resumes after the last partition handed out
-        again = ThreadsafeRestrictionTracker(kafka_io._PartitionIds().create_tracker(residual))
+        again = ThreadsafeRestrictionTracker(kafka_partitions._PartitionIds().create_tracker(residual))
         assert list(fn.process(kafka_io.WatchSpec(topics.raw, known=1), RestrictionTrackerView(again))) == []
     finally:
         fn.teardown()
