@@ -148,8 +148,10 @@ def entry_for(p: Probe, best: Candidate | None, now_ms: int) -> NearEntry:
         v = e.version + 1
         vid = version_id(e.story_id, v)
         return NearEntry(e.story_id, vid, v, e.source, p.headline, p.paragraphs, fp, p.item, now_ms)
+    # A duplicate joins the story it duplicates but keeps its own source and text, so that a later changed copy
+    # from the same source (the agency's update of a dispatch first seen republished elsewhere) is a revision.
     return NearEntry(
-        e.story_id, e.version_id, e.version, e.source, e.headline, e.paragraphs, fp, p.item, now_ms
+        e.story_id, e.version_id, e.version, p.source, p.headline, p.paragraphs, fp, p.item, now_ms
     )
 
 
