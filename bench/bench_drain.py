@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/bench_drain.py [--items 20000] [--ner-items 1000]
 
-Generates distinct raw entries from the Reuters-21578 stories in ../shared/corpora (each story re-used with a
-different URL/GUID and a numbered closing sentence so dedup keeps every item), produces them to a fresh raw topic
+Generates distinct raw entries from the Reuters-21578 stories in ../shared/corpora (real titles and datelines,
+bodies of sentences drawn at random from the whole corpus, so dedup keeps every item), produces them to a fresh raw topic
 on the embedded tansu broker, then in the same run measures:
   * a plain kafka-python consumer reading the topic (the floor: Kafka read cost alone),
   * `news-pipeline run --mode drain` without NER (read, decode, normalize, dedup, language/places/keywords/topics,
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import random
 import re
 import sys
 import tempfile
@@ -54,12 +55,18 @@ def stories() -> list[tuple[str, str]]:
     return out
 
 
-def generate(n: int) -> list[RawEntry]:
+def generate(n: int, seed: int = 7) -> list[RawEntry]:
+    """Distinct dispatches: each keeps a real story's dateline and title, with a body of sentences drawn from the
+    whole corpus, so that dedup (exact and near-duplicate) keeps every item, as with a real feed mix."""
     base = stories()
+    sentences = [x.strip() + "." for _, body in base for x in re.split(r"\.\s+", body) if len(x.split()) >= 6]
+    rng = random.Random(seed)
     entries = []
     for i in range(n):
         title, body = base[i % len(base)]
-        body = f"{body}\n\nThis is generated item {i}."
+        dateline = body.split(" - ", 1)[0] + " - " if " - " in body[:60] else ""
+        paras = [" ".join(rng.sample(sentences, 3)) for _ in range(4)]
+        body = dateline + "\n\n".join(paras)
         html = "".join(f"<p>{p}</p>" for p in body.split("\n\n"))
         link = f"https://bench.example.com/reuters/{i}"
         entries.append(
