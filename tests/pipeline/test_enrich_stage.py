@@ -78,3 +78,11 @@ def test_step_labels_are_fixed() -> None:
         part.full_label for t in p.transforms_stack[0].parts for part in t.parts
     }
     assert "EnrichDispatches/EnrichBatches" in labels
+
+
+def test_shared_enricher_loads_once_per_setting(loaded) -> None:
+    """Alternating settings in one process must not reload the models (a single ``Shared`` rebuilds on a new tag)."""
+    no_ner = shared_enricher(("fr",), ner=False)
+    assert no_ner is not loaded and no_ner.ner is False
+    assert shared_enricher(LANGUAGES) is loaded
+    assert shared_enricher(("fr",), ner=False) is no_ner

@@ -9,6 +9,7 @@ what cannot be emitted at all (not a Dispatch, a batch crash that also fails ite
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -26,23 +27,22 @@ STAGE = "enrich"
 DEFAULT_BATCH = 32
 
 
-# One handle for the whole process: every EnrichDoFn instance (and every pipeline built in the same process, e.g. a
-# test session) gets the same loaded models for the same (languages, ner).
-_SHARED = shared.Shared()
-
-
-class _EnricherHandle:
-    """What ``Shared`` keeps alive per process (it needs a weak-referenceable object)."""
-
-    def __init__(self, enricher: Enricher):
-        self.enricher = enricher
+# One handle per (languages, ner) for the whole process: every EnrichDoFn instance (and every pipeline built in the
+# same process, e.g. a test session) gets the same loaded models for the same settings.  One ``Shared`` per setting:
+# a ``Shared`` keeps one object per key and rebuilds it whenever it is acquired with a different tag, so settings
+# sharing one would reload the models each time they alternate.  ``Shared`` holds objects weakly (plus the most
+# recently acquired one), so it hands out the Enricher itself: whoever holds it keeps it loaded.
+_SHARED: dict[str, shared.Shared] = {}
+_SHARED_LOCK = threading.Lock()
 
 
 def shared_enricher(languages: Sequence[str] | None = None, ner: bool = True) -> Enricher:
     """The process-wide ``Enricher`` for these settings, loaded on first use."""
     langs = tuple(languages) if languages is not None else None
     tag = f"enricher:{langs}:{ner}"
-    return _SHARED.acquire(lambda: _EnricherHandle(Enricher.load(langs, ner)), tag=tag).enricher
+    with _SHARED_LOCK:
+        handle = _SHARED.setdefault(tag, shared.Shared())
+    return handle.acquire(lambda: Enricher.load(langs, ner), tag=tag)
 
 
 class EnrichDoFn(beam.DoFn):
@@ -57,6 +57,7 @@ class EnrichDoFn(beam.DoFn):
         self.with_errors = Metrics.counter(STAGE, "items_with_errors")
         self.failed = Metrics.counter(STAGE, "failures")
         self.batches = Metrics.distribution(STAGE, "batch_size")
+        self._counters: dict[str, Any] = {}
 
     def setup(self) -> None:
         self.enricher = shared_enricher(self.languages, self.ner)
@@ -99,18 +100,25 @@ class EnrichDoFn(beam.DoFn):
             yield wv.with_value(EnrichedDispatch(wv.value, result))
             self._count(result)
 
+    def _counter(self, name: str) -> Any:
+        """Counters named by value (language_fr, error_ner, ...), created once per DoFn instance."""
+        counter = self._counters.get(name)
+        if counter is None:
+            counter = self._counters[name] = Metrics.counter(STAGE, name)
+        return counter
+
     def _count(self, result: Enrichment) -> None:
         self.items.inc()
-        Metrics.counter(STAGE, f"language_{result.language or 'unknown'}").inc()
+        self._counter(f"language_{result.language or 'unknown'}").inc()
         if result.errors:
             self.with_errors.inc()
             for err in result.errors:
-                Metrics.counter(STAGE, f"error_{err.split(':', 1)[0]}").inc()
+                self._counter(f"error_{err.split(':', 1)[0]}").inc()
 
     def _fail(self, batch: list[WindowedValue], exc: BaseException) -> Iterable[Any]:
         for wv in batch:
             self.failed.inc()
-            Metrics.counter(STAGE, f"failed_{type(exc).__name__}").inc()
+            self._counter(f"failed_{type(exc).__name__}").inc()
             failure = make_failure(STAGE, exc, wv.value, int(self.clock() * 1000))
             yield beam.pvalue.TaggedOutput(FAILURES, wv.with_value(failure))
 
