@@ -9,6 +9,7 @@ with mention count, first offset and a salience score, most salient first.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,10 @@ STRIP_CHARS = " \t\r\n\"'«»“”„‘’‹›()[]{}.,;:!?–—-/\\*_|"
 ELISIONS = ("l'", "d'", "l’", "d’")
 ARTICLE = "the "
 POSSESSIVES = (" 's", "'s", " ’s", "’s")
+# Titles before a person's name are not part of it (CoNLL and UNER annotate "Mr Osborne" as "Osborne").
+HONORIFICS = ("Mr ", "Mr. ", "Mrs ", "Mrs. ", "Ms ", "Ms. ", "Dr ", "Dr. ", "M. ", "Mme ", "Mlle ")
+INITIALISM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")  # "U.S" of "U.S.", "B.C" of "B.C.", "D.C"
+PLACE_EVIDENCE_POPULATION = 15_000  # a gazetteer city this size or larger counts as evidence (cities15000)
 NOT_IN_TEXT = -1  # first_offset of an entity known from metadata only (dateline agency or city)
 
 
@@ -34,27 +39,54 @@ class RawSpan:
     end: int
 
 
-def clean_span(span: RawSpan) -> RawSpan | None:
-    """Strip punctuation, elided/lowercase articles and possessives from the ends; None when nothing entity-like is left."""
-    text, start = span.text, span.start
+def clean_span(span: RawSpan, text: str | None = None) -> RawSpan | None:
+    """Strip punctuation, elided/lowercase articles, honorifics and possessives from the ends; None when nothing
+    entity-like is left.  An initialism keeps its final period (``U.S.``, ``B.C.``).  With the analysed ``text``, a
+    capitalised ``The`` is dropped too when the span opens a sentence (its capital is the sentence's, not the name's)
+    and at least two words remain ("The Hague" keeps its article)."""
+    original = span.text
+    name, start = span.text, span.start
     while True:
-        stripped = text.lstrip(STRIP_CHARS)
-        start += len(text) - len(stripped)
-        text = stripped.rstrip(STRIP_CHARS)
-        low = text.casefold()
+        stripped = name.lstrip(STRIP_CHARS)
+        start += len(name) - len(stripped)
+        name = stripped.rstrip(STRIP_CHARS)
+        low = name.casefold()
         lead = next((e for e in ELISIONS if low.startswith(e)), None) or (
-            ARTICLE if text.startswith(ARTICLE) else None  # case-sensitive: "The Hague" keeps its article
+            ARTICLE if name.startswith(ARTICLE) else None  # case-sensitive: "The Hague" keeps its article
         )
-        tail = next((p for p in POSSESSIVES if text.endswith(p)), None)
-        if lead and len(text) > len(lead) + 1:
-            text, start = text[len(lead) :], start + len(lead)
-        elif tail and len(text) > len(tail) + 1:
-            text = text[: -len(tail)]
+        if lead is None and span.type == "PERSON":
+            lead = next((h for h in HONORIFICS if name.startswith(h)), None)
+        if lead is None and text is not None and name.startswith("The ") and name.count(" ") >= 2:
+            lead = "The " if _opens_sentence(text, start) else None
+        tail = next((p for p in POSSESSIVES if name.endswith(p)), None)
+        if lead and len(name) > len(lead) + 1:
+            name, start = name[len(lead) :], start + len(lead)
+        elif tail and len(name) > len(tail) + 1:
+            name = name[: -len(tail)]
         else:
             break
-    if len(text) < 2 or not any(ch.isupper() for ch in text) or text.casefold() in lexicons.JUNK_SPANS:
+    after = start - span.start + len(name)
+    if INITIALISM.fullmatch(name) and original[after : after + 1] == ".":
+        name += "."
+    if len(name) < 2 or not any(ch.isupper() for ch in name) or name.casefold() in lexicons.JUNK_SPANS:
         return None
-    return RawSpan(text, span.type, start, start + len(text))
+    return RawSpan(name, span.type, start, start + len(name))
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \t\"'“‘«")
+    return not before or before[-1] in ".!?\n"
+
+
+def split_unbalanced(span: RawSpan) -> list[RawSpan]:
+    """``Real Estate Council of Ontario (RECO`` -> the name and its abbreviation, same type (the model ran the span
+    across an opening parenthesis); other spans unchanged."""
+    cut = span.text.find("(")
+    if cut <= 0 or ")" in span.text:
+        return [span]
+    head = RawSpan(span.text[:cut], span.type, span.start, span.start + cut)
+    tail = RawSpan(span.text[cut + 1 :], span.type, span.start + cut + 1, span.end)
+    return [head, tail]
 
 
 def evidence_type(
@@ -77,6 +109,14 @@ def evidence_type(
         return "ORGANIZATION"
     if span.type in ("PERSON", "MISC") and gazetteer is not None and gazetteer.country(span.text) is not None:
         return "LOCATION"
+    if (
+        span.type == "PERSON"
+        and before
+        and before[-1] in lexicons.LOCATION_PREPOSITIONS
+        and gazetteer is not None
+        and gazetteer.is_known_place(span.text, min_population=PLACE_EVIDENCE_POPULATION)
+    ):
+        return "LOCATION"  # "in Glasgow": a known place right after a place preposition
     return span.type
 
 
@@ -101,7 +141,7 @@ def group_mentions(
     gazetteer: Gazetteer | None = None,
 ) -> dict[tuple[str, ...], list[RawSpan]]:
     """Cleaned, evidence-typed mentions grouped by the entity they name (fragments folded into the full name)."""
-    cleaned = [c for s in spans if (c := clean_span(s)) is not None]
+    cleaned = [c for s in spans for part in split_unbalanced(s) if (c := clean_span(part, text)) is not None]
     typed = [RawSpan(s.text, evidence_type(s, text, dateline, gazetteer), s.start, s.end) for s in cleaned]
     persons = sorted({_toks(s.text) for s in typed if s.type == "PERSON" and len(_toks(s.text)) > 1}, key=len)
     groups: dict[tuple[str, ...], list[RawSpan]] = {}

@@ -165,6 +165,27 @@ ORG_CONTEXT_CUES = frozenset(
     s.casefold() for s in ("agence", "agency", "agentur", "agencia", "agenzia", "agência")
 )
 
+# Words right before a place name ("in Glasgow", "à Moscou"): with a gazetteer hit, evidence that a span the model
+# typed PERSON is a place.  Deliberately short: "to"/"de" also precede people.
+LOCATION_PREPOSITIONS = frozenset(
+    (
+        "in",
+        "at",
+        "from",
+        "near",
+        "outside",
+        "across",
+        "into",
+        "à",
+        "près",
+        "depuis",
+        "aus",
+        "nach",
+        "desde",
+        "em",
+    )
+)
+
 # Tokens that are never a whole entity on their own (sentence-initial capitals the small models pick up).
 JUNK_SPANS = frozenset(
     s.casefold()

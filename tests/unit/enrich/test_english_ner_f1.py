@@ -1,13 +1,19 @@
 """English NER measured against gold sets: entity-level precision/recall/F1 for PER, LOC and ORG.
 
-Gold: (1) ``news_ner_gold.txt``, 25 news item summaries (The Guardian's RSS feed as shipped in the MIT-licensed
-rss-parser test fixtures), hand-annotated for this project before any model output was seen (guidelines in the fixture
-header); (2) the first three documents of WikiGold (CC-BY 4.0, encyclopedic text; see its header).  CoNLL-2003's Reuters
-text cannot be shipped in a repository.  A mention counts when its span and type both match exactly.  MISC is not scored (the
-OntoNotes-trained English model has no MISC class; NORP/EVENT/... map to it loosely).  Scored after the stage's
-post-processing, per mention (punctuation/article stripping, junk removal, evidence-based retyping, name
-fragments typed as the full name, one type per entity by vote) and, for comparison,
-on the raw model output.
+Gold: (1) ``uner_en_pud_news.iob2``, the news half of Universal NER's English-PUD set (215 documents, 500 sentences,
+395 PER/LOC/ORG mentions; public gold annotations, text CC BY-SA 3.0; see its header) -- the public news gold set;
+(2) ``news_ner_gold.txt``, 25 news item summaries (The Guardian's RSS feed as shipped in the MIT-licensed rss-parser
+test fixtures), hand-annotated for this project before any model output was seen (guidelines in the fixture header);
+(3) the first three documents of WikiGold (CC-BY 4.0, encyclopedic text; see its header).  CoNLL-2003's Reuters text
+cannot be shipped in a repository.  A mention counts when its span and type both match exactly.  MISC is not scored
+(the OntoNotes-trained English model has no MISC class; NORP/EVENT/... map to it loosely).  Scored after the stage's
+post-processing, per mention (punctuation/article/honorific stripping, junk removal, evidence-based retyping, name
+fragments typed as the full name, one type per entity by vote) and, for comparison, on the raw model output.
+
+The issue's goal is F1 >= 0.80 on public news gold.  Measured on UNER news: raw model 0.561, after post-processing
+0.634 -- the goal is not met; the assertions below are regression floors under the measured values, not the goal.
+Every English model installable from the registry was measured on this set (``bench/bench_en_ner_models.py``):
+0.56-0.60 raw.  See docs/enrich.md.
 """
 
 from __future__ import annotations
@@ -23,6 +29,9 @@ from .conftest import FIXTURES
 
 SCORED = {"PER": "PERSON", "LOC": "LOCATION", "ORG": "ORGANIZATION"}
 THRESHOLD = 0.60  # WikiGold: measured 0.623 (docs/enrich.md)
+UNER_FLOOR = (
+    0.62  # UNER English-PUD news: measured 0.634 after post-processing (raw model 0.561); goal 0.80 not met
+)
 NEWS_THRESHOLD = 0.80  # the issue's goal, on news text
 MARKUP = re.compile(r"\[([^\[\]|]+)\|(PER|LOC|ORG|MISC)\]")
 
@@ -82,6 +91,42 @@ def load_news_gold(
     return out
 
 
+def load_uner(path=FIXTURES / "uner_en_pud_news.iob2") -> list[tuple[str, set[tuple[int, int, str]]]]:
+    """UNER English-PUD news documents as (sentences joined by a space, {(start, end, TYPE)}).
+
+    Each sentence's ``# text`` line is the real text; token offsets are found by searching each token in it from the
+    end of the previous one (the tokens are the text's own characters, so the search never skips).  IOB2 runs form
+    the entities.
+    """
+    docs: list[tuple[list[str], set[tuple[int, int, str]]]] = []
+    text, offset, cursor, current = "", 0, 0, None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#!"):
+            continue
+        if line.startswith("# newdoc id"):
+            docs.append(([], set()))
+        elif line.startswith("# text = "):
+            sentences, _ = docs[-1]
+            offset = sum(len(x) + 1 for x in sentences)
+            text, cursor, current = line[len("# text = ") :], 0, None
+            sentences.append(text)
+        elif line and not line.startswith("#"):
+            _, token, tag = line.split("\t")
+            start = text.index(token, cursor)
+            cursor = start + len(token)
+            spans = docs[-1][1]
+            if tag.startswith("I-") and current and current[2] == tag[2:]:
+                spans.discard(current)
+                current = (current[0], offset + cursor, current[2])
+                spans.add(current)
+            elif tag != "O":
+                current = (offset + start, offset + cursor, tag[2:])
+                spans.add(current)
+            else:
+                current = None
+    return [(" ".join(sentences), {s for s in spans if s[2] in SCORED}) for sentences, spans in docs]
+
+
 def score(gold: list[set], predicted: list[set]) -> dict[str, tuple[float, float, float]]:
     tp, fp, fn = Counter(), Counter(), Counter()
     for g, p in zip(gold, predicted, strict=True):
@@ -138,3 +183,16 @@ def test_english_ner_f1_on_news(enricher: Enricher) -> None:
 
 def test_english_ner_f1_on_wikigold(enricher: Enricher) -> None:
     assert _report("WikiGold sample", enricher, load_gold())["ALL"][2] >= THRESHOLD
+
+
+def test_english_ner_f1_on_uner_news(enricher: Enricher) -> None:
+    gold = load_uner()
+    assert (
+        len(gold) == 215 and sum(len(g) for _, g in gold) == 395
+    )  # the whole news half, every mention parsed
+    post = _report("UNER English-PUD news (public gold)", enricher, gold)
+    raw = score([g for _, g in gold], predict(enricher, [t for t, _ in gold], post_process=False))
+    assert (
+        post["ALL"][2] > raw["ALL"][2]
+    )  # post-processing helps on text it was not built on... mostly: see docstring
+    assert post["ALL"][2] >= UNER_FLOOR
