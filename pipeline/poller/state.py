@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -131,6 +132,21 @@ class PollOutcome:
     delivery_failed: bool = False  # Kafka did not ack: only the schedule moves, nothing else is advanced
 
 
+def _retry_busy(step: Callable[[], object], deadline_s: float = 30.0) -> None:
+    """Run ``step``, retrying with capped exponential backoff while SQLite says the file is locked/busy."""
+    end, delay = time.monotonic() + deadline_s, 0.01
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            message = str(exc).lower()
+            if ("locked" not in message and "busy" not in message) or time.monotonic() > end:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)
+
+
 class StateStore:
     """Thread-safe access to the state file (one connection, one lock; other processes wait on SQLite's lock)."""
 
@@ -141,10 +157,12 @@ class StateStore:
         self._db = sqlite3.connect(str(path), timeout=30.0, check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()
         with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable against process crashes
             self._db.execute("PRAGMA busy_timeout=30000")
-            self._db.executescript(SCHEMA)
+            # Switching a file to WAL takes an exclusive lock, and SQLite may answer SQLITE_BUSY at once instead of
+            # calling the busy handler (two pollers opening a fresh file together: seen in CI), so retry here.
+            _retry_busy(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
+            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable against process crashes
+            _retry_busy(lambda: self._db.executescript(SCHEMA))
 
     def close(self) -> None:
         with self._lock:

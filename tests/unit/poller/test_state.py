@@ -3,9 +3,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sqlite3
 from pathlib import Path
 
-from pipeline.poller.state import PollOutcome, StateStore
+import pytest
+
+from pipeline.poller.state import PollOutcome, StateStore, _retry_busy
 
 
 def test_feed_list_and_schedule(tmp_path: Path):
@@ -126,3 +129,32 @@ def test_two_pollers_on_one_file_do_not_take_the_same_feeds(tmp_path: Path):
     assert len(first) == 6 and len(second) == 4
     assert not {f.url for f in first} & {f.url for f in second}
     assert a.claim_due(100, 10, 60_000) == [] and len(a.claim_due(60_100, 10, 60_000)) == 10  # leases run out
+
+
+def test_opening_retries_while_sqlite_answers_busy_at_once():
+    """SQLite can return SQLITE_BUSY for the WAL switch without calling the busy handler (two pollers opening a fresh
+    file together failed this way in CI); opening retries that, and only that, for a bounded time."""
+    calls: list[str] = []
+
+    def locked_twice() -> None:
+        calls.append("try")
+        if len(calls) < 3:
+            raise sqlite3.OperationalError("database is locked")
+
+    _retry_busy(locked_twice)
+    assert len(calls) == 3
+
+    def other_error() -> None:
+        calls.append("try")
+        raise sqlite3.OperationalError("no such table: feeds")
+
+    calls.clear()
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        _retry_busy(other_error)
+    assert len(calls) == 1  # not a lock: not retried
+
+    def always_locked() -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        _retry_busy(always_locked, deadline_s=0.05)  # gives up after its deadline
