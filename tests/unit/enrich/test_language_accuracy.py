@@ -14,11 +14,8 @@ from .langid_corpus import labelled_items
 def test_language_id_accuracy_on_corpus_feeds(enricher: Enricher) -> None:
     items = labelled_items()
     assert len(items) >= 200
-    wrong = [
-        (f, ref, enricher.langid.detect(t).code, t[:60])
-        for f, ref, t in items
-        if enricher.langid.detect(t).code != ref
-    ]
+    found = [enricher.langid.detect(t).code for _, _, t in items]
+    wrong = [(f, ref, got, t[:60]) for (f, ref, t), got in zip(items, found, strict=True) if got != ref]
     accuracy = 1 - len(wrong) / len(items)
     print(f"\nlanguage ID: {len(items) - len(wrong)}/{len(items)} = {accuracy:.4f}; wrong: {wrong}")
     assert accuracy >= 0.99, wrong
