@@ -107,6 +107,7 @@ def cmd_broker(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.beam.run import run
+    from pipeline.settings import FileSinkSettings
 
     settings = PipelineSettings(
         kafka=resolve_kafka(args),
@@ -119,10 +120,40 @@ def cmd_run(args: argparse.Namespace) -> int:
         kafka_io=args.kafka_io,
         schema_registry_url=args.schema_registry_url,
         subject_strategy=args.subject_strategy,
+        commit_interval_s=args.commit_interval,
+        files=FileSinkSettings(roll_s=args.roll_seconds),
     )
     state = run(settings, extra_args=args.beam_args)
     print(f"pipeline finished: {state}", file=sys.stderr)
     return 0 if state in ("DONE", "PipelineState.DONE") else 1
+
+
+def cmd_files(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from pipeline.files.sink import FileSink
+    from pipeline.settings import FileSinkSettings
+
+    roll = FileSinkSettings(roll_s=args.roll_seconds, roll_records=args.roll_records)
+    sink = FileSink(
+        resolve_kafka(args),
+        args.topic,
+        args.out_dir,
+        group=args.group,
+        roll=roll,
+        registry_url=args.schema_registry_url,
+        dead_letter_topic=args.dead_letter_topic,
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stats = sink.run(stop=stop, until_end=not args.follow)
+    print(
+        f"files: {stats.records} records in {len(stats.files)} new files under {args.out_dir}",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -168,6 +199,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-ner", action="store_true", help="skip named-entity recognition")
     p.add_argument(
+        "--commit-interval",
+        type=float,
+        default=PipelineSettings().commit_interval_s,
+        help="seconds between offset commits: each read chunk is one bundle (default: %(default)s)",
+    )
+    p.add_argument(
+        "--roll-seconds",
+        type=float,
+        default=PipelineSettings().files.roll_s,
+        help="an Avro file is finished this long after its first record (default: %(default)s)",
+    )
+    p.add_argument(
         "--kafka-io",
         choices=["python", "xlang"],
         default="python",
@@ -181,6 +224,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--subject-strategy", default="topic", choices=["topic", "record", "topic-record"])
     p.add_argument("beam_args", nargs="*", help="extra Beam pipeline options after --")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "files",
+        parents=[common],
+        help="write the output topic to Avro files named by partition and offset range (exactly once)",
+        description="Catch up (or, with --follow, keep up) with the output topic in Avro container files "
+        "<topic>+<partition>+<first>+<last>.avro; a restart resumes after the last finished file.",
+    )
+    p.add_argument("--topic", default=TopicSettings().output, help="topic to write (default: %(default)s)")
+    p.add_argument("--out-dir", default="out", help="directory or gs:// path (default: %(default)s)")
+    p.add_argument(
+        "--group", default="news-pipeline-files", help="consumer group for lag (default: %(default)s)"
+    )
+    p.add_argument("--dead-letter-topic", default=TopicSettings().dead_letter, help="for undecodable records")
+    p.add_argument("--follow", action="store_true", help="keep following the topic until SIGINT/SIGTERM")
+    p.add_argument(
+        "--roll-seconds", type=float, default=10.0, help="finish a file this long after its first record"
+    )
+    p.add_argument("--roll-records", type=int, default=50_000, help="finish a file at this many records")
+    p.add_argument(
+        "--schema-registry-url", default=None, help="needed when the topic uses the Confluent format"
+    )
+    p.set_defaults(func=cmd_files)
 
     from pipeline.consume import register as register_consume
 

@@ -45,6 +45,16 @@ class TopicSettings(_Frozen):
     partitions: int = Field(default=1, ge=1)
 
 
+class FileSinkSettings(_Frozen):
+    """Avro files derived from the output topic (pipeline/files): when a file is finished and made visible."""
+
+    roll_s: float = Field(default=10.0, gt=0)  # a file is finished at most this long after its first record
+    roll_records: int = Field(default=50_000, gt=0)
+    roll_bytes: int = Field(default=64 * 1024 * 1024, gt=0)  # of Avro payload, before compression
+    codec: Literal["null", "deflate", "snappy", "zstandard"] = "deflate"
+    group_suffix: str = "-files"  # the sink commits under <pipeline group><suffix>, for lag tools
+
+
 class PipelineSettings(_Frozen):
     """What the Beam pipeline needs besides Beam's own options."""
 
@@ -53,6 +63,13 @@ class PipelineSettings(_Frozen):
     consumer_group: str = "news-pipeline"
     mode: Literal["drain", "stream"] = "drain"
     out_dir: str = "out"
+    files: FileSinkSettings = FileSinkSettings()
+    # Stream mode: each read chunk is one bundle whose offsets are committed after its writes flushed; a chunk
+    # ends after this many seconds (or max_records_per_chunk records), so commits come at a bounded interval.
+    commit_interval_s: float = Field(default=1.0, gt=0)
+    # Largest encoded news_item sent to the output topic (the producer's max_request_size; keep it at or below the
+    # broker's/topic's max.message.bytes).  A larger item becomes a dead letter instead of stopping the pipeline.
+    max_record_bytes: int = Field(default=1_000_000, gt=1024)
     dedup_horizon_s: int = Field(default=7 * 24 * 3600, gt=0)
     max_poll_interval_ms: int = 8000
     idle_stop_s: float | None = None  # stream mode: stop after this long without records (tests, demos)

@@ -7,6 +7,7 @@ In: an exception raised by a stage's pure function and the element it failed on.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable
@@ -19,6 +20,9 @@ from pipeline import __version__
 from pipeline.model import Dispatch, EnrichedDispatch, Failure, KafkaRecord
 
 FAILURES = "failures"
+# A dead letter must fit in the dead-letter topic (brokers refuse records over ~1 MB by default): originals larger
+# than this keep their first bytes, and the reason says how large they were and their SHA-256.
+MAX_ORIGINAL_BYTES = 256 * 1024
 
 Clock = Callable[[], float]
 
@@ -46,6 +50,15 @@ def original_bytes(element: Any) -> bytes | None:
         return repr(element).encode("utf-8", "replace")
 
 
+def cap_original(original: bytes | None) -> tuple[bytes | None, str]:
+    """``(bytes kept, note for the reason)``: the original itself when small enough, else its head."""
+    if original is None or len(original) <= MAX_ORIGINAL_BYTES:
+        return original, ""
+    digest = hashlib.sha256(original).hexdigest()
+    note = f" [original truncated to {MAX_ORIGINAL_BYTES:,} of {len(original):,} bytes, sha256 {digest}]"
+    return original[:MAX_ORIGINAL_BYTES], note
+
+
 def _coordinates(
     element: Any,
 ) -> tuple[str | None, int | None, int | None, bytes | None, str | None]:
@@ -65,11 +78,12 @@ def _coordinates(
 
 def make_failure(stage: str, exc: BaseException, element: Any, now_ms: int) -> Failure:
     topic, partition, offset, key, feed_url = _coordinates(element)
+    original, note = cap_original(original_bytes(element))
     return Failure(
         stage=stage,
-        reason=str(exc)[:2000] or type(exc).__name__,
+        reason=(str(exc) or type(exc).__name__)[: 2000 - len(note)] + note,
         error_type=type(exc).__name__,
-        original=original_bytes(element),
+        original=original,
         failed_at_ms=now_ms,
         source_topic=topic,
         source_partition=partition,

@@ -20,7 +20,6 @@ from pipeline.avro.codec import (
     encode_failure,
     news_item_to_avro,
 )
-from pipeline.avro.files import WriteAvroFilesFn
 from pipeline.avro.registry import registry_from_url
 from pipeline.avro.wire import ConfluentEncoder, Encoder, SingleObjectEncoder
 from pipeline.beam.failures import FAILURES, SafeFlatMap
@@ -36,9 +35,16 @@ from pipeline.transforms.normalize import NormalizeDispatches
 Clock = Callable[[], float]
 
 
+# Raw records larger than this are refused by the decode stage (a dead letter, with the head of the bytes): the
+# poller never sends one (it caps entries to fit the broker), so such a record is someone else's mistake.
+MAX_RAW_RECORD_BYTES = 8 * 1024 * 1024
+
+
 def decode_record(record: KafkaRecord) -> Iterator[tuple[KafkaRecord, RawEntry]]:
     if record.value is None:
         raise ValueError("empty raw record (tombstone)")
+    if len(record.value) > MAX_RAW_RECORD_BYTES:
+        raise ValueError(f"raw record of {len(record.value):,} bytes exceeds {MAX_RAW_RECORD_BYTES:,} bytes")
     yield record, decode_raw_entry(record.value)
 
 
@@ -48,8 +54,11 @@ class ItemEncoder:
     Only the small config is pickled; the encoder (and its registry client) is built on first use in the worker.
     """
 
-    def __init__(self, registry_url: str | None, topic: str, strategy: str = "topic"):
+    def __init__(
+        self, registry_url: str | None, topic: str, strategy: str = "topic", max_bytes: int = 1_000_000
+    ):
         self.registry_url, self.topic, self.strategy = registry_url, topic, strategy
+        self.max_bytes = max_bytes
         self._encoder: Encoder | None = None
 
     def __getstate__(self) -> dict:
@@ -62,11 +71,17 @@ class ItemEncoder:
                 if self.registry_url
                 else SingleObjectEncoder()
             )
-        yield item.dispatch.story_id.encode(), self._encoder.encode("news_item", news_item_to_avro(item))
+        value = self._encoder.encode("news_item", news_item_to_avro(item))
+        if len(value) > self.max_bytes:
+            raise RecordTooLarge(
+                f"news_item of {len(value):,} bytes exceeds the output's max record size {self.max_bytes:,} "
+                "(max_record_bytes)"
+            )
+        yield item.dispatch.story_id.encode(), value
 
 
-def item_record(item: EnrichedDispatch) -> Iterator[dict]:
-    yield news_item_to_avro(item)
+class RecordTooLarge(ValueError):
+    """An encoded record larger than the topic accepts: a dead letter, never a stuck pipeline."""
 
 
 def failure_kv(f: Failure) -> tuple[bytes | None, bytes]:
@@ -109,7 +124,9 @@ class ReadRawEntries(beam.PTransform):
                     lambda r: KafkaRecord(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp)
                 ).with_output_types(KafkaRecord)
             )
-        cfg = ReadConfig(s.kafka, s.consumer_group, mode=s.mode, idle_stop_s=s.idle_stop_s)
+        cfg = ReadConfig(
+            s.kafka, s.consumer_group, mode=s.mode, idle_stop_s=s.idle_stop_s, max_chunk_s=s.commit_interval_s
+        )
         return pbegin | "ReadKafkaPython" >> ReadFromKafkaPy(cfg, [s.topics.raw])
 
 
@@ -127,16 +144,18 @@ def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time
     )
     enriched = deduped["main"] | "EnrichDispatches" >> EnrichDispatches(ner=s.ner)
     encoded = enriched["main"] | "EncodeAvro" >> beam.ParDo(
-        SafeFlatMap("encode", ItemEncoder(s.schema_registry_url, s.topics.output, s.subject_strategy), clock)
+        SafeFlatMap(
+            "encode",
+            ItemEncoder(s.schema_registry_url, s.topics.output, s.subject_strategy, s.max_record_bytes),
+            clock,
+        )
     ).with_outputs(FAILURES, main="main")
-    _ = encoded.main | "WriteNewsItems" >> WriteToKafkaPy(s.kafka, s.topics.output)
+    _ = encoded.main | "WriteNewsItems" >> WriteToKafkaPy(
+        s.kafka, s.topics.output, dead_letter_topic=s.topics.dead_letter, max_record_bytes=s.max_record_bytes
+    )
+    # Avro files are derived from the output topic by the file sink (pipeline/files), not written here: that way
+    # a file holds a record if and only if the topic does, whatever crashes (docs/crash-consistency.md).
     failures = {"Decode": decoded, "Normalize": normalized, "Enrich": enriched, "Encode": encoded}
-    if s.out_dir:
-        file_records = enriched["main"] | "ToAvroRecords" >> beam.ParDo(
-            SafeFlatMap("files", item_record, clock)
-        ).with_outputs(FAILURES, main="main")
-        _ = file_records.main | "WriteAvroFiles" >> beam.ParDo(WriteAvroFilesFn(s.out_dir, clock=clock))
-        failures["Files"] = file_records
     # Every side output is written by its own sink step instead of being flattened first: on the local runner a
     # Flatten ends the fused stage, so its writes would wait for the end of the run and miss the offset commit.
     for step, notices in zip(("Identity", "Content", "Near"), deduped[DUPLICATES], strict=False):

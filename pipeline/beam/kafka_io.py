@@ -35,6 +35,7 @@ from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.core import RestrictionProvider
 from apache_beam.utils.timestamp import Duration, Timestamp
+from kafka.errors import KafkaError
 
 from pipeline.bus.client import consumer_config
 from pipeline.model import KafkaRecord
@@ -122,6 +123,7 @@ class _ReadPartitionBase(beam.DoFn, RestrictionProvider):
         self.wall_clock = wall_clock
         self.records = Metrics.counter("kafka_read", "records")
         self.commits = Metrics.counter("kafka_read", "commits")
+        self.commit_failures = Metrics.counter("kafka_read", "commit_failures")
         self.backlog = Metrics.gauge("kafka_read", "backlog_records")
 
     # -- restriction provider -------------------------------------------------------------------------------
@@ -150,7 +152,7 @@ class _ReadPartitionBase(beam.DoFn, RestrictionProvider):
             **consumer_config(
                 self.cfg.kafka,
                 group_id=self.cfg.group_id,
-                max_poll_records=min(self.cfg.max_records_per_chunk, 2000),
+                max_poll_records=min(self.cfg.max_records_per_chunk, 500),
                 fetch_max_wait_ms=200,
             )
         )
@@ -222,6 +224,10 @@ class _ReadPartitionBase(beam.DoFn, RestrictionProvider):
                     KafkaRecord(msg.topic, msg.partition, msg.offset, msg.key, msg.value, msg.timestamp),
                     ts,
                 )
+                # Downstream work runs inside this loop (the stage is fused), so the chunk's clock is checked per
+                # record: a bundle, and so the interval between offset commits, ends after max_chunk_s.
+                if emitted >= self.cfg.max_records_per_chunk or self.clock() >= chunk_deadline:
+                    break
             self._note_end(tp, next_offset)
             if batch:
                 self._idle_since.pop(key, None)
@@ -239,8 +245,14 @@ class _ReadPartitionBase(beam.DoFn, RestrictionProvider):
             commit_to = next_offset
 
             def commit() -> None:
-                self.consumer.commit({tp: OffsetAndMetadata(commit_to, "", -1)})
-                self.commits.inc()
+                try:
+                    self.consumer.commit({tp: OffsetAndMetadata(commit_to, "", -1)})
+                    self.commits.inc()
+                except KafkaError as exc:  # broker away: the next chunk's commit covers these offsets
+                    self.commit_failures.inc()
+                    log.warning(
+                        "offset commit to %s failed (%s); retried with the next chunk", commit_to, exc
+                    )
 
             finalizer.register(commit)
 
@@ -264,7 +276,11 @@ class _ReadPartitionBase(beam.DoFn, RestrictionProvider):
         now = self.clock()
         first_idle = self._idle_since.setdefault(key, now)
         if self.cfg.mode == "drain":
-            end = self.consumer.end_offsets([tp]).get(tp, 0)
+            try:
+                end = self.consumer.end_offsets([tp]).get(tp, 0)
+            except KafkaError as exc:  # broker away: not finished, keep polling (the consumer reconnects)
+                log.warning("end offset of %s unknown (%s); still reading", tp, exc)
+                return False
             return position >= end
         return self.cfg.idle_stop_s is not None and now - first_idle >= self.cfg.idle_stop_s
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,6 +19,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from pipeline.beam import graph, kafka_io
 from pipeline.beam.options import NewsPipelineOptions
 from pipeline.bus.client import ensure_topics
+from pipeline.files.sink import FileSink
 from pipeline.settings import PipelineSettings
 
 log = logging.getLogger(__name__)
@@ -79,16 +81,57 @@ def run(
 
     for sig in previous:
         signal.signal(sig, request_stop)
+    runner = options.view_as(StandardOptions).runner
+    files = FileSinkThread(settings) if settings.out_dir and not runner else None
     try:
-        runner = options.view_as(StandardOptions).runner
         p = beam.Pipeline(runner=runner or local_runner(), options=options)
         graph.build(p, settings, clock)
         result = p.run()
         state = result.wait_until_finish()
-        return str(state)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if files is not None:
+            files.finish()  # catch up with everything the pipeline wrote, then finish the open files
+    return str(state)
+
+
+def file_sink(settings: PipelineSettings) -> FileSink:
+    s = settings
+    return FileSink(
+        s.kafka,
+        s.topics.output,
+        s.out_dir,
+        group=f"{s.consumer_group}{s.files.group_suffix}",
+        roll=s.files,
+        registry_url=s.schema_registry_url,
+        dead_letter_topic=s.topics.dead_letter,
+    )
+
+
+class FileSinkThread:
+    """The file sink beside the local pipeline: follows the output topic while the pipeline runs."""
+
+    def __init__(self, settings: PipelineSettings):
+        self.sink = file_sink(settings)
+        self.stop = threading.Event()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="file-sink", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.sink.run(stop=self.stop)
+        except BaseException as exc:  # reported by finish()
+            self.error = exc
+
+    def finish(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        if self.error is not None:
+            raise RuntimeError(f"file sink failed: {self.error}") from self.error
+        st = self.sink.stats
+        log.info("file sink: %d records in %d new files", st.records, len(st.files))
 
 
 def settings_from_argv(argv: Sequence[str]) -> tuple[PipelineSettings, PipelineOptions]:

@@ -93,7 +93,7 @@ def test_poll_run_consume_end_to_end(
         assert "C3 01" in poison.reason
         assert {"broken.xml", "not-a-feed.html"} <= {name for stage, name in by_stage if stage == "poll"}
 
-        files = sorted((tmp_path / "out").glob("news_items-*.avro"))
+        files = sorted((tmp_path / "out").glob(f"{topics.output}+*.avro"))
         assert files and not list((tmp_path / "out").glob(".tmp-*"))
         in_files = []
         for f in files:

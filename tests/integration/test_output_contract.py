@@ -21,6 +21,7 @@ from pipeline.avro.wire import ConfluentEncoder, SingleObjectEncoder, WireDecode
 from pipeline.beam.run import run
 from pipeline.cli import main
 from pipeline.devserver import FeedServer
+from pipeline.files import naming
 from pipeline.poller import poll_once
 from pipeline.poller.settings import PollerSettings
 from pipeline.settings import KafkaSettings, PipelineSettings, TopicSettings
@@ -36,7 +37,7 @@ def poll_demo_feeds(kafka: KafkaSettings, topics: TopicSettings, state: Path) ->
 
 def file_records(out_dir: Path) -> list[dict[str, Any]]:
     names = sorted(os.listdir(out_dir))
-    assert names and all(n.startswith("news_items-") and n.endswith(".avro") for n in names), names
+    assert names and all(naming.parse(n) is not None for n in names), names  # finished files only, no temp
     records = []
     for name in names:
         with open(out_dir / name, "rb") as fh:

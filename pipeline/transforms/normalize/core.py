@@ -28,6 +28,12 @@ DISPATCH_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:news-pipeline:dispatch"
 MAX_HEADER_PARAGRAPHS = 3
 MAX_HEADER_LINE = 250
 MAX_DERIVED_HEADLINE = 300
+# Size caps (docs/normalize.md): a feed entry can carry megabytes (a whole page, a data dump); a news item must stay
+# well under the output topic's record limit.  Input beyond MAX_CONTENT_CHARS is not parsed, the clean body keeps
+# its first paragraphs up to MAX_BODY_CHARS, and body_html is sanitized from at most MAX_HTML_CHARS of input.
+MAX_CONTENT_CHARS = 400_000
+MAX_BODY_CHARS = 100_000
+MAX_HTML_CHARS = 150_000
 _NOT_UPDATES = frozenset(
     {"EXCLUSIVE", "EXCLUSIF", "EXCLUSIVA", "EXCLUSIVO", "EXKLUSIV", "ESCLUSIVA", "RPT", "REPEAT"}
 )
@@ -97,6 +103,17 @@ def _first_sentence(body: str) -> str:
     return sentence
 
 
+def _capped(body: str, limit: int) -> str:
+    """The body up to ``limit`` characters, cut after the last whole paragraph (else the last word) that fits."""
+    if len(body) <= limit:
+        return body
+    head = body[:limit]
+    cut = head.rfind("\n\n")
+    if cut <= 0:
+        cut = head.rfind(" ")
+    return head[: cut if cut > 0 else limit].rstrip()
+
+
 def _title_is_from_text(title: str | None, content: str, is_html: bool) -> bool:
     """True when the title is just the start of the text (a plain-text file given a first-sentence title)."""
     if not title or is_html:
@@ -148,13 +165,14 @@ def normalize_entry(
     """A feed entry -> a normalized Dispatch (story_id/version/supersedes left for the dedup stage)."""
     french = is_french(raw.feed_language)
     content, is_html = _content(raw)
+    content = content[:MAX_CONTENT_CHARS]
     head = split_headline(raw.title, french=french)
 
     paras = text_blocks(content, is_html=is_html, french=french) if content else []
     header_date, byline = _read_header(paras, head.headline, now_ms)
     dateline = _take_dateline(paras)
     paras, credit_authors, credit_agencies = strip_boilerplate(paras)
-    body = "\n\n".join(paras)
+    body = _capped("\n\n".join(paras), MAX_BODY_CHARS)
 
     headline = head.headline
     if body and (not headline or _title_is_from_text(raw.title, content, is_html)):
@@ -186,7 +204,11 @@ def normalize_entry(
         body=body,
         feed_url=raw.feed_url,
         outlet=_outlet(raw),
-        body_html=sanitize_html(repair_mojibake(content), base=uri or raw.feed_url) if is_html else None,
+        body_html=(
+            sanitize_html(repair_mojibake(content[:MAX_HTML_CHARS]), base=uri or raw.feed_url)
+            if is_html
+            else None
+        ),
         revision_hint=hint,
         authors=authors,
         dateline=dateline,
