@@ -15,10 +15,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from pipeline.files.writer import RangeFileWriter
 from pipeline.avro.registry import MemorySchemaRegistry
 from pipeline.avro.schemas import schema
 from pipeline.avro.wire import ConfluentEncoder, SingleObjectEncoder, WireDecoder
+from pipeline.files.writer import RangeFileWriter
 
 BODY = (
     "KYIV (Reuters) - Russian President Vladimir Putin arrived in Minsk on Monday for talks with Belarusian "

@@ -31,7 +31,11 @@ def test_names_sort_in_offset_order_and_parse_back() -> None:
 
 
 def test_next_offsets_resume_after_the_last_finished_file_per_partition(tmp_path: Path) -> None:
-    for f in (naming.RangeFile("t", 0, 0, 9), naming.RangeFile("t", 0, 10, 41), naming.RangeFile("t", 2, 7, 7)):
+    for f in (
+        naming.RangeFile("t", 0, 0, 9),
+        naming.RangeFile("t", 0, 10, 41),
+        naming.RangeFile("t", 2, 7, 7),
+    ):
         (tmp_path / f.name).write_bytes(b"")
     (tmp_path / naming.RangeFile("other", 0, 0, 99).name).write_bytes(b"")
     (tmp_path / naming.temp_name("t", 1, 0)).write_bytes(b"")
