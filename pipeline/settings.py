@@ -71,6 +71,10 @@ class PipelineSettings(_Frozen):
     # broker's/topic's max.message.bytes).  A larger item becomes a dead letter instead of stopping the pipeline.
     max_record_bytes: int = Field(default=1_000_000, gt=1024)
     dedup_horizon_s: int = Field(default=7 * 24 * 3600, gt=0)
+    # Where dedup keeps its state: keyed Beam state (any runner; TTL timers bound it where timers work), or one
+    # in-process index (the single-process local runner; bounded by the horizon and dedup_max_items).
+    dedup_state: Literal["auto", "keyed", "in-process"] = "auto"
+    dedup_max_items: int = Field(default=200_000, gt=0)  # stories an in-process index tracks at most
     max_poll_interval_ms: int = 8000
     idle_stop_s: float | None = None  # stream mode: stop after this long without records (tests, demos)
     ner: bool = True

@@ -130,6 +130,14 @@ class ReadRawEntries(beam.PTransform):
         return pbegin | "ReadKafkaPython" >> ReadFromKafkaPy(cfg, [s.topics.raw])
 
 
+def single_process(p: beam.Pipeline) -> bool:
+    """True for the portable local runner with one SDK worker: everything runs in this process."""
+    from apache_beam.options.pipeline_options import DirectOptions
+
+    local = type(p.runner).__name__ in ("FnApiRunner", "DirectRunner", "SwitchingDirectRunner")
+    return local and p.options.view_as(DirectOptions).direct_num_workers == 1  # 0 would mean one per core
+
+
 def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time) -> None:
     """Add the whole news pipeline to ``p``."""
     s = settings
@@ -138,9 +146,18 @@ def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time
         SafeFlatMap("decode", decode_record, clock)
     ).with_outputs(FAILURES, main="main")
     normalized = decoded.main | "NormalizeDispatches" >> NormalizeDispatches(clock=clock)
-    restore = RestoreSource(s.kafka, s.topics.output, run=uuid.uuid4().hex)  # dedup survives restarts
+    run_id = uuid.uuid4().hex
+    restore = RestoreSource(s.kafka, s.topics.output, run=run_id)  # dedup survives restarts
+    one_process = single_process(p)
+    in_process = s.dedup_state == "in-process" or (s.dedup_state == "auto" and one_process)
     deduped = normalized["main"] | "DeduplicateStories" >> DeduplicateStories(
-        s.dedup_horizon_s, clock, restore=restore
+        s.dedup_horizon_s,
+        clock,
+        ttl_timers=not one_process,  # the local runner fires timers early (docs/dedup.md); Dataflow's are real
+        restore=restore,
+        in_process=in_process,
+        max_items=s.dedup_max_items,
+        run=run_id,
     )
     enriched = deduped["main"] | "EnrichDispatches" >> EnrichDispatches(ner=s.ner)
     encoded = enriched["main"] | "EncodeAvro" >> beam.ParDo(

@@ -2,7 +2,7 @@
 
 In: a normalized ``Dispatch``.  Out: its identity key (canonical URL, else GUID, else content hash — one explicit
 fallback chain), its content key, and UUIDv5 ids for stories and versions, so that reprocessing the same input gives
-the same ids (idempotent output keys).
+the same ids (idempotent output keys) and different texts never share one.
 """
 
 from __future__ import annotations
@@ -31,5 +31,7 @@ def story_id_for(identity: str) -> str:
     return str(uuid.uuid5(NAMESPACE, identity))
 
 
-def version_id(story_id: str, version: int) -> str:
-    return str(uuid.uuid5(NAMESPACE, f"{story_id}/v{version}"))
+def version_id(story_id: str, version: int, content_hash: str) -> str:
+    """The id of one article version: story, version number *and* text, so that two different texts never share
+    an id, even when a runner without ordered state numbers two concurrent revisions of a story alike."""
+    return str(uuid.uuid5(NAMESPACE, f"{story_id}/v{version}/{content_hash}"))

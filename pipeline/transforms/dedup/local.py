@@ -3,12 +3,15 @@
 In: dispatches in order.  Out: the emitted (story-versioned) dispatch or a ``DuplicateNotice``.  Exact stages
 (identity, then content hash), then near-duplicates over LSH buckets exactly as the Beam stage does it: every
 bucket is probed and registers the item on its own, then one decision is taken from the best candidate.  State is
-plain dicts bounded by the same horizon; ``seed`` preloads it (e.g. from the output topic, see ``restore.py``).
+plain dicts bounded by the same horizon and by ``max_items`` tracked stories (the least recently seen go first);
+``seed`` preloads it (e.g. from the output topic, see ``restore.py``).  ``begin``/``commit``/``rollback`` make a
+group of offers (a Beam bundle) all-or-nothing: a retried bundle is decided against the state before it.
 """
 
 from __future__ import annotations
 
 import time
+from collections import ChainMap
 
 from pipeline.model import Dispatch, DuplicateNotice
 from pipeline.transforms.dedup.keys import content_key, identity_key
@@ -20,19 +23,55 @@ from pipeline.transforms.dedup.text import shingle_list
 
 
 class LocalDeduplicator:
-    def __init__(self, horizon_s: int = 7 * 24 * 3600, clock: Clock = time.time, near: bool = True):
+    def __init__(
+        self,
+        horizon_s: int = 7 * 24 * 3600,
+        clock: Clock = time.time,
+        near: bool = True,
+        max_items: int | None = None,
+    ):
         self.horizon_ms = horizon_s * 1000
         self.clock = clock
         self.near = near
-        self.by_identity: dict[str, StoryState] = {}
-        self.by_content: dict[str, StoryState] = {}
-        self.buckets: dict[str, tuple[NearEntry, ...]] = {}
+        self.max_items = max_items
+        self.by_identity: dict[str, StoryState] | ChainMap = {}
+        self.by_content: dict[str, StoryState] | ChainMap = {}
+        self.buckets: dict[str, tuple[NearEntry, ...]] | ChainMap = {}
         self._offers = 0
+        self.evicted = 0  # stories forgotten early because of max_items
+
+    # -- all-or-nothing groups of offers ------------------------------------------------------------------------
+    def begin(self) -> None:
+        """Later offers write to an overlay until ``commit`` (or are dropped by ``rollback``)."""
+        if not isinstance(self.by_identity, ChainMap):
+            self.by_identity = ChainMap({}, self.by_identity)
+            self.by_content = ChainMap({}, self.by_content)
+            self.buckets = ChainMap({}, self.buckets)
+
+    def commit(self) -> None:
+        for name in ("by_identity", "by_content", "buckets"):
+            table = getattr(self, name)
+            if isinstance(table, ChainMap):
+                table.maps[1].update(table.maps[0])
+                setattr(self, name, table.maps[1])
+        now_ms = int(self.clock() * 1000)
+        if self._offers >= 10_000:
+            self._offers = 0
+            self._expire(now_ms)
+        if self.max_items is not None and len(self.by_identity) > self.max_items:
+            self._evict(now_ms)
+
+    def rollback(self) -> None:
+        for name in ("by_identity", "by_content", "buckets"):
+            table = getattr(self, name)
+            if isinstance(table, ChainMap):
+                setattr(self, name, table.maps[1])
 
     def offer(self, d: Dispatch) -> Dispatch | DuplicateNotice:
         now_ms = int(self.clock() * 1000)
         self._offers += 1
-        if self._offers % 10_000 == 0:
+        if self._offers >= 10_000 and not isinstance(self.by_identity, ChainMap):
+            self._offers = 0  # inside a group the sweep waits for commit()
             self._expire(now_ms)
         key = identity_key(d)
         state, out = decide_identity(self._live(self.by_identity, key, now_ms), key, d, now_ms)
@@ -73,12 +112,28 @@ class LocalDeduplicator:
         s = table.get(key)
         return s if s is not None and now_ms - s.last_seen_ms < self.horizon_ms else None
 
-    def _expire(self, now_ms: int) -> None:
+    def _expire(self, now_ms: int, horizon_ms: int | None = None) -> None:
+        """Forget what was last seen ``horizon_ms`` (default: the horizon) or longer ago."""
+        horizon_ms = self.horizon_ms if horizon_ms is None else horizon_ms
         for table in (self.by_identity, self.by_content):
-            stale = [k for k, s in table.items() if now_ms - s.last_seen_ms >= self.horizon_ms]
+            stale = [k for k, s in table.items() if now_ms - s.last_seen_ms >= horizon_ms]
             for k in stale:
                 del table[k]
-        for band in [
-            b for b, es in self.buckets.items() if all(now_ms - e.last_seen_ms >= self.horizon_ms for e in es)
-        ]:
-            del self.buckets[band]
+        for band, es in list(self.buckets.items()):
+            kept = tuple(e for e in es if now_ms - e.last_seen_ms < horizon_ms)
+            if not kept:
+                del self.buckets[band]
+            elif len(kept) < len(es):
+                self.buckets[band] = kept
+
+    def _evict(self, now_ms: int) -> None:
+        """Over ``max_items``: forget the least recently seen tenth, as if the horizon were that much shorter."""
+        assert self.max_items is not None
+        ages = sorted(now_ms - s.last_seen_ms for s in self.by_identity.values())
+        keep = max(1, int(self.max_items * 0.9))
+        cut = ages[keep - 1] + 1 if keep <= len(ages) else None
+        if cut is None:
+            return
+        before = len(self.by_identity)
+        self._expire(now_ms, cut)
+        self.evicted += before - len(self.by_identity)

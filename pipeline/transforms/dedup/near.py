@@ -108,6 +108,7 @@ class Probe:
     paragraphs: int
     shingles: frozenset[int]
     fp: Fingerprint
+    content_hash: str = ""
 
     @classmethod
     def of(cls, d: Dispatch, shingles: frozenset[int], fp: Fingerprint) -> Probe:
@@ -121,6 +122,7 @@ class Probe:
             paragraphs(d.body),
             shingles,
             fp,
+            d.content_hash,
         )
 
 
@@ -146,7 +148,7 @@ def entry_for(p: Probe, best: Candidate | None, now_ms: int) -> NearEntry:
     e = best.entry
     if outcome == "revision":
         v = e.version + 1
-        vid = version_id(e.story_id, v)
+        vid = version_id(e.story_id, v, p.content_hash)
         return NearEntry(e.story_id, vid, v, e.source, p.headline, p.paragraphs, fp, p.item, now_ms)
     # A duplicate joins the story it duplicates but keeps its own source and text, so that a later changed copy
     # from the same source (the agency's update of a dispatch first seen republished elsewhere) is a revision.
@@ -165,7 +167,7 @@ def decide_near(d: Dispatch, p: Probe, best: Candidate | None, now_ms: int) -> D
     if outcome == "revision":
         version = e.version + 1
         return d.replace(
-            id=version_id(e.story_id, version),
+            id=version_id(e.story_id, version, d.content_hash),
             story_id=e.story_id,
             version=version,
             supersedes=e.version_id,

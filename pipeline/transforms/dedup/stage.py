@@ -2,6 +2,7 @@
 
 Keyed stateful steps, no GroupByKey: by identity, then by content hash, then near-duplicates over LSH buckets
 (neardup.py).  With a ``RestoreSource`` every step falls back to state rebuilt from the output topic (restore.py).
+On the single-process local runner the same decisions run in one process-wide index instead (inprocess.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import time
 import apache_beam as beam
 
 from pipeline.model import Dispatch
+from pipeline.transforms.dedup.inprocess import DUP_CONTENT, DUP_IDENTITY, DUP_NEAR, InProcessDedupFn
 from pipeline.transforms.dedup.keys import content_key, identity_key
 from pipeline.transforms.dedup.neardup import MatchNearDuplicates
 from pipeline.transforms.dedup.restore import RestoreSource
@@ -34,6 +36,9 @@ class DeduplicateStories(beam.PTransform):
         ttl_timers: bool = False,
         restore: RestoreSource | None = None,
         near: bool = True,
+        in_process: bool = False,
+        max_items: int | None = None,
+        run: str = "",
     ):
         super().__init__()
         self.horizon_s = horizon_s
@@ -41,8 +46,20 @@ class DeduplicateStories(beam.PTransform):
         self.fn = KeyedDedupTtlFn if ttl_timers else KeyedDedupFn
         self.restore = restore
         self.near = near
+        self.in_process = in_process
+        self.max_items = max_items
+        self.run = run
 
     def expand(self, dispatches: beam.PCollection[Dispatch]) -> dict[str, beam.PCollection]:
+        if self.in_process:
+            fn = InProcessDedupFn(
+                self.horizon_s, self.clock, self.restore, self.near, self.max_items, self.run
+            )
+            out = dispatches | "DecideInProcess" >> beam.ParDo(fn).with_outputs(
+                DUP_IDENTITY, DUP_CONTENT, DUP_NEAR, main="main"
+            )
+            dups = (out[DUP_IDENTITY], out[DUP_CONTENT]) + ((out[DUP_NEAR],) if self.near else ())
+            return {"main": out.main, DUPLICATES: dups}
         by_identity = (
             dispatches
             | "KeyByIdentity"

@@ -64,14 +64,14 @@ def decide_identity(
     """First sighting -> version 1; same content -> unchanged re-feed; changed content -> version N+1."""
     if prev is None:
         sid = story_id_for(identity)
-        vid = version_id(sid, 1)
+        vid = version_id(sid, 1, d.content_hash)
         state = StoryState(sid, 1, vid, d.content_hash, d.headline, _paragraphs(d), now_ms)
         return state, d.replace(id=vid, story_id=sid, version=1, supersedes=None)
     if d.content_hash == prev.content_hash or d.content_hash in prev.seen:
         notice = DuplicateNotice(prev.story_id, prev.version_id, "unchanged_refeed", 1.0, d, now_ms)
         return _touch(prev, now_ms), notice
     version = prev.version + 1
-    vid = version_id(prev.story_id, version)
+    vid = version_id(prev.story_id, version, d.content_hash)
     seen = (*prev.seen, prev.content_hash)[-SEEN_CAP:]
     state = StoryState(prev.story_id, version, vid, d.content_hash, d.headline, _paragraphs(d), now_ms, seen)
     emitted = d.replace(

@@ -19,7 +19,7 @@ def test_first_sighting_is_version_1_with_deterministic_ids() -> None:
     assert isinstance(out, Dispatch)
     assert out.version == 1 and out.supersedes is None
     assert out.story_id == story_id_for("url:https://a/x")
-    assert out.id == version_id(out.story_id, 1)
+    assert out.id == version_id(out.story_id, 1, out.content_hash)
 
 
 def test_unchanged_refeed_is_suppressed() -> None:
