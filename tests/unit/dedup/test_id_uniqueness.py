@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from pipeline.model import Dispatch, DuplicateNotice
 from pipeline.transforms.dedup.local import LocalDeduplicator
-from tests.unit.dedup.labeled import reuters
 from tests.support import Clock
+from tests.unit.dedup.labeled import reuters
 
 
 def corpus(n_stories: int, seed: int) -> list[Dispatch]:
