@@ -25,6 +25,7 @@ from pipeline.avro.wire import ConfluentEncoder, Encoder, SingleObjectEncoder
 from pipeline.beam.failures import FAILURES, SafeFlatMap
 from pipeline.beam.kafka_io import ReadConfig, ReadFromKafkaPy
 from pipeline.beam.kafka_sink import WriteToKafkaPy
+from pipeline.dlq.written import SkipWrittenFn
 from pipeline.model import DuplicateNotice, EnrichedDispatch, Failure, KafkaRecord, RawEntry
 from pipeline.settings import KafkaSettings, PipelineSettings
 from pipeline.transforms.dedup import DUPLICATES, DeduplicateStories
@@ -178,18 +179,25 @@ def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time
     for step, notices in zip(("Identity", "Content", "Near"), deduped[DUPLICATES], strict=False):
         _ = notices | f"Audit{step}" >> WriteAuditRecords(s.kafka, s.topics.audit)
     for step, outputs in failures.items():
-        _ = outputs[FAILURES] | f"DeadLetters{step}" >> WriteDeadLetters(s.kafka, s.topics.dead_letter)
+        _ = outputs[FAILURES] | f"DeadLetters{step}" >> WriteDeadLetters(
+            s.kafka, s.topics.dead_letter, s.dedup_horizon_s, run_id
+        )
 
 
 class WriteDeadLetters(beam.PTransform):
-    """Failure -> failure.avsc bytes -> the dead-letter topic, keyed by the source record's key."""
+    """Failure -> failure.avsc bytes -> the dead-letter topic, keyed by the source record's key; once each."""
 
-    def __init__(self, kafka: KafkaSettings, topic: str):
+    def __init__(self, kafka: KafkaSettings, topic: str, horizon_s: int = 7 * 24 * 3600, run: str = ""):
         super().__init__()
-        self.kafka, self.topic = kafka, topic
+        self.kafka, self.topic, self.horizon_s, self.run = kafka, topic, horizon_s, run
 
     def expand(self, failures: beam.PCollection[Failure]) -> beam.PCollection[None]:
-        return failures | "Encode" >> beam.Map(failure_kv) | "Write" >> WriteToKafkaPy(self.kafka, self.topic)
+        return (
+            failures
+            | "SkipWritten" >> beam.ParDo(SkipWrittenFn(self.kafka, self.topic, self.horizon_s, self.run))
+            | "Encode" >> beam.Map(failure_kv)
+            | "Write" >> WriteToKafkaPy(self.kafka, self.topic)
+        )
 
 
 class WriteAuditRecords(beam.PTransform):
