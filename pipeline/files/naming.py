@@ -93,3 +93,21 @@ def remove_temp(out_dir: str, topic: str) -> list[str]:
                     os.remove(path)
                 removed.append(path)
     return removed
+
+
+LEGACY_OPEN = "_open-"  # releases before 0.2 kept a complete, growing file under this prefix
+
+
+def finalize_legacy(out_dir: str) -> list[str]:
+    """Give an earlier release's ``_open-`` files (complete, valid container files) their final names."""
+    done = []
+    for name in _names(out_dir):
+        if name.startswith(LEGACY_OPEN) and name.endswith(SUFFIX):
+            src, dst = join(out_dir, name), join(out_dir, name[len(LEGACY_OPEN) :])
+            with contextlib.suppress(OSError):
+                if is_remote(out_dir):
+                    FileSystems.rename([src], [dst])
+                else:
+                    os.replace(src, dst)
+                done.append(dst)
+    return done

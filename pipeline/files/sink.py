@@ -32,12 +32,16 @@ from pipeline.avro.schemas import schema
 from pipeline.avro.wire import WireDecoder
 from pipeline.bus.client import consumer_config
 from pipeline.bus.retry import Backoff
-from pipeline.files.naming import RangeFile, next_offsets, remove_temp
+from pipeline.files.naming import RangeFile, finalize_legacy, next_offsets, remove_temp
 from pipeline.files.writer import RangeFileWriter
 from pipeline.model import Failure
 from pipeline.settings import FileSinkSettings, KafkaSettings
 
 log = logging.getLogger(__name__)
+
+
+class _NoPartitions(Exception):
+    pass
 
 
 @dataclass
@@ -84,6 +88,7 @@ class FileSink:
         """
         stop = stop or threading.Event()
         self.stats.removed_temp += len(remove_temp(self.out_dir, self.topic))
+        finalize_legacy(self.out_dir)
         backoff = Backoff()
         try:
             while True:
@@ -92,7 +97,7 @@ class FileSink:
                         self._open()
                     caught_up = self._step()
                     backoff.reset()
-                except KafkaError as exc:
+                except (KafkaError, OSError, TimeoutError, _NoPartitions) as exc:
                     self._broker_trouble(exc, backoff)
                     if stop.is_set() and backoff.waited_s > 60:
                         raise
@@ -114,7 +119,10 @@ class FileSink:
 
         consumer = KafkaConsumer(**consumer_config(self.kafka, group_id=self.group, max_poll_records=1000))
         try:
-            parts = sorted(wait_for_partitions(consumer, self.topic, timeout_s=30.0))
+            try:
+                parts = sorted(wait_for_partitions(consumer, self.topic, timeout_s=30.0))
+            except RuntimeError as exc:  # no metadata: the broker is away (run() created the topic)
+                raise _NoPartitions(str(exc)) from exc
             tps = [TopicPartition(self.topic, p) for p in parts]
             consumer.assign(tps)
             done = next_offsets(self.out_dir, self.topic)

@@ -41,7 +41,22 @@ def entry(i: int, text: str, title: str | None = None) -> RawEntry:
 
 
 def words(rng: random.Random, n: int) -> str:
-    vocab = ["port", "strike", "vessel", "minister", "harbour", "talks", "union", "cargo", "crane", "ship", "wage", "deal", "city", "police"]
+    vocab = [
+        "port",
+        "strike",
+        "vessel",
+        "minister",
+        "harbour",
+        "talks",
+        "union",
+        "cargo",
+        "crane",
+        "ship",
+        "wage",
+        "deal",
+        "city",
+        "police",
+    ]
     return " ".join(rng.choice(vocab) for _ in range(n))
 
 

@@ -72,3 +72,10 @@ def test_remove_temp_deletes_only_this_topics_unfinished_files(tmp_path: Path) -
     removed = naming.remove_temp(str(tmp_path), "t")
     assert len(removed) == 2
     assert sorted(os.listdir(tmp_path)) == sorted(keep)
+
+
+def test_an_earlier_releases_open_files_get_their_final_names(tmp_path: Path) -> None:
+    (tmp_path / "_open-news_items-20240101T000000Z-w1-00001.avro").write_bytes(b"x")
+    (tmp_path / "_open-notes.txt").write_bytes(b"x")
+    naming.finalize_legacy(str(tmp_path))
+    assert sorted(os.listdir(tmp_path)) == ["_open-notes.txt", "news_items-20240101T000000Z-w1-00001.avro"]
