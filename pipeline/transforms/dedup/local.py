@@ -93,10 +93,15 @@ class LocalDeduplicator:
             return d
         p = Probe.of(d, sh, fp)
         found = []
+        entries: dict[object, NearEntry] = {}  # one entry per distinct answer: memory per item, not per band
         for band in fp.bands:  # as the Beam stage: each bucket probes and registers independently
             bucket = self.buckets.get(band, ())
             best = probe(bucket, sh, now_ms, self.horizon_ms, exclude=p.item)
-            self.buckets[band] = register(bucket, entry_for(p, best, now_ms), now_ms, self.horizon_ms)
+            key = None if best is None else (best.entry.item, best.similarity, best.coverage)
+            entry = entries.get(key)
+            if entry is None:
+                entry = entries[key] = entry_for(p, best, now_ms)
+            self.buckets[band] = register(bucket, entry, now_ms, self.horizon_ms)
             found.append(best)
         return decide_near(d, p, best_of(found), now_ms)
 
