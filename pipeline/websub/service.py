@@ -170,12 +170,12 @@ class WebSub:
             self.rng.random(),
         )
         if sub is not None:
+            if ans.poll_now:  # first, so whoever sees the new state sees the feed handed back to polling
+                self.subscriber.poll_now(sub.feed_url)
             if ans.update is not None:
                 self.store.put(ans.update)
             elif ans.delete:
                 self.store.delete(sub.feed_url, sub.token)
-            if ans.poll_now:
-                self.subscriber.poll_now(sub.feed_url)
             event("websub_verification", feed=sub.feed_url, mode=params.get("hub.mode"), answer=ans.outcome)
         return ans
 

@@ -99,7 +99,11 @@ class LoopbackHub:
         return 202
 
     def _deny(self, form: dict[str, str]) -> None:
-        params = {"hub.mode": "denied", "hub.topic": form["hub.topic"], "hub.reason": "not on this hub's list"}
+        params = {
+            "hub.mode": "denied",
+            "hub.topic": form["hub.topic"],
+            "hub.reason": "not on this hub's list",
+        }
         r = self._http.get(form["hub.callback"], params=params)
         with self._lock:
             self.verifications.append(Verification("denied", form["hub.callback"], r.status_code, False))
@@ -111,13 +115,16 @@ class LoopbackHub:
         lease = min(float(form.get("hub.lease_seconds") or self.max_lease_s), self.max_lease_s)
         if mode == "subscribe":
             params["hub.lease_seconds"] = str(int(lease))
+        asked_at = self.clock()  # the lease starts when verification is asked (the test's clock may move on)
         r = self._http.get(callback, params=params)
         echoed = 200 <= r.status_code < 300 and r.text == challenge
         with self._lock:
             self.verifications.append(Verification(mode, callback, r.status_code, echoed))
             if echoed and mode == "subscribe":
                 secret = form.get("hub.secret")
-                self.subs[(topic, callback)] = HubSubscription(topic, callback, secret, lease, self.clock() + lease)
+                self.subs[(topic, callback)] = HubSubscription(
+                    topic, callback, secret, lease, self.clock() + lease
+                )
             elif echoed:
                 self.subs.pop((topic, callback), None)
 

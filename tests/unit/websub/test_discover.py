@@ -52,7 +52,10 @@ def test_link_header_parsing() -> None:
         ("hub", "http://a/b"),
         ("alternate", "http://a/b"),
     )
-    assert link_header("<a>; rel=hub, <b>; rel=self", "http://x/f") == (("hub", "http://x/a"), ("self", "http://x/b"))
+    assert link_header("<a>; rel=hub, <b>; rel=self", "http://x/f") == (
+        ("hub", "http://x/a"),
+        ("self", "http://x/b"),
+    )
     result = FetchResult(url="http://x/f", status=200, headers={"link": '<https://h/>; REL="Hub"'})
     assert result.links == (("hub", "https://h/"),)
 
@@ -69,6 +72,8 @@ def test_headers_win_over_the_document() -> None:
 
 
 def test_only_web_urls_and_no_repeats() -> None:
-    found = discover((), ("javascript:alert(1)", "https://h/", "https://h/", "ftp://h/"), "file:///etc/passwd")
+    found = discover(
+        (), ("javascript:alert(1)", "https://h/", "https://h/", "ftp://h/"), "file:///etc/passwd"
+    )
     assert found == Links(("https://h/",), None)
     assert found.hub == "https://h/" and Links().hub is None

@@ -16,12 +16,16 @@ T0 = 1_000_000
 
 
 def sub(**kw: object) -> Subscription:
-    base = Subscription(FEED, HUB, SELF, "tok", "secret", "pending", requested_ms=T0, next_action_ms=T0 + 60_000)
+    base = Subscription(
+        FEED, HUB, SELF, "tok", "secret", "pending", requested_ms=T0, next_action_ms=T0 + 60_000
+    )
     return dataclasses.replace(base, **kw)
 
 
 def active(**kw: object) -> Subscription:
-    base = dict(state="active", lease_s=1000.0, verified_ms=T0 + 10, expires_ms=T0 + 10 + 1_000_000, next_action_ms=0)
+    base = dict(
+        state="active", lease_s=1000.0, verified_ms=T0 + 10, expires_ms=T0 + 10 + 1_000_000, next_action_ms=0
+    )
     return sub(**{**base, **kw})
 
 
@@ -44,7 +48,9 @@ def test_renewal_comes_at_the_share_of_the_lease_then_expiry() -> None:
     assert due == T0 + 10 + 800_000
     assert plan({FEED}, LINKS, {FEED: s}, due - 1, POLICY) == []
     assert plan({FEED}, LINKS, {FEED: s}, due, POLICY) == [Action("renew", FEED, HUB, SELF)]
-    waiting = dataclasses.replace(s, requested_ms=due, next_action_ms=due + 60_000)  # renewal sent, not verified
+    waiting = dataclasses.replace(
+        s, requested_ms=due, next_action_ms=due + 60_000
+    )  # renewal sent, not verified
     assert plan({FEED}, LINKS, {FEED: waiting}, due + 1, POLICY) == []
     assert plan({FEED}, LINKS, {FEED: waiting}, s.expires_ms, POLICY) == [Action("expire", FEED)]
 
@@ -75,7 +81,11 @@ def test_verification_echoes_only_our_own_request() -> None:
     ok = answer(sub(), "subscribe", SELF, "ch4ll", 500.0, None, T0 + 1, POLICY)
     assert (ok.status, ok.body, ok.outcome) == (200, b"ch4ll", "echoed")
     assert ok.update is not None and ok.update.state == "active"
-    assert (ok.update.lease_s, ok.update.expires_ms, ok.update.verified_ms) == (500.0, T0 + 1 + 500_000, T0 + 1)
+    assert (ok.update.lease_s, ok.update.expires_ms, ok.update.verified_ms) == (
+        500.0,
+        T0 + 1 + 500_000,
+        T0 + 1,
+    )
     # no lease from the hub: the one we asked for
     assert answer(sub(), "subscribe", SELF, "c", None, None, T0, POLICY).update.lease_s == POLICY.lease_s
     refusals = [
@@ -86,7 +96,9 @@ def test_verification_echoes_only_our_own_request() -> None:
         answer(sub(), "subscribe", SELF, "", 500.0, None, T0, POLICY),  # no challenge
         answer(sub(), "bogus", SELF, "c", None, None, T0, POLICY),
     ]
-    assert [(a.status, a.update, a.delete, a.body.startswith(b"c")) for a in refusals] == [(404, None, False, False)] * 6
+    assert [(a.status, a.update, a.delete, a.body.startswith(b"c")) for a in refusals] == [
+        (404, None, False, False)
+    ] * 6
 
 
 def test_renewal_verification_extends_the_lease() -> None:
