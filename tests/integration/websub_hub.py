@@ -123,7 +123,7 @@ class LoopbackHub:
             if echoed and mode == "subscribe":
                 secret = form.get("hub.secret")
                 self.subs[(topic, callback)] = HubSubscription(
-                    topic, callback, secret, lease, self.clock() + lease
+                    topic, callback, secret, lease, asked_at + lease
                 )
             elif echoed:
                 self.subs.pop((topic, callback), None)
