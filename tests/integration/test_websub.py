@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -21,27 +21,10 @@ from pipeline.poller.settings import PollerSettings
 from pipeline.settings import KafkaSettings, TopicSettings
 from pipeline.websub.service import WebSub
 from pipeline.websub.signature import sign
-from tests.integration.websub_hub import LoopbackHub
+from tests.integration.websub_hub import LoopbackHub, feed_body, wait_for
 from tests.support import Clock
 
 pytestmark = pytest.mark.integration
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "websub"
-
-
-def feed_body(hub: str, self_url: str, numbers: list[int]) -> bytes:
-    entry = (FIXTURES / "entry.atom").read_text()
-    entries = "".join(entry.format(n=n) for n in numbers)
-    return (FIXTURES / "feed.atom").read_text().format(hub=hub, self=self_url, entries=entries).encode()
-
-
-def wait_for(cond: Callable[[], object], timeout_s: float = 10.0, what: str = "condition") -> object:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"{what}: not true within {timeout_s}s")
 
 
 def raw_titles(kafka: KafkaSettings, topic: str) -> list[str]:

@@ -9,6 +9,7 @@ synchronous or asynchronous verification.
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
@@ -16,6 +17,8 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from xml.sax.saxutils import escape
 
 import httpx
 
@@ -148,3 +151,46 @@ class LoopbackHub:
                 headers["X-Hub-Signature"] = sign(s.secret, body, method)
             statuses.append(self._http.post(s.callback, content=body, headers=headers).status_code)
         return statuses
+
+
+# -- feed documents for the tests (fixture files under tests/fixtures/websub) -----------------------------------
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "websub"
+GUARDIAN = Path(__file__).resolve().parents[1] / "fixtures" / "enrich" / "news_ner_gold.txt"
+
+
+def feed_body(hub: str, self_url: str, numbers: list[int]) -> bytes:
+    """The Atom fixture naming ``hub`` and ``self_url``, with the numbered fixture entries."""
+    entry = (FIXTURES / "entry.atom").read_text()
+    entries = "".join(entry.format(n=n) for n in numbers)
+    return (FIXTURES / "feed.atom").read_text().format(hub=hub, self=self_url, entries=entries).encode()
+
+
+def stories(count: int) -> list[tuple[str, str]]:
+    """(title, summary) of the first ``count`` of the 25 distinct Guardian items of the NER gold fixture (markup
+    removed): real, different texts, so the pipeline's near-duplicate stage keeps each one."""
+    lines = [line for line in GUARDIAN.read_text().splitlines() if not line.startswith("#")]
+    out: list[tuple[str, str]] = []
+    for i, line in enumerate(lines):
+        if line.startswith("-DOCSTART-") and i + 2 < len(lines):
+            title, summary = (re.sub(r"\[([^|\]]+)\|[A-Z]+\]", r"\1", lines[j]) for j in (i + 1, i + 2))
+            out.append((title, summary))
+    assert len(out) >= count, f"only {len(out)} items in {GUARDIAN}"
+    return out[:count]
+
+
+def story_feed(hub: str, self_url: str, items: list[tuple[int, str, str]]) -> bytes:
+    """The Atom fixture with story entries ``(n, title, body)``."""
+    entry = (FIXTURES / "story.atom").read_text()
+    entries = "".join(entry.format(n=n, title=escape(t), body=escape(b)) for n, t, b in items)
+    return (FIXTURES / "feed.atom").read_text().format(hub=hub, self=self_url, entries=entries).encode()
+
+
+def wait_for(cond: Callable[[], object], timeout_s: float = 10.0, what: str = "condition") -> object:
+    """Poll ``cond`` until it is truthy; fail after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = cond()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"{what}: not true within {timeout_s}s")
