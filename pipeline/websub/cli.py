@@ -90,12 +90,12 @@ def register(subparsers: argparse._SubParsersAction, common_parent: argparse.Arg
     from pipeline.settings import TopicSettings
 
     t = TopicSettings()
-    w = subparsers.add_parser(
-        "websub", parents=[common_parent], help="WebSub push: callback server, subscriptions"
-    )
+    w = subparsers.add_parser("websub", help="WebSub push: callback server, subscriptions")
     wsub = w.add_subparsers(dest="action", required=True)
     s = wsub.add_parser(
-        "serve", help="serve hub callbacks and keep subscriptions alive (the poller polls on)"
+        "serve",
+        parents=[common_parent],
+        help="serve hub callbacks and keep subscriptions alive (the poller polls on)",
     )
     _state_args(s)
     add_server_args(s)
@@ -104,6 +104,6 @@ def register(subparsers: argparse._SubParsersAction, common_parent: argparse.Arg
     s.add_argument("--allow-private-hosts", dest="allow_private_hosts", default=None, metavar="HOST[,NET...]")
     s.add_argument("--metrics-port", type=int, default=None, help="Prometheus metrics on 127.0.0.1:PORT")
     s.set_defaults(func=cmd_serve)
-    st = wsub.add_parser("status", help="subscriptions: hub, state, lease, pushes")
+    st = wsub.add_parser("status", parents=[common_parent], help="subscriptions: hub, state, lease, pushes")
     _state_args(st)
     st.set_defaults(func=cmd_status)
