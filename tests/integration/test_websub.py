@@ -16,6 +16,7 @@ import pytest
 
 from pipeline.consume import ConsumeOptions, read_topic
 from pipeline.devserver import DevServer
+from pipeline.poller.fetch import build_client
 from pipeline.poller.runner import Poller
 from pipeline.poller.settings import PollerSettings
 from pipeline.settings import KafkaSettings, TopicSettings
@@ -108,6 +109,9 @@ def test_poll_discovers_subscribe_verify_push_one_record_per_entry(env: Env, kaf
         sub.lease_s == 600 and sub.expires_ms == sub.verified_ms + 600_000
     )  # the hub granted less than asked
     assert [v.echoed for v in env.hub.verifications] == [True]
+    assert env.websub.subscriber.tick() == []  # nothing to do until renewal
+    gauge = env.websub.metrics.registry.get_sample_value
+    assert [gauge("websub_subscriptions", {"state": s}) for s in ("pending", "active")] == [0, 1]
 
     # a push with entry 1 (already polled) and entry 2 (new): only entry 2 goes out
     assert env.publish([1, 2]) == [200]
@@ -266,3 +270,19 @@ def test_synchronous_verification_and_unsubscribe_on_removal(env: Env) -> None:
     assert [(v.mode, v.echoed) for v in env.hub.verifications] == [("subscribe", True), ("unsubscribe", True)]
     body = feed_body(env.hub.url, env.self_url, [5])
     assert httpx.post(callback, content=body).status_code == 410
+
+
+def test_a_hub_on_a_private_address_is_refused_by_the_ssrf_guard(env: Env, tmp_path: Path) -> None:
+    """The hub URL comes from feed content: subscription requests go through the poller's guarded client."""
+    env.poller.run_once(force=True)
+    env.websub.subscriber.client = build_client(PollerSettings(state_path=tmp_path / "other.sqlite3"))
+    try:
+        assert [a.kind for a in env.websub.subscriber.tick()] == ["subscribe"]
+    finally:
+        env.websub.subscriber.client.close()
+    refused = env.sub()
+    assert refused.state == "failed" and "BlockedAddress" in refused.last_error
+    assert env.hub.requests == []  # nothing reached the hub
+    metric = env.websub.metrics.registry.get_sample_value
+    assert metric("websub_subscriptions", {"state": "failed"}) == 1
+    assert metric("websub_hub_requests_total", {"mode": "subscribe", "result": "error"}) == 1
