@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -58,11 +59,17 @@ class PollHook:
     def __call__(
         self, feed_url: str, result: FetchResult, parsed: ParsedFeed | None, now_ms: int, next_poll_ms: int
     ) -> int:
-        if parsed is not None:  # a 304 or an unchanged body says nothing new about links
-            links = discover(result.links, parsed.hubs, parsed.self_url)
-            if self.store.record_links(feed_url, links, now_ms):
-                event("websub_links", feed=feed_url, hubs=" ".join(links.hubs) or None, self=links.self_url)
-        sub = self.store.by_feed(feed_url)
+        try:
+            if parsed is not None:  # a 304 or an unchanged body says nothing new about links
+                links = discover(result.links, parsed.hubs, parsed.self_url)
+                if self.store.record_links(feed_url, links, now_ms):
+                    event(
+                        "websub_links", feed=feed_url, hubs=" ".join(links.hubs) or None, self=links.self_url
+                    )
+            sub = self.store.by_feed(feed_url)
+        except sqlite3.Error as exc:  # never let WebSub's bookkeeping stop a poll: the next one records again
+            event("websub_links_failed", feed=feed_url, error=f"{type(exc).__name__}: {exc}")
+            return next_poll_ms
         if sub is not None and sub.pushed(now_ms):
             return max(next_poll_ms, now_ms + self.safety_ms)
         return next_poll_ms
