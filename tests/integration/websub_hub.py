@@ -55,7 +55,7 @@ class LoopbackHub:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._http = httpx.Client(timeout=10, trust_env=False)
+        self._http = httpx.Client(timeout=30, trust_env=False)
         hub = self
 
         class Handler(BaseHTTPRequestHandler):
