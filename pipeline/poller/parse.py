@@ -50,9 +50,8 @@ class ParsedFeed:
     bozo_reason: str | None = None
     error: str | None = None
     error_kind: str | None = None  # empty_body | entity_refused | not_a_feed | malformed
-    hubs: tuple[
-        str, ...
-    ] = ()  # WebSub: <link rel="hub"> / <atom:link rel="hub"> of the feed, in document order
+    # WebSub: the feed's <link rel="hub"> / <atom:link rel="hub">, in document order
+    hubs: tuple[str, ...] = ()
     self_url: str | None = None  # WebSub: <link rel="self">, the topic URL a hub knows the feed by
 
 

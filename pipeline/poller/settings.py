@@ -70,14 +70,13 @@ class PollerSettings(BaseModel):
     # What hubs call: the public base URL of the callback server ("" = http://HOST:PORT/websub, loopback only)
     websub_callback_url: str = ""
     websub_lease_s: float = Field(default=10 * 86400.0, gt=0)  # lease asked of hubs (they may grant less)
-    websub_renew_at: float = Field(
-        default=0.8, gt=0, lt=1
-    )  # renew when this share of the granted lease is gone
+    # renew when this share of the granted lease is gone
+    websub_renew_at: float = Field(default=0.8, gt=0, lt=1)
     websub_verify_timeout_s: float = Field(default=300.0, gt=0)  # no verification of intent by then: failed
-    websub_retry_s: float = Field(
-        default=900.0, gt=0
-    )  # first retry after a hub failed or denied (then doubles)
-    websub_safety_interval_s: float = Field(default=3600.0, gt=0)  # poll pushed feeds at most this often
+    # first retry after a hub failed or denied (then doubling, up to backoff_max_s)
+    websub_retry_s: float = Field(default=900.0, gt=0)
+    # a pushed feed is polled no more often than this (the safety net)
+    websub_safety_interval_s: float = Field(default=3600.0, gt=0)
     websub_max_body_bytes: int = Field(default=5 * 1024 * 1024, gt=0)  # larger pushes are answered 413
     websub_tick_s: float = Field(default=5.0, gt=0)  # how often subscriptions are reviewed
 
