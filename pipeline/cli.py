@@ -1,6 +1,6 @@
 """``news-pipeline``: parse arguments and call into the modules; nothing else lives here.
 
-Subcommands: broker, poll, feeds (from the poller), run, consume, inspect, demo, dlq.  Without ``--bootstrap-servers``,
+Subcommands: broker, poll, feeds (from the poller), websub, run, consume, inspect, demo, dlq.  Without ``--bootstrap-servers``,
 Kafka commands use the embedded broker recorded by ``broker``/``demo``.
 """
 
@@ -273,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline.dlq.cli import register as register_dlq
 
     register_dlq(sub, common)
+    from pipeline.websub.cli import register as register_websub
+
+    register_websub(sub, common)
     from pipeline.deploy.cli import register as register_deploy
 
     register_deploy(sub, common)

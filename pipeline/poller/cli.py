@@ -71,21 +71,31 @@ def settings_from(args: argparse.Namespace) -> PollerSettings:
         "read_timeout_s",
         "max_body_bytes",
         "delivery_timeout_s",
+        "websub_host",
+        "websub_port",
+        "websub_callback_url",
     ):
         value = getattr(args, name, None)
         if value is not None:
             values[name] = value
     if getattr(args, "respect_robots", False):
         values["respect_robots"] = True
+    if getattr(args, "websub", False):
+        values["websub"] = True
     return PollerSettings(**values)
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
     from pipeline.poller.runner import Poller
+    from pipeline.websub.service import attach
 
     settings = settings_from(args)
     topics = TopicSettings(raw=args.raw_topic, dead_letter=args.dead_letter_topic)
-    with Poller(settings, _kafka(args), topics) as poller:
+    serve = bool(args.loop and settings.websub)  # WebSub push beside polling (docs/websub.md)
+    with (
+        Poller(settings, _kafka(args), topics) as poller,
+        attach(poller, settings, _kafka(args), topics, serve),
+    ):
         if args.feeds:  # the YAML file is authoritative for the feeds it brought in
             listed = set(poller.sync(read_yaml(args.feeds), source="yaml"))
             for gone in [f.url for f in poller.state.feeds() if f.source == "yaml" and f.url not in listed]:
@@ -267,6 +277,9 @@ def register(subparsers: argparse._SubParsersAction, common_parent: argparse.Arg
     p.add_argument(
         "--metrics-port", type=int, default=None, help="--loop: Prometheus metrics on 127.0.0.1:PORT"
     )
+    from pipeline.websub.cli import add_server_args
+
+    add_server_args(p, switch=True)
     p.set_defaults(func=cmd_poll)
 
     f = subparsers.add_parser(

@@ -7,6 +7,7 @@ failure are reported as data, never raised.  Connections go through the SSRF gua
 
 from __future__ import annotations
 
+import re
 import time
 import urllib.parse
 import zlib
@@ -55,6 +56,28 @@ class FetchResult:
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300 and self.error is None
+
+    @property
+    def links(self) -> tuple[tuple[str, str], ...]:
+        """``(rel, absolute URL)`` of each ``Link:`` header entry (RFC 8288; WebSub announces its hub here)."""
+        return link_header(self.headers.get("link", ""), self.url)
+
+
+_LINK_RE = re.compile(r"<([^>]*)>([^<]*)")  # a target, then its parameters up to the next target
+_REL_RE = re.compile(r'(?:^|;)\s*rel\s*=\s*(?:"([^"]*)"|([^;,\s]+))', re.I)
+
+
+def link_header(value: str, base: str) -> tuple[tuple[str, str], ...]:
+    """Parse a (comma-joined) ``Link`` header into ``(rel, url)`` pairs; a ``rel`` may name several relations."""
+    out: list[tuple[str, str]] = []
+    for m in _LINK_RE.finditer(value):
+        rel = _REL_RE.search(m.group(2))
+        if not rel:
+            continue
+        url = urllib.parse.urljoin(base, m.group(1).strip())
+        for name in (rel.group(1) or rel.group(2) or "").lower().split():
+            out.append((name, url))
+    return tuple(out)
 
 
 class _Decoder:

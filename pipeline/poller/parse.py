@@ -50,6 +50,9 @@ class ParsedFeed:
     bozo_reason: str | None = None
     error: str | None = None
     error_kind: str | None = None  # empty_body | entity_refused | not_a_feed | malformed
+    # WebSub: the feed's <link rel="hub"> / <atom:link rel="hub">, in document order
+    hubs: tuple[str, ...] = ()
+    self_url: str | None = None  # WebSub: <link rel="self">, the topic URL a hub knows the feed by
 
 
 def entity_danger(body: bytes) -> str | None:
@@ -164,6 +167,16 @@ def _categories(entry: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _links(feed: Mapping[str, Any], rel: str) -> list[str]:
+    """The feed-level links with this ``rel`` (feedparser resolves them against Content-Location)."""
+    out: list[str] = []
+    for link in feed.get("links") or []:
+        href = link.get("href") if isinstance(link, Mapping) and link.get("rel") == rel else None
+        if isinstance(href, str) and href.strip() and href.strip() not in out:
+            out.append(href.strip())
+    return out
+
+
 def _text(value: Any) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
@@ -252,6 +265,8 @@ def parse_feed(
         update_period_s=_update_period(feed),
         bozo=bool(result.get("bozo")),
         bozo_reason=bozo_reason,
+        hubs=tuple(_links(feed, "hub")),
+        self_url=next(iter(_links(feed, "self")), None),
         **hints,
     )
     # Nothing usable: no feed root at all (an HTML page, plain text), or a broken document nothing was recovered from.

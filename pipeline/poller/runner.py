@@ -20,7 +20,7 @@ from pipeline.model import Failure
 from pipeline.poller import schedule
 from pipeline.poller.changes import Changes, Seen, classify
 from pipeline.poller.feeds import FeedSpec
-from pipeline.poller.fetch import build_client
+from pipeline.poller.fetch import FetchResult, build_client
 from pipeline.poller.metrics import PollerMetrics, event
 from pipeline.poller.parse import ParsedFeed
 from pipeline.poller.polite import HostGate, interleave_by_host
@@ -86,6 +86,7 @@ class Poller:
         rng: random.Random | None = None,
         metrics: PollerMetrics | None = None,
         publisher: Publisher | None = None,
+        on_polled: Callable[[str, FetchResult, ParsedFeed | None, int, int], int] | None = None,
     ):
         self.settings = settings
         self.clock, self.monotonic = clock, monotonic
@@ -104,6 +105,9 @@ class Poller:
         )
         self._broker_errors = 0
         self._broker_retry_at = 0.0
+        # (feed url, fetch result, parsed feed, now ms, next poll ms) -> next poll ms, after each good poll:
+        # WebSub records the hub/self links it sees and slows the polling of feeds a hub pushes (pipeline/websub)
+        self.on_polled = on_polled
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
@@ -255,6 +259,8 @@ class Poller:
             report.ok += 1
             if p.parsed.bozo:
                 event("bozo", feed=feed.url, reason=p.parsed.bozo_reason)
+        if self.on_polled is not None and outcome.ok:
+            outcome.next_poll_ms = self.on_polled(feed.url, r, p.parsed, now_ms, outcome.next_poll_ms)
         sent = _Sent(outcome, delivery, feed.url)
         if changes is not None:
             sent.new, sent.updated, sent.drift = len(changes.new), len(changes.updated), changes.drift

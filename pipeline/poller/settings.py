@@ -63,6 +63,23 @@ class PollerSettings(BaseModel):
 
     metrics_port: int | None = None  # --loop: serve Prometheus metrics on 127.0.0.1:PORT
 
+    # WebSub push (pipeline/websub, docs/websub.md): a second way in beside polling
+    websub: bool = False  # poll --loop: also subscribe to hubs and run the callback server
+    websub_host: str = "127.0.0.1"  # the callback server binds here (put a TLS reverse proxy in front)
+    websub_port: int = Field(default=8086, ge=0, le=65535)  # 0: a free port
+    # What hubs call: the public base URL of the callback server ("" = http://HOST:PORT/websub, loopback only)
+    websub_callback_url: str = ""
+    websub_lease_s: float = Field(default=10 * 86400.0, gt=0)  # lease asked of hubs (they may grant less)
+    # renew when this share of the granted lease is gone
+    websub_renew_at: float = Field(default=0.8, gt=0, lt=1)
+    websub_verify_timeout_s: float = Field(default=300.0, gt=0)  # no verification of intent by then: failed
+    # first retry after a hub failed or denied (then doubling, up to backoff_max_s)
+    websub_retry_s: float = Field(default=900.0, gt=0)
+    # a pushed feed is polled no more often than this (the safety net)
+    websub_safety_interval_s: float = Field(default=3600.0, gt=0)
+    websub_max_body_bytes: int = Field(default=5 * 1024 * 1024, gt=0)  # larger pushes are answered 413
+    websub_tick_s: float = Field(default=5.0, gt=0)  # how often subscriptions are reviewed
+
     @field_validator("allow_private_hosts", mode="before")
     @classmethod
     def _tuple(cls, v: object) -> object:
