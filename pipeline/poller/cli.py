@@ -127,7 +127,7 @@ def _every_feed_failed(feeds: list[FeedState]) -> None:
         if f.consecutive_errors and f.last_error:
             print(f"  {f.url}: {f.last_error}", file=sys.stderr)
     hint = ""
-    if any("private" in (f.last_error or "") or "loopback" in (f.last_error or "") for f in feeds):
+    if any("public address" in (f.last_error or "") for f in feeds):
         hint = " (loopback/private feeds need --allow-private-hosts 127.0.0.1)"
     print(f"news-pipeline: error: every feed failed to poll{hint}", file=sys.stderr)
 
