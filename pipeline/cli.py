@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from pipeline import __version__
 from pipeline.ops.errors import UserError, check_reachable, explain
+from pipeline.ops.flags import Parser, kafka_flags, verbose_flag
 from pipeline.settings import KafkaSettings, PipelineSettings, TopicSettings
 
 DESCRIPTION = (
@@ -29,26 +30,6 @@ EPILOG = """first steps:
 
 Run `news-pipeline COMMAND --help` for a command's options; -v shows debug logs and tracebacks."""
 BOOTSTRAP_CHECK_S = 3.0  # a closed port answers at once; a silent host gets this long
-
-
-class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Show ``(default: X)`` for options with a meaningful default (not None/False); keep epilog line breaks."""
-
-    def _get_help_string(self, action: argparse.Action) -> str:
-        help_text = action.help or ""
-        if "%(default)" in help_text or action.default in (None, False, argparse.SUPPRESS, [], ()):
-            return help_text
-        if action.option_strings or action.nargs in (argparse.OPTIONAL, argparse.ZERO_OR_MORE):
-            return f"{help_text} (default: %(default)s)".lstrip()
-        return help_text
-
-
-class _Parser(argparse.ArgumentParser):
-    """Every (sub)parser formats help the same way, including those other modules register."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        kwargs.setdefault("formatter_class", _HelpFormatter)
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class CliError(SystemExit):
@@ -79,51 +60,6 @@ def resolve_kafka(args: argparse.Namespace) -> KafkaSettings:
         ssl_certfile=getattr(args, "ssl_certfile", None),
         ssl_keyfile=getattr(args, "ssl_keyfile", None),
     )
-
-
-def _verbose() -> argparse.ArgumentParser:
-    """The one flag every command takes."""
-    plain = _Parser(add_help=False)
-    plain.add_argument("-v", "--verbose", action="store_true", help="debug logging and full tracebacks")
-    return plain
-
-
-def _common() -> argparse.ArgumentParser:
-    """Flags every Kafka command shares: where Kafka is and how to authenticate (the same for every client)."""
-    common = _Parser(add_help=False, parents=[_verbose()])
-    common.add_argument(
-        "--bootstrap-servers",
-        metavar="HOST:PORT[,...]",
-        help="Kafka bootstrap servers (default: the embedded broker started by `news-pipeline broker`)",
-    )
-    sec = common.add_argument_group("Kafka security")
-    sec.add_argument(
-        "--security-protocol",
-        default="PLAINTEXT",
-        choices=["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"],
-        help="how clients talk to the brokers",
-    )
-    sec.add_argument(
-        "--sasl-mechanism",
-        default=None,
-        choices=["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"],
-        help="SASL only",
-    )
-    sec.add_argument("--sasl-username", default=None, help="SASL user name")
-    sec.add_argument(
-        "--sasl-password-env",
-        default="KAFKA_SASL_PASSWORD",
-        help="environment variable holding the SASL password (never passed on the command line)",
-    )
-    sec.add_argument(
-        "--sasl-password-secret",
-        default=None,
-        help="Secret Manager version name holding the SASL password (read where the client is built)",
-    )
-    sec.add_argument("--ssl-cafile", default=None, help="CA bundle for the brokers' certificates")
-    sec.add_argument("--ssl-certfile", default=None, help="client certificate (mutual TLS)")
-    sec.add_argument("--ssl-keyfile", default=None, help="client private key (mutual TLS)")
-    return common
 
 
 def _topics(p: argparse.ArgumentParser) -> None:
@@ -239,11 +175,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="news-pipeline", description=DESCRIPTION, epilog=EPILOG)
+    parser = Parser(prog="news-pipeline", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"news-pipeline {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    common = _common()
-    plain = _verbose()
+    common = kafka_flags()
+    plain = verbose_flag()
 
     p = sub.add_parser(
         "broker", parents=[plain], help="run the embedded Kafka-protocol broker in the foreground"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.ops.offsets import group_lags, last_records, partition_offsets, topic_names
-from pipeline.settings import KafkaSettings, TopicSettings
+from pipeline.settings import FileSinkSettings, KafkaSettings, TopicSettings
 
 
 @dataclass
@@ -74,7 +74,7 @@ def snapshot(kafka: KafkaSettings, topics: TopicSettings, group: str, state_path
     for o in offsets:
         snap.records[o.topic] += o.records
         snap.ends[o.topic] += o.end
-    watched = {group: topics.raw, f"{group}-files": topics.output}
+    watched = {group: topics.raw, f"{group}{FileSinkSettings().group_suffix}": topics.output}
     for row in group_lags(kafka, offsets, list(watched)):
         if row.topic == watched[row.group]:
             lag = snap.lags.get(row.group, (row.topic, 0))[1]
