@@ -95,7 +95,6 @@ def cmd_broker(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.beam.run import run
     from pipeline.ops.offsets import require_topics
     from pipeline.ops.progress import GroupProgress
     from pipeline.settings import FileSinkSettings
@@ -103,6 +102,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     kafka = resolve_kafka(args)
     if not args.create_topics:  # a typo must not create (and silently "drain") an empty topic
         require_topics(kafka, [args.raw_topic], "raw topic (pass --create-topics to create it)")
+    from pipeline.beam.run import run  # Beam takes seconds to import: only once the input is known to exist
     settings = PipelineSettings(
         kafka=kafka,
         topics=_topic_settings(args),
