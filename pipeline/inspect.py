@@ -103,10 +103,14 @@ def inspect_sources(
     ingest = IngestMeta(ingested_at_ms=now_ms, pipeline_version=__version__)
     emitted = []
     for source, raws in loaded:
-        for raw in raws:
-            dispatch = normalize_entry(raw, now_ms=now_ms, pipeline_version=__version__, ingest=ingest)
-            if not (dispatch.body.strip() or dispatch.headline.strip()):
-                raise UserError(f"{source}: no text left after normalizing: nothing to inspect", exit_code=2)
+        dispatches = [
+            normalize_entry(r, now_ms=now_ms, pipeline_version=__version__, ingest=ingest) for r in raws
+        ]
+        # an entry with neither headline nor body says nothing; a source with nothing else is refused
+        dispatches = [d for d in dispatches if d.body.strip() or d.headline.strip()]
+        if not dispatches:
+            raise UserError(f"{source}: no text left after normalizing: nothing to inspect", exit_code=2)
+        for dispatch in dispatches:
             out = dedup.offer(dispatch)
             if isinstance(out, DuplicateNotice):
                 if show_duplicates:

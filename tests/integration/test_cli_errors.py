@@ -96,6 +96,7 @@ def test_inspect_refuses_an_oversized_response() -> None:
         ("empty.txt", b"", ("is empty",)),
         ("blank.txt", b" \n\n\t \n", ("is empty",)),
         ("random.bin", None, ("is not text",)),
+        ("blank.html", b"<html><body><script>var x = 1;</script></body></html>", ("no text left",)),
         ("empty-feed.xml", b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title></channel></rss>",
          ("no entries",)),
     ],
