@@ -71,6 +71,7 @@ def settings_from(args: argparse.Namespace) -> PollerSettings:
         "read_timeout_s",
         "max_body_bytes",
         "delivery_timeout_s",
+        "lease_s",
     ):
         value = getattr(args, name, None)
         if value is not None:
@@ -94,8 +95,18 @@ def cmd_poll(args: argparse.Namespace) -> int:
             raise _fail("no feeds: add some with `news-pipeline feeds add URL` or pass --feeds feeds.yaml")
         if not args.loop:
             report = poller.run_once(force=args.force)
+            if report.broker_down:
+                print(f"news-pipeline: error: Kafka unreachable: {report.broker_error}", file=sys.stderr)
+                return 1
             print(report)
-            return 1 if report.broker_down else 0
+            if report.delivery_failures:
+                print(
+                    f"news-pipeline: error: Kafka did not acknowledge the records of {report.delivery_failures} "
+                    "feeds; they will be polled and sent again",
+                    file=sys.stderr,
+                )
+                return 1
+            return 0
         if settings.metrics_port:
             poller.metrics.serve(settings.metrics_port)
             print(f"metrics on http://127.0.0.1:{settings.metrics_port}/metrics", file=sys.stderr)
@@ -199,7 +210,11 @@ def status_row(f: FeedState, now_ms: int) -> list[str]:
         status,
         ratio,
         str(f.consecutive_errors),
-        "due" if f.next_poll_ms <= now_ms else _ago(f.next_poll_ms, now_ms),
+        "polling"
+        if f.leased_until_ms > now_ms
+        else "due"
+        if f.next_poll_ms <= now_ms
+        else _ago(f.next_poll_ms, now_ms),
         str(f.entries_sent + f.updates_sent),
         str(f.guid_drift or ""),
     ]
@@ -266,6 +281,13 @@ def register(subparsers: argparse._SubParsersAction, common_parent: argparse.Arg
     p.add_argument("--respect-robots", action="store_true", help="check robots.txt before fetching")
     p.add_argument(
         "--metrics-port", type=int, default=None, help="--loop: Prometheus metrics on 127.0.0.1:PORT"
+    )
+    p.add_argument(
+        "--lease",
+        dest="lease_s",
+        type=parse_duration,
+        default=None,
+        help=f"how long a killed poller's feeds stay taken (default {PollerSettings().lease_s:.0f}s)",
     )
     p.set_defaults(func=cmd_poll)
 
