@@ -55,8 +55,11 @@ class BrokerAudit:
             if consumer is not None:
                 consumer.close(autocommit=False)
 
-    def view(self, topic: str, probes: dict[int, int]) -> outbox.TopicView:
-        """The topic's metadata and, per probed partition, the first record at or after the probe's offset."""
+    def view(
+        self, topic: str, probes: dict[int, int], known_ids: frozenset[str] | set[str] = frozenset()
+    ) -> outbox.TopicView:
+        """The topic's metadata and, per probed partition, the first record at or after the probe's offset (not
+        fetched when the topic id is not one of ``known_ids``: that already says the topic was recreated)."""
         with self._consumer() as c:
             c.topics()  # a fresh metadata request (the topic id lives in the cluster metadata kafka-python keeps)
             cluster = c._client.cluster
@@ -64,21 +67,29 @@ class BrokerAudit:
             if not parts:
                 return outbox.TopicView(exists=False)
             tid = cluster.topic_id(topic) if hasattr(cluster, "topic_id") else None
+            tid = str(tid) if tid else None
+            if tid and known_ids and tid not in known_ids:
+                return outbox.TopicView(True, tid, frozenset(parts))
             tps = {p: TopicPartition(topic, p) for p in probes if p in parts}
             earliest = {tp.partition: off for tp, off in c.beginning_offsets(list(tps.values())).items()}
+            ends = c.end_offsets(list(tps.values()))
             found: dict[int, outbox.Found | None] = {}
+            for p, tp in list(tps.items()):
+                if ends[tp] <= earliest[p]:  # an empty log: nothing to fetch
+                    found[p] = None
+                    del tps[p]
             if tps:
                 c.assign(list(tps.values()))
                 for p, tp in tps.items():
                     c.seek(tp, probes[p])
                 deadline = time.monotonic() + self.timeout_s
-                while len(found) < len(tps) and time.monotonic() < deadline:
+                while any(p not in found for p in tps) and time.monotonic() < deadline:
                     for tp, records in c.poll(timeout_ms=200).items():
                         if records and tp.partition not in found:
                             r = records[0]
                             found[tp.partition] = outbox.Found(r.offset, outbox.digest(r.key, r.value))
                             c.pause(tp)
-            return outbox.TopicView(True, str(tid) if tid else None, frozenset(parts), earliest, found)
+            return outbox.TopicView(True, tid, frozenset(parts), earliest, found)
 
     def digests(self, topic: str, deadline_s: float = 300.0) -> set[bytes]:
         """The digest of every record the topic holds now (read from the start of each partition to its end)."""
@@ -124,7 +135,8 @@ class Recovery:
         """
         ledger = outbox.ledger_of(self.state.read, self.topic)
         if ledger:
-            view = self.audit.view(self.topic, {p: probe.offset for p, probe in ledger.items()})
+            known = {probe.topic_id for probe in ledger.values() if probe.topic_id}
+            view = self.audit.view(self.topic, {p: probe.offset for p, probe in ledger.items()}, known)
             lost = outbox.judge(ledger, view)
             if lost:
                 self._mark(lost, view)

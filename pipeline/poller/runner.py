@@ -192,6 +192,7 @@ class Poller:
             self._broker_errors, 1.0, self.settings.broker_backoff_max_s, self.rng.random()
         )
         self._broker_retry_at = self.monotonic() + delay
+        self._next_check = 0.0  # when it is back, check at once that it still holds what it acknowledged
         report.broker_down, report.broker_error = True, reason
         self.metrics.broker_up.set(0)
         self.metrics.broker_unavailable.inc()
@@ -384,6 +385,7 @@ class Poller:
             event("delivery_failed", feed=item.feed_url, error=delivery.failed)
         if report.delivery_failures:
             self.publisher.reset()  # e.g. UnknownProducerId from a restarted broker: the next send builds a new one
+            self._next_check = 0.0  # and the next tick asks the broker whether it still holds what it acked
         self.state.commit(commits, acked, self._now_ms(), ledger=self._ledger_may_advance(acked, report))
 
     def _ledger_may_advance(self, acked: list[Acked], report: PollReport) -> bool:
