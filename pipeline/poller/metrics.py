@@ -82,6 +82,12 @@ class PollerMetrics:
             ["reason"],
             registry=r,
         )
+        self.broker_checks = Counter(
+            "poller_broker_checks",
+            "Comparisons of the raw topic with the ledger, by what asked for one (round, acks)",
+            ["trigger"],
+            registry=r,
+        )
         self.resent = Counter(
             "poller_resent", "Records re-sent from the outbox because the broker lost them", registry=r
         )

@@ -128,13 +128,14 @@ class Recovery:
             metrics,
         )
 
-    def check(self, now_ms: int) -> int:
+    def check(self, now_ms: int, trigger: str = "round") -> int:
         """Detect a loss (marking what must be re-sent), then re-send what is pending; returns records re-sent.
 
         Raises ``BrokerUnavailable`` when the broker cannot be asked or does not ack; pending rows stay pending.
         """
         ledger = outbox.ledger_of(self.state.read, self.topic)
         if ledger:
+            self.metrics.broker_checks.labels(trigger).inc()
             known = {probe.topic_id for probe in ledger.values() if probe.topic_id}
             view = self.audit.view(self.topic, {p: probe.offset for p, probe in ledger.items()}, known)
             lost = outbox.judge(ledger, view)

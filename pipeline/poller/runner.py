@@ -197,13 +197,6 @@ class Poller:
         self.metrics.broker_up.set(0)
         self.metrics.broker_unavailable.inc()
         self.metrics.broker_retry_in.set(delay)
-        event(
-            "broker_waiting",
-            logging.WARNING,
-            reason=reason,
-            attempt=self._broker_errors,
-            retry_in_s=round(delay, 1),
-        )
 
     # -- main thread: decide, send ------------------------------------------------------------------------------
     def _handle(self, p: Polled, report: PollReport) -> _Sent | None:
@@ -394,7 +387,7 @@ class Poller:
         if not outbox.suspicious(outbox.ledger_of(self.state.read, self.raw_topic), acked):
             return True
         try:
-            report.resent += self.recovery.check(self._now_ms())
+            report.resent += self.recovery.check(self._now_ms(), trigger="acks")
             return True
         except BrokerUnavailable as exc:
             event("ledger_check_failed", logging.WARNING, error=str(exc))
@@ -417,14 +410,17 @@ class Poller:
                 self._broker_down(report, f"{type(exc).__name__}: {exc}")
             except Exception:  # e.g. the state file locked for too long: log, wait, go on
                 log.exception("poll tick failed; retrying")
-                self._broker_errors += 1
-                stop.wait(
-                    schedule.backoff_s(
-                        self._broker_errors, 1.0, self.settings.broker_backoff_max_s, self.rng.random()
-                    )
-                )
+                stop.wait(self.settings.tick_s)
                 continue
-            if not report.broker_down:
+            if report.broker_down:
+                event(
+                    "broker_waiting",
+                    logging.WARNING,
+                    reason=report.broker_error,
+                    attempt=self._broker_errors,
+                    retry_in_s=round(self._broker_retry_at - self.monotonic(), 1),
+                )
+            else:
                 if self._broker_errors:
                     event("broker_back", logging.WARNING, after_attempts=self._broker_errors)
                 self._broker_errors = 0
