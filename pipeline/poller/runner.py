@@ -15,11 +15,9 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from kafka.errors import KafkaError
-
 from pipeline import __version__
 from pipeline.model import Failure
-from pipeline.poller import outbox, schedule
+from pipeline.poller import lease, loop, outbox, schedule
 from pipeline.poller.changes import Changes, Seen, classify
 from pipeline.poller.feeds import FeedSpec
 from pipeline.poller.fetch import build_client
@@ -83,8 +81,8 @@ class Poller:
         self.bounds = schedule.Bounds(
             settings.default_interval_s, settings.min_interval_s, settings.max_interval_s
         )
-        self._broker_errors = 0
-        self._broker_retry_at = 0.0
+        self.broker_errors = 0
+        self.broker_retry_at = 0.0
         self._next_check = (
             0.0  # monotonic: when to compare the raw topic with the ledger even if nothing is due
         )
@@ -97,7 +95,7 @@ class Poller:
         self.pool.shutdown(wait=True)
         self.leases.close()
         try:
-            self.state.release_leases(self.owner)
+            lease.release(self.state, self.owner)
             self.publisher.close()
         finally:
             self.client.close()
@@ -142,18 +140,18 @@ class Poller:
             self._next_check = self.monotonic() + self.settings.broker_check_s
             self.metrics.broker_up.set(1)
         except BrokerUnavailable as exc:
-            self._broker_down(report, str(exc))
+            self.note_broker_down(report, str(exc))
             return report  # nothing claimed: the feeds stay due
         if not feeds:
             return report
         if urls is None and not force:
-            feeds = self.state.claim_due(
-                now_ms, self.settings.max_feeds_per_tick, self.leases.lease_ms, self.owner
+            feeds = lease.claim_due(
+                self.state, now_ms, self.settings.max_feeds_per_tick, self.leases.lease_ms, self.owner
             )
         try:
             self._round(feeds, report)
         finally:
-            self.state.release_leases(self.owner)  # anything not committed (an error mid-round) is due again
+            lease.release(self.state, self.owner)  # anything not committed (an error mid-round) is due again
         self.state.prune_seen(self._now_ms() - int(self.settings.seen_horizon_s * 1000))
         with self.state.transaction() as db:
             outbox.prune(
@@ -186,12 +184,12 @@ class Poller:
                 batch, last_flush = [], self.monotonic()
         self._settle(batch, report)
 
-    def _broker_down(self, report: PollReport, reason: str) -> None:
-        self._broker_errors += 1
+    def note_broker_down(self, report: PollReport, reason: str) -> None:
+        self.broker_errors += 1
         delay = schedule.backoff_s(
-            self._broker_errors, 1.0, self.settings.broker_backoff_max_s, self.rng.random()
+            self.broker_errors, 1.0, self.settings.broker_backoff_max_s, self.rng.random()
         )
-        self._broker_retry_at = self.monotonic() + delay
+        self.broker_retry_at = self.monotonic() + delay
         self._next_check = 0.0  # when it is back, check at once that it still holds what it acknowledged
         report.broker_down, report.broker_error = True, reason
         self.metrics.broker_up.set(0)
@@ -393,42 +391,7 @@ class Poller:
             event("ledger_check_failed", logging.WARNING, error=str(exc))
             return False
 
-    # -- forever --------------------------------------------------------------------------------------------------
+    # -- forever ------------------------------------------------------------------------------------------------
     def run_forever(self, stop: threading.Event, on_tick: Callable[[PollReport], None] | None = None) -> None:
-        """Tick until ``stop`` is set: poll what is due, sleep until the next feed is due (at most ``tick_s``)."""
-        while not stop.is_set():
-            if self.monotonic() < self._broker_retry_at:
-                stop.wait(min(self.settings.tick_s, self._broker_retry_at - self.monotonic()))
-                continue
-            try:
-                report = self.run_once()
-            except (
-                BrokerUnavailable,
-                KafkaError,
-            ) as exc:  # e.g. metadata lost mid-round: the next round retries
-                report = PollReport()
-                self._broker_down(report, f"{type(exc).__name__}: {exc}")
-            except Exception:  # e.g. the state file locked for too long: log, wait, go on
-                log.exception("poll tick failed; retrying")
-                stop.wait(self.settings.tick_s)
-                continue
-            if report.broker_down:
-                event(
-                    "broker_waiting",
-                    logging.WARNING,
-                    reason=report.broker_error,
-                    attempt=self._broker_errors,
-                    retry_in_s=round(self._broker_retry_at - self.monotonic(), 1),
-                )
-            else:
-                if self._broker_errors:
-                    event("broker_back", logging.WARNING, after_attempts=self._broker_errors)
-                self._broker_errors = 0
-                self.metrics.broker_retry_in.set(0)
-            if on_tick:
-                on_tick(report)
-            if report.feeds_polled or report.deferred:
-                continue  # more may be due already (max_feeds_per_tick)
-            nxt = self.state.next_due_ms()
-            wait = self.settings.tick_s if nxt is None else (nxt - self._now_ms()) / 1000.0
-            stop.wait(max(0.05, min(self.settings.tick_s, wait)))
+        """Tick until ``stop`` is set (loop.py): poll what is due, wait out broker outages, sleep until due."""
+        loop.run_forever(self, stop, on_tick)

@@ -110,7 +110,7 @@ _MIGRATIONS = {
     "leased_until_ms": "INTEGER NOT NULL DEFAULT 0",
     "lease_owner": "TEXT",
 }
-_COLUMNS = [f.name for f in fields(FeedState)]
+COLUMNS = [f.name for f in fields(FeedState)]
 
 
 @dataclass
@@ -216,7 +216,7 @@ class StateStore:
 
     def _rows(self, sql: str, args: Iterable[object] = ()) -> list[FeedState]:
         with self._lock:
-            cur = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM feeds {sql}", tuple(args))
+            cur = self._db.execute(f"SELECT {', '.join(COLUMNS)} FROM feeds {sql}", tuple(args))
             return [FeedState(*row) for row in cur.fetchall()]
 
     # -- the feed list ----------------------------------------------------------------------------------------
@@ -266,39 +266,6 @@ class StateStore:
             "WHERE next_poll_ms <= ? AND leased_until_ms <= ? ORDER BY next_poll_ms LIMIT ?",
             (now_ms, now_ms, limit),
         )
-
-    # -- leases: which poller works on which feed ------------------------------------------------------------
-    def claim_due(self, now_ms: int, limit: int, lease_ms: int, owner: str = "") -> list[FeedState]:
-        """Take the due, unleased feeds for ``owner`` until ``now_ms + lease_ms`` in one transaction, so another
-        poller on the same file does not take them too.  The schedule is left alone: a poller that dies lets its
-        leases run out and the feeds are due again one lease period later, not at their next scheduled time."""
-        with self._tx() as db:
-            cur = db.execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM feeds WHERE next_poll_ms <= ? AND leased_until_ms <= ? "
-                "ORDER BY next_poll_ms LIMIT ?",
-                (now_ms, now_ms, limit),
-            )
-            feeds = [FeedState(*row) for row in cur.fetchall()]
-            db.executemany(
-                "UPDATE feeds SET leased_until_ms=?, lease_owner=? WHERE id=?",
-                [(now_ms + lease_ms, owner, f.id) for f in feeds],
-            )
-        return feeds
-
-    def renew_leases(self, owner: str, until_ms: int) -> int:
-        """Extend every lease ``owner`` still holds (a live poller keeps its feeds however long the round takes)."""
-        with self._tx() as db:
-            return db.execute(
-                "UPDATE feeds SET leased_until_ms=? WHERE lease_owner=? AND leased_until_ms > 0",
-                (until_ms, owner),
-            ).rowcount
-
-    def release_leases(self, owner: str) -> int:
-        """Give back what ``owner`` still holds (end of a round, clean shutdown): those feeds are due again now."""
-        with self._tx() as db:
-            return db.execute(
-                "UPDATE feeds SET leased_until_ms=0, lease_owner=NULL WHERE lease_owner=?", (owner,)
-            ).rowcount
 
     def next_due_ms(self) -> int | None:
         with self._lock:

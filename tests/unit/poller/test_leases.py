@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+from pipeline.poller import lease
 from pipeline.poller.lease import LeaseKeeper, owner_id
 from pipeline.poller.state import PollOutcome, StateStore
 
@@ -22,19 +23,19 @@ def _store(tmp_path: Path, feeds: int = 4) -> StateStore:
 
 def test_a_dead_pollers_feeds_are_due_again_after_one_lease_not_at_their_schedule(tmp_path: Path):
     st = _store(tmp_path)
-    taken = st.claim_due(1_000, 10, lease_ms=30_000, owner="dead")
+    taken = lease.claim_due(st, 1_000, 10, lease_ms=30_000, owner="dead")
     assert len(taken) == 4
-    assert st.due(29_999, 10) == [] and st.claim_due(29_999, 10, 30_000, "new") == []  # still leased
+    assert st.due(29_999, 10) == [] and lease.claim_due(st, 29_999, 10, 30_000, "new") == []  # still leased
     assert {f.next_poll_ms for f in st.feeds()} == {0}  # the schedule itself was not pushed ahead
     assert (
-        len(st.claim_due(31_000, 10, 30_000, "new")) == 4
+        len(lease.claim_due(st, 31_000, 10, 30_000, "new")) == 4
     )  # the lease ran out: the restarted poller takes them
     assert st.next_due_ms() == 61_000
 
 
 def test_commit_and_reschedule_clear_the_lease(tmp_path: Path):
     st = _store(tmp_path, 2)
-    a, b = st.claim_due(1_000, 10, 30_000, "me")
+    a, b = lease.claim_due(st, 1_000, 10, 30_000, "me")
     st.commit([PollOutcome(a.id, 1_500, 900_000, 200, ok=True)])
     st.reschedule(b.id, 5_000)
     assert [(f.leased_until_ms, f.lease_owner) for f in st.feeds()] == [(0, None), (0, None)]
@@ -43,14 +44,16 @@ def test_commit_and_reschedule_clear_the_lease(tmp_path: Path):
 
 def test_renew_keeps_only_the_owners_leases_and_release_gives_them_back(tmp_path: Path):
     st = _store(tmp_path)
-    mine = st.claim_due(1_000, 2, 30_000, "me")
-    theirs = st.claim_due(1_000, 2, 30_000, "them")
-    assert st.renew_leases("me", 90_000) == 2
+    mine = lease.claim_due(st, 1_000, 2, 30_000, "me")
+    theirs = lease.claim_due(st, 1_000, 2, 30_000, "them")
+    assert lease.renew(st, "me", 90_000) == 2
     by_url = {f.url: f for f in st.feeds()}
     assert {by_url[f.url].leased_until_ms for f in mine} == {90_000}
     assert {by_url[f.url].leased_until_ms for f in theirs} == {31_000}
-    assert st.release_leases("me") == 2
-    assert sorted(f.url for f in st.claim_due(2_000, 10, 30_000, "other")) == sorted(f.url for f in mine)
+    assert lease.release(st, "me") == 2
+    assert sorted(f.url for f in lease.claim_due(st, 2_000, 10, 30_000, "other")) == sorted(
+        f.url for f in mine
+    )
 
 
 def test_two_live_pollers_never_hold_the_same_feed(tmp_path: Path):
@@ -64,7 +67,7 @@ def test_two_live_pollers_never_hold_the_same_feed(tmp_path: Path):
 
     def take(owner: str, st: StateStore) -> None:
         for _ in range(20):
-            taken[owner] += [f.url for f in st.claim_due(1_000, 3, 60_000, owner)]
+            taken[owner] += [f.url for f in lease.claim_due(st, 1_000, 3, 60_000, owner)]
 
     threads = [threading.Thread(target=take, args=(o, s)) for o, s in zip("ab", stores, strict=True)]
     for t in threads:
@@ -78,7 +81,7 @@ def test_two_live_pollers_never_hold_the_same_feed(tmp_path: Path):
 def test_keeper_renews_while_the_poller_lives(tmp_path: Path):
     st = _store(tmp_path, 1)
     owner = owner_id()
-    st.claim_due(int(time.time() * 1000), 10, 3_000, owner)
+    lease.claim_due(st, int(time.time() * 1000), 10, 3_000, owner)
     first = st.feeds()[0].leased_until_ms
     keeper = LeaseKeeper(st, owner, lease_s=3.0)
     try:
@@ -100,5 +103,5 @@ def test_an_older_state_file_is_migrated_in_place(tmp_path: Path):
     f = st.feed("http://127.0.0.1:1/a.xml")
     assert (f.polls, f.etag, f.leased_until_ms, f.lease_owner) == (3, '"e"', 0, None)
     assert st.seen(f.id, ["g:k"])["g:k"].content_hash == "h"
-    assert [g.url for g in again.claim_due(2_000, 10, 30_000, "x")] == [f.url]
+    assert [g.url for g in lease.claim_due(again, 2_000, 10, 30_000, "x")] == [f.url]
     assert st.read("SELECT COUNT(*) FROM outbox", ())[0][0] == 0
