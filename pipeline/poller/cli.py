@@ -13,6 +13,7 @@ import threading
 import time
 from pathlib import Path
 
+from pipeline.poller import outbox
 from pipeline.poller.feeds import (
     FeedListError,
     FeedSpec,
@@ -172,6 +173,12 @@ def _feeds(args: argparse.Namespace) -> int:
                 sys.stdout.write(data.decode("utf-8"))
         elif args.action == "status":
             print_status(store.feeds(), _now_ms())
+            rows, size = outbox.size_of(store.read)
+            waiting = outbox.pending_count(store.read)
+            print(
+                f"outbox: {rows} delivered records ({size / 1e6:.1f} MB) kept to re-send if the broker loses them"
+                + (f"; {waiting} waiting to be re-sent" if waiting else "")
+            )
     finally:
         store.close()
     return 0

@@ -207,6 +207,10 @@ def pending(read: Read, topic: str, limit: int) -> list[tuple[int, bytes | None,
     )
 
 
+def pending_count(read: Read) -> int:
+    return int(read("SELECT COUNT(*) FROM outbox WHERE pos IS NULL", ())[0][0])
+
+
 def prune(db: sqlite3.Connection, before_ms: int, max_bytes: int) -> int:
     """Drop rows acked before ``before_ms`` (the seen-entry horizon), then the oldest until at most ``max_bytes``."""
     dropped = db.execute("DELETE FROM outbox WHERE acked_ms < ?", (before_ms,)).rowcount

@@ -409,6 +409,7 @@ def test_cli_poll_and_status(kafka, topics, tmp_path, feeds_dir):
         )
         assert status.returncode == 0, status.stderr
         assert "empty_body" in status.stdout and "Wire Test" in status.stdout
+        assert "outbox: 3 delivered records" in status.stdout
         feeds_yaml.write_text(f"feeds:\n  - {srv.url_for('wire_v1.xml')}\n")  # the YAML drops a feed
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=REPO)
         assert out.returncode == 0 and out.stdout.startswith("0 feeds"), out  # nothing due, one feed fewer
