@@ -142,24 +142,30 @@ def suspicious(ledger: dict[int, Probe], acked: Iterable[Acked]) -> bool:
 # -- the state file ---------------------------------------------------------------------------------------------------
 def record(db: sqlite3.Connection, acked: Iterable[Acked], now_ms: int, ledger: bool = True) -> None:
     """Keep acked records in the outbox (re-sent rows get their new place) and move the ledger forward."""
+    acked = list(acked)
+    db.executemany(
+        "UPDATE outbox SET part=?, pos=? WHERE id=?",
+        [(a.partition, a.offset, a.outbox_id) for a in acked if a.outbox_id is not None],
+    )
+    db.executemany(
+        "INSERT INTO outbox(topic, part, pos, key, value, digest, acked_ms, size) VALUES (?,?,?,?,?,?,?,?)",
+        [
+            (
+                a.topic,
+                a.partition,
+                a.offset,
+                a.key,
+                a.value,
+                a.digest,
+                now_ms,
+                len(a.value) + len(a.key or b""),
+            )
+            for a in acked
+            if a.outbox_id is None
+        ],
+    )
     newest: dict[tuple[str, int], Acked] = {}
     for a in acked:
-        if a.outbox_id is not None:
-            db.execute("UPDATE outbox SET part=?, pos=? WHERE id=?", (a.partition, a.offset, a.outbox_id))
-        else:
-            db.execute(
-                "INSERT INTO outbox(topic, part, pos, key, value, digest, acked_ms, size) VALUES (?,?,?,?,?,?,?,?)",
-                (
-                    a.topic,
-                    a.partition,
-                    a.offset,
-                    a.key,
-                    a.value,
-                    a.digest,
-                    now_ms,
-                    len(a.value) + len(a.key or b""),
-                ),
-            )
         tp = (a.topic, a.partition)
         if tp not in newest or a.offset > newest[tp].offset:
             newest[tp] = a

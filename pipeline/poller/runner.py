@@ -83,9 +83,9 @@ class Poller:
         )
         self.broker_errors = 0
         self.broker_retry_at = 0.0
-        self._next_check = (
-            0.0  # monotonic: when to compare the raw topic with the ledger even if nothing is due
-        )
+        self._next_prune = 0.0  # monotonic: when to bound the outbox again
+        # monotonic: when to compare the raw topic with the ledger even if nothing is due
+        self._next_check = 0.0
         self.owner = owner_id()
         self.leases = LeaseKeeper(self.state, self.owner, settings.lease_s, clock)
         self.recovery = Recovery(self.state, self.publisher, BrokerAudit(kafka), topics.raw, self.metrics)
@@ -153,10 +153,16 @@ class Poller:
         finally:
             lease.release(self.state, self.owner)  # anything not committed (an error mid-round) is due again
         self.state.prune_seen(self._now_ms() - int(self.settings.seen_horizon_s * 1000))
-        with self.state.transaction() as db:
-            outbox.prune(
-                db, self._now_ms() - int(self.settings.seen_horizon_s * 1000), self.settings.outbox_max_bytes
-            )
+        if (
+            self.monotonic() >= self._next_prune
+        ):  # summing the outbox's sizes reads every row: not every round
+            with self.state.transaction() as db:
+                outbox.prune(
+                    db,
+                    self._now_ms() - int(self.settings.seen_horizon_s * 1000),
+                    self.settings.outbox_max_bytes,
+                )
+            self._next_prune = self.monotonic() + 60.0
         event("tick", feeds=len(feeds), report=str(report))
         return report
 
