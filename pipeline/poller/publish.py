@@ -2,7 +2,7 @@
 
 In: ``RawEntry`` and ``Failure`` records.  Out: Avro single-object records on Kafka through the project's idempotent,
 acks=all producer, and per-record delivery outcomes, so the caller advances its state only for what Kafka
-acknowledged.  Record key on the raw topic: ``<feed hash>/<entry key>`` (keys.record_key).  A broker that is away
+acknowledged; raw records come back with their partition and offset (``Delivery.acked``) for the outbox.  Record key on the raw topic: ``<feed hash>/<entry key>`` (keys.record_key).  A broker that is away
 is reported as ``BrokerUnavailable``, never as a crash.
 """
 

@@ -2,7 +2,8 @@
 
 In: the state file's due feeds, ``PollerSettings``, a Kafka connection.  Out: records on the raw and dead-letter
 topics and a ``PollReport``.  State (validators, seen entries, errors) advances only for polls whose records Kafka
-acknowledged; a poll whose records were not acked is simply done again later.
+acknowledged; a poll whose records were not acked is simply done again later.  Each round first asks recovery.py
+whether the broker still holds what it acknowledged (and re-sends what it lost), then claims its feeds (lease.py).
 """
 
 from __future__ import annotations
@@ -152,19 +153,19 @@ class Poller:
             self._round(feeds, report)
         finally:
             lease.release(self.state, self.owner)  # anything not committed (an error mid-round) is due again
-        self.state.prune_seen(self._now_ms() - int(self.settings.seen_horizon_s * 1000))
-        if (
-            self.monotonic() >= self._next_prune
-        ):  # summing the outbox's sizes reads every row: not every round
-            with self.state.transaction() as db:
-                outbox.prune(
-                    db,
-                    self._now_ms() - int(self.settings.seen_horizon_s * 1000),
-                    self.settings.outbox_max_bytes,
-                )
-            self._next_prune = self.monotonic() + 60.0
+        self._bound_state()
         event("tick", feeds=len(feeds), report=str(report))
         return report
+
+    def _bound_state(self) -> None:
+        """The seen-entry index and the outbox keep the horizon; the outbox also its byte cap (summing its sizes
+        reads every row, so that part runs once a minute, not every round)."""
+        horizon_start = self._now_ms() - int(self.settings.seen_horizon_s * 1000)
+        self.state.prune_seen(horizon_start)
+        if self.monotonic() >= self._next_prune:
+            with self.state.transaction() as db:
+                outbox.prune(db, horizon_start, self.settings.outbox_max_bytes)
+            self._next_prune = self.monotonic() + 60.0
 
     def _round(self, feeds: list[FeedState], report: PollReport) -> None:
         feeds.sort(key=lambda f: (f.next_poll_ms, self.rng.random()))

@@ -1,7 +1,9 @@
-"""The poller's memory in one SQLite file: feeds, HTTP validators, schedule, health, and the seen-entry index.
+"""The poller's memory in one SQLite file: feeds, HTTP validators, schedule, leases, health, the seen-entry index,
+and (outbox.py's tables) the delivered records.
 
 In: feed list changes (add/remove), due-feed queries, and one ``PollOutcome`` per poll once Kafka has
-acknowledged its records.  Out: ``FeedState`` rows and seen-entry lookups.  WAL journal, one transaction per
+acknowledged its records, with those records.  Out: ``FeedState`` rows and seen-entry lookups.  Older files get the
+columns added since (``_MIGRATIONS``) when opened.  WAL journal, one transaction per
 commit: a kill -9 loses at most the polls not yet committed, and those are simply fetched and sent again.
 """
 
