@@ -88,6 +88,16 @@ class PollerMetrics:
             ["trigger"],
             registry=r,
         )
+        self.outbox_bytes = Gauge(
+            "poller_outbox_bytes",
+            "Bytes of delivered records kept to re-send if the broker loses them",
+            registry=r,
+        )
+        self.outbox_capped = Counter(
+            "poller_outbox_capped",
+            "Delivered records dropped from the outbox by its byte cap, before the seen-entry horizon",
+            registry=r,
+        )
         self.resent = Counter(
             "poller_resent", "Records re-sent from the outbox because the broker lost them", registry=r
         )

@@ -217,17 +217,17 @@ def pending_count(read: Read) -> int:
     return int(read("SELECT COUNT(*) FROM outbox WHERE pos IS NULL", ())[0][0])
 
 
-def prune(db: sqlite3.Connection, before_ms: int, max_bytes: int) -> int:
-    """Drop rows acked before ``before_ms`` (the seen-entry horizon), then the oldest until at most ``max_bytes``."""
-    dropped = db.execute("DELETE FROM outbox WHERE acked_ms < ?", (before_ms,)).rowcount
+def prune(db: sqlite3.Connection, before_ms: int, max_bytes: int) -> tuple[int, int]:
+    """Drop rows acked before ``before_ms`` (the seen-entry horizon), then the oldest until at most ``max_bytes``.
+    Returns (dropped by the horizon, dropped by the cap: deliveries a broker loss could no longer be repaired for)."""
+    aged = db.execute("DELETE FROM outbox WHERE acked_ms < ?", (before_ms,)).rowcount
     row = db.execute(
         "SELECT id FROM (SELECT id, SUM(size) OVER (ORDER BY id DESC) AS total FROM outbox) "
         "WHERE total > ? ORDER BY id DESC LIMIT 1",
         (max_bytes,),
     ).fetchone()
-    if row is not None:
-        dropped += db.execute("DELETE FROM outbox WHERE id <= ?", row).rowcount
-    return dropped
+    capped = db.execute("DELETE FROM outbox WHERE id <= ?", row).rowcount if row is not None else 0
+    return aged, capped
 
 
 def size_of(read: Read) -> tuple[int, int]:

@@ -143,6 +143,27 @@ class Recovery:
                 self._mark(lost, view)
         return self.resend_pending(now_ms)
 
+    def vet_acks(self, acked: list[outbox.Acked], now_ms: int) -> tuple[int, bool]:
+        """Acks that look like a broker that started over are checked before the ledger moves on: (records re-sent,
+        whether the ledger may take these acks).  If the broker cannot be asked now, the ledger stays where it was,
+        so the next round's check still sees the loss."""
+        if not outbox.suspicious(outbox.ledger_of(self.state.read, self.topic), acked):
+            return 0, True
+        try:
+            return self.check(now_ms, trigger="acks"), True
+        except BrokerUnavailable as exc:
+            event("ledger_check_failed", logging.WARNING, error=str(exc))
+            return 0, False
+
+    def bound_outbox(self, horizon_start_ms: int, max_bytes: int) -> None:
+        with self.state.transaction() as db:
+            _, capped = outbox.prune(db, horizon_start_ms, max_bytes)
+        rows, size = outbox.size_of(self.state.read)
+        self.metrics.outbox_bytes.set(size)
+        if capped:
+            self.metrics.outbox_capped.inc(capped)
+            event("outbox_full", logging.WARNING, dropped=capped, kept=rows, max_bytes=max_bytes)
+
     def _mark(self, lost: dict[int, str], view: outbox.TopicView) -> None:
         self.publisher.reset()  # its producer id and metadata belong to the broker that lost the data
         self.publisher.check()  # a fresh producer; creates the topic again if it is gone

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from pipeline import __version__
 from pipeline.model import Failure
-from pipeline.poller import lease, loop, outbox, schedule
+from pipeline.poller import lease, loop, schedule
 from pipeline.poller.changes import Changes, Seen, classify
 from pipeline.poller.feeds import FeedSpec
 from pipeline.poller.fetch import build_client
@@ -90,7 +90,6 @@ class Poller:
         self.owner = owner_id()
         self.leases = LeaseKeeper(self.state, self.owner, settings.lease_s, clock)
         self.recovery = Recovery(self.state, self.publisher, BrokerAudit(kafka), topics.raw, self.metrics)
-        self.raw_topic = topics.raw
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
@@ -163,8 +162,7 @@ class Poller:
         horizon_start = self._now_ms() - int(self.settings.seen_horizon_s * 1000)
         self.state.prune_seen(horizon_start)
         if self.monotonic() >= self._next_prune:
-            with self.state.transaction() as db:
-                outbox.prune(db, horizon_start, self.settings.outbox_max_bytes)
+            self.recovery.bound_outbox(horizon_start, self.settings.outbox_max_bytes)
             self._next_prune = self.monotonic() + 60.0
 
     def _round(self, feeds: list[FeedState], report: PollReport) -> None:
@@ -384,19 +382,9 @@ class Poller:
         if report.delivery_failures:
             self.publisher.reset()  # e.g. UnknownProducerId from a restarted broker: the next send builds a new one
             self._next_check = 0.0  # and the next tick asks the broker whether it still holds what it acked
-        self.state.commit(commits, acked, self._now_ms(), ledger=self._ledger_may_advance(acked, report))
-
-    def _ledger_may_advance(self, acked: list[Acked], report: PollReport) -> bool:
-        """Acks that look like a broker that started over are checked against the ledger before it moves on; if the
-        broker cannot be asked now, the ledger stays where it was so the next round's check still sees the loss."""
-        if not outbox.suspicious(outbox.ledger_of(self.state.read, self.raw_topic), acked):
-            return True
-        try:
-            report.resent += self.recovery.check(self._now_ms(), trigger="acks")
-            return True
-        except BrokerUnavailable as exc:
-            event("ledger_check_failed", logging.WARNING, error=str(exc))
-            return False
+        resent, ledger_ok = self.recovery.vet_acks(acked, self._now_ms())
+        report.resent += resent
+        self.state.commit(commits, acked, self._now_ms(), ledger=ledger_ok)
 
     # -- forever ------------------------------------------------------------------------------------------------
     def run_forever(self, stop: threading.Event, on_tick: Callable[[PollReport], None] | None = None) -> None:

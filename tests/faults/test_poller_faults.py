@@ -281,3 +281,5 @@ def test_broker_restart_under_the_loop_loses_nothing(tmp_path, when):
     assert not lost
     assert losses and losses >= 1 and resent and resent >= len(before)
     assert "event=broker_data_loss" in log
+    if when == "idle":
+        assert "event=broker_waiting" in log and waits and waits >= 1

@@ -92,10 +92,10 @@ def test_prune_by_horizon_then_by_size_oldest_first(tmp_path: Path):
     for i in range(10):
         st.commit([], [Acked("raw", 0, i, b"k%d" % i, b"x" * 98)], now_ms=1_000 * i)  # 100 bytes each
     with st.transaction() as db:
-        assert outbox.prune(db, before_ms=3_000, max_bytes=10_000) == 3
+        assert outbox.prune(db, before_ms=3_000, max_bytes=10_000) == (3, 0)
     assert outbox.size_of(st.read) == (7, 700)
     with st.transaction() as db:
-        assert outbox.prune(db, before_ms=0, max_bytes=450) == 3
+        assert outbox.prune(db, before_ms=0, max_bytes=450) == (0, 3)
     assert outbox.size_of(st.read) == (4, 400)
     assert [bytes(k) for _, k, _ in st.read("SELECT id, key, 0 FROM outbox ORDER BY id", ())] == [
         b"k6",
