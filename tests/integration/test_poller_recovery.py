@@ -16,7 +16,7 @@ from pipeline.avro.codec import decode_raw_entry
 from pipeline.bus.broker import free_port
 from pipeline.bus.client import common_config, consumer_config, ensure_topics
 from pipeline.devserver import Behaviour, DevServer
-from pipeline.poller import PollerSettings
+from pipeline.poller import PollerSettings, outbox
 from pipeline.poller.runner import Poller
 from pipeline.settings import KafkaSettings, TopicSettings
 
@@ -93,6 +93,22 @@ def test_topic_deleted_and_recreated_is_refilled_from_the_outbox(kafka, topics, 
     assert sorted(got) == sorted(
         {f"urn:f{f}:e{e}" for f in range(3) for e in range(4)} | {"urn:f0:e4", "urn:f0:e5"}
     )
+
+
+def test_pending_resends_survive_a_poller_restart(kafka, topics, settings):
+    """A poller that marked records lost and died before re-sending them: the next process re-sends them at start."""
+    with DevServer() as srv:
+        srv.put("f0.xml", rss(0, 3))
+        with Poller(settings, kafka, topics) as first:
+            assert first.run_once(first.sync([srv.url_for("f0.xml")])).entries_sent == 3
+            with first.state.transaction() as db:  # what a crash right after the detection leaves behind
+                assert outbox.mark_lost(db, topics.raw, None, present=set()) == (3, 3)
+        with Poller(settings, kafka, topics) as second:
+            report = second.run_once()  # nothing is due: the start-up check alone
+            pending = outbox.pending_count(second.state.read)
+    got = guids(kafka, topics.raw)
+    assert report.feeds_polled == 0 and report.resent == 3 and pending == 0
+    assert sorted(got) == sorted(2 * [f"urn:f0:e{e}" for e in range(3)])  # they had not really been lost here
 
 
 def test_no_false_alarm_when_nothing_was_lost(kafka, topics, settings):
