@@ -15,10 +15,11 @@ from typing import Any
 
 from kafka.errors import KafkaError
 
-from pipeline.avro.codec import encode_failure, encode_raw_entry
+from pipeline.avro.codec import encode_failure
 from pipeline.bus.client import ensure_topics, make_producer
 from pipeline.model import Failure, RawEntry
 from pipeline.poller import keys
+from pipeline.poller.fit import encode_fitted
 from pipeline.poller.outbox import Acked
 from pipeline.settings import KafkaSettings, TopicSettings
 
@@ -81,8 +82,10 @@ class Publisher:
         topics: TopicSettings,
         delivery_timeout_s: float = 30.0,
         factory: Callable[..., Any] = make_producer,
+        max_record_bytes: int = 900_000,
     ):
         self.kafka, self.topics = kafka, topics
+        self.max_record_bytes = max_record_bytes  # under the broker's default max.message.bytes (1 MB)
         self.delivery_timeout_s = delivery_timeout_s
         self._factory = factory
         self._producer: Any = None
@@ -111,7 +114,12 @@ class Publisher:
 
     def send_entry(self, entry: RawEntry, delivery: Delivery) -> None:
         key = keys.record_key(entry.feed_url, entry.entry_key)
-        self._send(self.topics.raw, key, encode_raw_entry(entry), delivery, keep=True)
+        value, cut = encode_fitted(entry, self.max_record_bytes)
+        if cut:
+            log.warning(
+                "entry %s of %s cut to fit one %s-byte record", entry.entry_key, entry.feed_url, len(value)
+            )
+        self._send(self.topics.raw, key, value, delivery, keep=True)
 
     def resend(self, outbox_id: int, key: bytes | None, value: bytes, delivery: Delivery) -> None:
         """Send a raw record again, byte for byte, with its key (the broker lost it)."""
