@@ -111,9 +111,12 @@ class EmbeddedBroker:
                 f"{self.marker}); stop it first"
             )
         if state is MarkerState.STALE:
-            for child in info.get("children", []):
-                kill_leftover(int(child["pid"]), str(child["executable"]), timeout_s=3.0)
+            for child in (info or {}).get("children") or []:
+                if isinstance(child, dict) and isinstance(child.get("pid"), int) and child.get("executable"):
+                    kill_leftover(child["pid"], str(child["executable"]), timeout_s=3.0)
             self.marker.unlink(missing_ok=True)
+        if port_open("127.0.0.1", self.port):
+            raise RuntimeError(f"port {self.port} on 127.0.0.1 is already in use")
 
     def _record(self) -> None:
         info = {
