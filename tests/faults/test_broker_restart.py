@@ -23,6 +23,7 @@ from kafka.admin import NewTopic
 from kafka.structs import OffsetAndMetadata
 
 from pipeline.bus.children import free_port, pid_runs, port_open
+from pipeline.bus.s3server import unix_sockets
 
 REPO = Path(__file__).resolve().parents[2]
 N_RECORDS = 600  # per topic
@@ -271,6 +272,9 @@ def test_signal_stops_children_and_removes_marker(
     wait_until("children gone", lambda: gone(tree), 10)
     assert not broker.marker.exists()
     assert not port_open("127.0.0.1", broker.port)
+    if storage == "s3":  # weed's Unix sockets in /tmp do not pile up run after run
+        ports = json.loads((broker.state / "broker-data" / "ports.json").read_text())
+        assert [p for p in unix_sockets(ports) if p.exists()] == []
 
 
 def test_second_broker_over_a_live_one_refuses_in_one_line(
