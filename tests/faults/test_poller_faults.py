@@ -208,7 +208,11 @@ def test_broker_restart_under_the_loop_loses_nothing(tmp_path, when):
     kafka = KafkaSettings(bootstrap_servers=f"127.0.0.1:{port}")
     topics = TopicSettings(raw=f"raw-restart-{when}", dead_letter=f"dlq-restart-{when}")
     state_path = tmp_path / "poller.sqlite3"
-    brokers = [EmbeddedBroker(port=port, state_dir=tmp_path / "b1", log=tmp_path / "tansu1.log").start()]
+    brokers = [
+        EmbeddedBroker(
+            port=port, storage="memory", state_dir=tmp_path / "b1", log=tmp_path / "tansu1.log"
+        ).start()
+    ]
     restarted_at: list[float] = []
 
     def restart() -> None:
@@ -222,7 +226,9 @@ def test_broker_restart_under_the_loop_loses_nothing(tmp_path, when):
             )
             assert loop.poll() is None, "the loop exited while the broker was away"
         brokers.append(
-            EmbeddedBroker(port=port, state_dir=tmp_path / "b2", log=tmp_path / "tansu2.log").start()
+            EmbeddedBroker(
+                port=port, storage="memory", state_dir=tmp_path / "b2", log=tmp_path / "tansu2.log"
+            ).start()
         )
         restarted_at.append(time.monotonic())
 

@@ -34,7 +34,7 @@ CORPORA = REPO / ".." / "shared" / "corpora" / "feeds"
 
 @pytest.fixture(scope="module")
 def broker(tmp_path_factory):
-    with EmbeddedBroker(state_dir=tmp_path_factory.mktemp("broker")) as b:
+    with EmbeddedBroker(storage="memory", state_dir=tmp_path_factory.mktemp("broker")) as b:
         yield b
 
 
@@ -256,7 +256,7 @@ def test_broker_down_then_killed_mid_poll_loses_nothing(tmp_path, settings, feed
             for f in StateStore(one_by_one.state_path).feeds()
         )
 
-        broker = EmbeddedBroker(port=port, state_dir=tmp_path / "b1").start()
+        broker = EmbeddedBroker(port=port, storage="memory", state_dir=tmp_path / "b1").start()
         collector = Collector(kafka, topics.raw)
 
         requests: list[int] = []
@@ -291,7 +291,7 @@ def test_broker_down_then_killed_mid_poll_loses_nothing(tmp_path, settings, feed
             f.etag is None and f.entries_sent == 0 for f in undelivered
         )  # nothing advanced
 
-        with EmbeddedBroker(port=port, state_dir=tmp_path / "b2"):
+        with EmbeddedBroker(port=port, storage="memory", state_dir=tmp_path / "b2"):
             report = poll_once(urls, one_by_one, kafka, topics, force=True)
             assert report.delivery_failures == 0
             after = read_all(kafka, topics.raw)
