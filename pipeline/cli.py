@@ -80,18 +80,16 @@ def _topic_settings(args: argparse.Namespace) -> TopicSettings:
 
 
 def cmd_broker(args: argparse.Namespace) -> int:
-    import time
+    from pipeline.bus.broker import BrokerAlreadyRunning, EmbeddedBroker, serve_foreground
 
-    from pipeline.bus.broker import EmbeddedBroker
-
-    with EmbeddedBroker(port=args.port) as broker:
-        print(f"embedded broker listening on {broker.bootstrap_servers} (Ctrl-C to stop)", flush=True)
-        try:
-            while broker.proc and broker.proc.poll() is None:
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
-    return 0
+    broker = EmbeddedBroker(port=args.port, storage=args.storage)
+    try:
+        broker.start()
+    except (BrokerAlreadyRunning, RuntimeError, TimeoutError) as exc:
+        raise CliError(str(exc)) from None
+    where = f" (data in {broker.data_dir})" if args.storage == "s3" else " (in memory: lost when it stops)"
+    print(f"embedded broker listening on {broker.bootstrap_servers}{where}; Ctrl-C to stop", flush=True)
+    return serve_foreground(broker)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -185,6 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
         "broker", parents=[plain], help="run the embedded Kafka-protocol broker in the foreground"
     )
     p.add_argument("--port", type=int, default=None, help="loopback port (default: a free one)")
+    p.add_argument(
+        "--storage",
+        choices=["s3", "memory"],
+        default="s3",
+        help="s3: durable, in <state dir>/broker-data via a local SeaweedFS (default); memory: lost on stop",
+    )
     p.set_defaults(func=cmd_broker)
 
     p = sub.add_parser("run", parents=[common], help="run the Beam pipeline (local runner)")

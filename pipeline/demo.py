@@ -39,7 +39,7 @@ def run_demo(out_dir: str = "out", ner: bool = True) -> int:
     topics = TopicSettings()
     with (
         tempfile.TemporaryDirectory(prefix="news-demo-") as tmp,
-        EmbeddedBroker(state_dir=Path(tmp) / "broker") as broker,
+        EmbeddedBroker(state_dir=Path(tmp) / "broker", storage="memory") as broker,  # thrown away at the end
     ):
         kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
         _say(f"embedded broker (tansu) on {broker.bootstrap_servers}")

@@ -115,7 +115,12 @@ class _ProduceFn(beam.DoFn):
         todo = self.pending
         while todo:
             generation = self.handle.generation
-            todo = [(k, v, f if f is not None else self._send(self.topic, k, v)) for k, v, f in todo]
+            # Send what is not in flight; once a send failed (broker away), keep the rest for the next round
+            # instead of blocking max_block_ms on every record.
+            todo = [
+                (k, v, f if f is not None or self.broken else self._send(self.topic, k, v))
+                for k, v, f in todo
+            ]
             try:
                 self.handle.producer.flush(timeout=30)
             except Exception:  # per-record outcomes below say what happened
@@ -182,7 +187,13 @@ class _ProduceFn(beam.DoFn):
         fut.get(timeout=30)
 
 
+class NotSent(Exception):
+    """The record was kept back: an earlier send of the same round found the broker away."""
+
+
 def _outcome(fut: Any) -> BaseException | None:
+    if fut is None:
+        return NotSent("kept back while the broker was away")
     if isinstance(fut, BaseException):
         return fut
     try:

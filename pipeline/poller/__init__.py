@@ -11,7 +11,8 @@ import time
 from collections.abc import Callable, Iterable
 
 from pipeline.poller.feeds import FeedSpec
-from pipeline.poller.runner import Poller, PollReport
+from pipeline.poller.report import PollReport
+from pipeline.poller.runner import Poller
 from pipeline.poller.settings import PollerSettings
 from pipeline.settings import KafkaSettings, TopicSettings
 

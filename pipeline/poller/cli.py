@@ -13,6 +13,7 @@ import threading
 import time
 from pathlib import Path
 
+from pipeline.poller import outbox
 from pipeline.poller.feeds import (
     FeedListError,
     FeedSpec,
@@ -74,6 +75,7 @@ def settings_from(args: argparse.Namespace) -> PollerSettings:
         "websub_host",
         "websub_port",
         "websub_callback_url",
+        "lease_s",
     ):
         value = getattr(args, name, None)
         if value is not None:
@@ -104,11 +106,21 @@ def cmd_poll(args: argparse.Namespace) -> int:
             raise _fail("no feeds: add some with `news-pipeline feeds add URL` or pass --feeds feeds.yaml")
         if not args.loop:
             report = poller.run_once(force=args.force)
+            if report.broker_down:
+                print(f"news-pipeline: error: Kafka unreachable: {report.broker_error}", file=sys.stderr)
+                return 1
             print(report)
             if report.feeds_polled and report.errors == report.feeds_polled:
                 _every_feed_failed(poller.state.feeds())
                 return 1
-            return 1 if report.broker_down else 0
+            if report.delivery_failures:
+                print(
+                    f"news-pipeline: error: Kafka did not acknowledge the records of {report.delivery_failures} "
+                    "feeds; they will be polled and sent again",
+                    file=sys.stderr,
+                )
+                return 1
+            return 0
         if settings.metrics_port:
             poller.metrics.serve(settings.metrics_port)
             print(f"metrics on http://127.0.0.1:{settings.metrics_port}/metrics", file=sys.stderr)
@@ -185,6 +197,12 @@ def _feeds(args: argparse.Namespace) -> int:
                 sys.stdout.write(data.decode("utf-8"))
         elif args.action == "status":
             print_status(store.feeds(), _now_ms())
+            rows, size = outbox.size_of(store.read)
+            waiting = outbox.pending_count(store.read)
+            print(
+                f"outbox: {rows} delivered records ({size / 1e6:.1f} MB) kept to re-send if the broker loses them"
+                + (f"; {waiting} waiting to be re-sent" if waiting else "")
+            )
     finally:
         store.close()
     return 0
@@ -223,7 +241,11 @@ def status_row(f: FeedState, now_ms: int) -> list[str]:
         status,
         ratio,
         str(f.consecutive_errors),
-        "due" if f.next_poll_ms <= now_ms else _ago(f.next_poll_ms, now_ms),
+        "polling"
+        if f.leased_until_ms > now_ms
+        else "due"
+        if f.next_poll_ms <= now_ms
+        else _ago(f.next_poll_ms, now_ms),
         str(f.entries_sent + f.updates_sent),
         str(f.guid_drift or ""),
     ]
@@ -299,6 +321,13 @@ def register(
     from pipeline.websub.cli import add_server_args
 
     add_server_args(p, switch=True)
+    p.add_argument(
+        "--lease",
+        dest="lease_s",
+        type=parse_duration,
+        default=None,
+        help=f"how long a killed poller's feeds stay taken (default {PollerSettings().lease_s:.0f}s)",
+    )
     p.set_defaults(func=cmd_poll)
 
     f = subparsers.add_parser(

@@ -66,6 +66,41 @@ class PollerMetrics:
         )
         self.feeds_due = Gauge("poller_feeds_due", "Feeds due at the start of the last tick", registry=r)
         self.broker_up = Gauge("poller_broker_up", "1 if the last delivery attempt reached Kafka", registry=r)
+        self.broker_unavailable = Counter(
+            "poller_broker_unavailable",
+            "Rounds that found Kafka away (the poller waits and retries)",
+            registry=r,
+        )
+        self.broker_retry_in = Gauge(
+            "poller_broker_retry_in_seconds",
+            "Back-off before the next try while Kafka is away (0: up)",
+            registry=r,
+        )
+        self.data_loss = Counter(
+            "poller_broker_data_loss",
+            "Times the broker no longer held records it had acknowledged",
+            ["reason"],
+            registry=r,
+        )
+        self.broker_checks = Counter(
+            "poller_broker_checks",
+            "Comparisons of the raw topic with the ledger, by what asked for one (round, acks)",
+            ["trigger"],
+            registry=r,
+        )
+        self.outbox_bytes = Gauge(
+            "poller_outbox_bytes",
+            "Bytes of delivered records kept to re-send if the broker loses them",
+            registry=r,
+        )
+        self.outbox_capped = Counter(
+            "poller_outbox_capped",
+            "Delivered records dropped from the outbox by its byte cap, before the seen-entry horizon",
+            registry=r,
+        )
+        self.resent = Counter(
+            "poller_resent", "Records re-sent from the outbox because the broker lost them", registry=r
+        )
 
     def serve(self, port: int, addr: str = "127.0.0.1") -> None:
         start_http_server(port, addr=addr, registry=self.registry)

@@ -2,7 +2,7 @@
 
 In: ``RawEntry`` and ``Failure`` records.  Out: Avro single-object records on Kafka through the project's idempotent,
 acks=all producer, and per-record delivery outcomes, so the caller advances its state only for what Kafka
-acknowledged.  Record key on the raw topic: ``<feed hash>/<entry key>`` (keys.record_key).  A broker that is away
+acknowledged; raw records come back with their partition and offset (``Delivery.acked``) for the outbox.  Record key on the raw topic: ``<feed hash>/<entry key>`` (keys.record_key).  A broker that is away
 is reported as ``BrokerUnavailable``, never as a crash.
 """
 
@@ -15,16 +15,18 @@ from typing import Any
 
 from kafka.errors import KafkaError
 
-from pipeline.avro.codec import encode_failure, encode_raw_entry
+from pipeline.avro.codec import encode_failure
 from pipeline.bus.client import ensure_topics, make_producer
 from pipeline.model import Failure, RawEntry
 from pipeline.poller import keys
+from pipeline.poller.fit import encode_fitted
+from pipeline.poller.outbox import Acked
 from pipeline.settings import KafkaSettings, TopicSettings
 
 log = logging.getLogger(__name__)
 
 
-def _reachable(server: str, timeout_s: float = 2.0) -> bool:
+def reachable(server: str, timeout_s: float = 2.0) -> bool:
     host, _, port = server.strip().rpartition(":")
     try:
         with socket.create_connection((host.strip("[]") or "localhost", int(port)), timeout=timeout_s):
@@ -42,10 +44,24 @@ class Delivery:
 
     def __init__(self) -> None:
         self.futures: list[Any] = []
+        self.kept: list[tuple[Any, str, bytes | None, bytes, int | None]] = []  # raw records for the outbox
         self.failed: str | None = None
 
     def add(self, future: Any) -> None:
         self.futures.append(future)
+
+    def keep(self, future: Any, topic: str, key: bytes | None, value: bytes, outbox_id: int | None) -> None:
+        self.futures.append(future)
+        self.kept.append((future, topic, key, value, outbox_id))
+
+    def acked(self, topic_id: Callable[[str], str | None] = lambda _t: None) -> list[Acked]:
+        """The kept records Kafka acknowledged, with where it put them."""
+        out = []
+        for f, topic, key, value, outbox_id in self.kept:
+            if f.is_done and f.succeeded():
+                meta = f.value
+                out.append(Acked(topic, meta.partition, meta.offset, key, value, topic_id(topic), outbox_id))
+        return out
 
     def settle(self) -> bool:
         """After a flush: True if all were acknowledged; otherwise ``failed`` holds the first error."""
@@ -66,8 +82,10 @@ class Publisher:
         topics: TopicSettings,
         delivery_timeout_s: float = 30.0,
         factory: Callable[..., Any] = make_producer,
+        max_record_bytes: int = 900_000,
     ):
         self.kafka, self.topics = kafka, topics
+        self.max_record_bytes = max_record_bytes  # under the broker's default max.message.bytes (1 MB)
         self.delivery_timeout_s = delivery_timeout_s
         self._factory = factory
         self._producer: Any = None
@@ -75,7 +93,7 @@ class Publisher:
     def _ensure(self) -> Any:
         if self._producer is None:
             timeout_ms = int(self.delivery_timeout_s * 1000)
-            if not any(_reachable(server) for server in self.kafka.bootstrap_servers.split(",")):
+            if not any(reachable(server) for server in self.kafka.bootstrap_servers.split(",")):
                 # kafka-python's admin client would spend ~30 s finding that out
                 raise BrokerUnavailable(f"no bootstrap server reachable: {self.kafka.bootstrap_servers}")
             try:
@@ -95,23 +113,49 @@ class Publisher:
         self._ensure()
 
     def send_entry(self, entry: RawEntry, delivery: Delivery) -> None:
-        self._send(
-            self.topics.raw,
-            keys.record_key(entry.feed_url, entry.entry_key),
-            encode_raw_entry(entry),
-            delivery,
-        )
+        key = keys.record_key(entry.feed_url, entry.entry_key)
+        value, cut = encode_fitted(entry, self.max_record_bytes)
+        if cut:
+            log.warning(
+                "entry %s of %s cut to fit one %s-byte record", entry.entry_key, entry.feed_url, len(value)
+            )
+        self._send(self.topics.raw, key, value, delivery, keep=True)
+
+    def resend(self, outbox_id: int, key: bytes | None, value: bytes, delivery: Delivery) -> None:
+        """Send a raw record again, byte for byte, with its key (the broker lost it)."""
+        self._send(self.topics.raw, key, value, delivery, keep=True, outbox_id=outbox_id)
+
+    def topic_id(self, topic: str) -> str | None:
+        """The topic id in the producer's metadata (Kafka >= 2.8 and tansu send one), or None."""
+        metadata = getattr(self._producer, "_metadata", None)  # kafka-python keeps it private
+        tid = metadata.topic_id(topic) if metadata is not None and hasattr(metadata, "topic_id") else None
+        return str(tid) if tid else None
 
     def send_failure(self, failure: Failure, delivery: Delivery) -> None:
         key = keys.feed_hash(failure.feed_url or "").encode()
         self._send(self.topics.dead_letter, key, encode_failure(failure), delivery)
 
-    def _send(self, topic: str, key: bytes, value: bytes, delivery: Delivery) -> None:
-        producer = self._ensure()
+    def _send(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes,
+        delivery: Delivery,
+        keep: bool = False,
+        outbox_id: int | None = None,
+    ) -> None:
         try:
-            delivery.add(producer.send(topic, key=key, value=value))
+            future = self._ensure().send(topic, key=key, value=value)
+        except BrokerUnavailable as exc:  # the producer was dropped after a failure and cannot be rebuilt now
+            delivery.failed = delivery.failed or str(exc)
+            return
         except KafkaError as exc:  # buffer full / metadata unavailable for max_block_ms
             delivery.failed = delivery.failed or f"{type(exc).__name__}: {exc}"
+            return
+        if keep:
+            delivery.keep(future, topic, key, value, outbox_id)
+        else:
+            delivery.add(future)
 
     def flush(self) -> None:
         """Wait for outstanding sends (bounded by the delivery timeout); delivery outcomes say what happened."""
@@ -123,7 +167,8 @@ class Publisher:
             log.warning("flush did not complete: %s", exc)
 
     def reset(self) -> None:
-        """Drop the producer after a broker outage; the next send builds a fresh one."""
+        """Drop the producer after a failed delivery: a restarted broker answers the old producer id with
+        UnknownProducerId forever, and its topics may have to be created again.  The next send builds a fresh one."""
         if self._producer is not None:
             try:
                 self._producer.close(timeout=1)

@@ -2,7 +2,8 @@
 
 In: the state file's due feeds, ``PollerSettings``, a Kafka connection.  Out: records on the raw and dead-letter
 topics and a ``PollReport``.  State (validators, seen entries, errors) advances only for polls whose records Kafka
-acknowledged; a poll whose records were not acked is simply done again later.
+acknowledged; a poll whose records were not acked is simply done again later.  Each round first asks recovery.py
+whether the broker still holds what it acknowledged (and re-sends what it lost), then claims its feeds (lease.py).
 """
 
 from __future__ import annotations
@@ -13,18 +14,22 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pipeline import __version__
 from pipeline.model import Failure
-from pipeline.poller import schedule
+from pipeline.poller import lease, loop, schedule
 from pipeline.poller.changes import Changes, Seen, classify
 from pipeline.poller.feeds import FeedSpec
 from pipeline.poller.fetch import FetchResult, build_client
+from pipeline.poller.lease import LeaseKeeper, owner_id
 from pipeline.poller.metrics import PollerMetrics, event
+from pipeline.poller.outbox import Acked
 from pipeline.poller.parse import ParsedFeed
 from pipeline.poller.polite import HostGate, interleave_by_host
 from pipeline.poller.publish import BrokerUnavailable, Delivery, Publisher
+from pipeline.poller.recovery import BrokerAudit, Recovery
+from pipeline.poller.report import PollReport
 from pipeline.poller.settings import PollerSettings
 from pipeline.poller.state import FeedState, PollOutcome, StateStore
 from pipeline.poller.worker import FeedWorker, Polled
@@ -33,31 +38,6 @@ from pipeline.settings import KafkaSettings, TopicSettings
 FAILURE_ORIGINAL_CAP = 64 * 1024  # bytes of a bad body kept in its dead letter
 COMMIT_EVERY = 200  # feeds per flush + state transaction
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class PollReport:
-    feeds_polled: int = 0
-    ok: int = 0  # 2xx with a document
-    not_modified: int = 0  # 304, or 200 with the same bytes as last time
-    errors: int = 0
-    entries_sent: int = 0  # new entries acked on the raw topic
-    updates: int = 0  # changed entries acked (is_update=True)
-    dead_letters: int = 0
-    deferred: int = 0  # put off: host cooling down (Retry-After) or robots.txt
-    delivery_failures: int = 0  # polls whose records Kafka did not ack (they will be polled again)
-    guid_drift: int = 0
-    broker_down: bool = False
-    errors_by_kind: dict[str, int] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return (
-            f"{self.feeds_polled} feeds: {self.ok} ok, {self.not_modified} not modified, {self.errors} errors; "
-            f"{self.entries_sent} new + {self.updates} updated entries sent, {self.dead_letters} dead letters"
-            + (f", {self.deferred} deferred" if self.deferred else "")
-            + (f", {self.delivery_failures} not delivered" if self.delivery_failures else "")
-            + (", broker down" if self.broker_down else "")
-        )
 
 
 @dataclass
@@ -103,17 +83,27 @@ class Poller:
         self.bounds = schedule.Bounds(
             settings.default_interval_s, settings.min_interval_s, settings.max_interval_s
         )
-        self._broker_errors = 0
-        self._broker_retry_at = 0.0
+        self.broker_errors = 0
+        self.broker_retry_at = 0.0
+        self._next_prune = 0.0  # monotonic: when to bound the outbox again
+        # monotonic: when to compare the raw topic with the ledger even if nothing is due
+        self._next_check = 0.0
+        self.owner = owner_id()
+        self.leases = LeaseKeeper(self.state, self.owner, settings.lease_s, clock)
+        self.recovery = Recovery(self.state, self.publisher, BrokerAudit(kafka), topics.raw, self.metrics)
         # (feed url, fetch result, parsed feed, now ms, next poll ms) -> next poll ms, after each good poll:
         # WebSub records the hub/self links it sees and slows the polling of feeds a hub pushes (pipeline/websub)
         self.on_polled = on_polled
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
-        self.publisher.close()
-        self.client.close()
-        self.state.close()
+        self.leases.close()
+        try:
+            lease.release(self.state, self.owner)
+            self.publisher.close()
+        finally:
+            self.client.close()
+            self.state.close()
 
     def __enter__(self) -> Poller:
         return self
@@ -146,19 +136,40 @@ class Poller:
         else:
             feeds = self.state.due(now_ms, self.settings.max_feeds_per_tick)
         self.metrics.feeds_due.set(len(feeds))
-        if not feeds:
+        if not feeds and self.monotonic() < self._next_check:
             return report
         try:
             self.publisher.check()
+            report.resent = self.recovery.check(now_ms)  # the broker still holds what we delivered?
+            self._next_check = self.monotonic() + self.settings.broker_check_s
             self.metrics.broker_up.set(1)
         except BrokerUnavailable as exc:
-            self._broker_down(report, str(exc))
+            self.note_broker_down(report, str(exc))
             return report  # nothing claimed: the feeds stay due
+        if not feeds:
+            return report
         if urls is None and not force:
-            lease_ms = int(
-                (self.settings.total_timeout_s * 4 + self.settings.delivery_timeout_s * 2 + 600) * 1000
+            feeds = lease.claim_due(
+                self.state, now_ms, self.settings.max_feeds_per_tick, self.leases.lease_ms, self.owner
             )
-            feeds = self.state.claim_due(now_ms, self.settings.max_feeds_per_tick, lease_ms)
+        try:
+            self._round(feeds, report)
+        finally:
+            lease.release(self.state, self.owner)  # anything not committed (an error mid-round) is due again
+        self._bound_state()
+        event("tick", feeds=len(feeds), report=str(report))
+        return report
+
+    def _bound_state(self) -> None:
+        """The seen-entry index and the outbox keep the horizon; the outbox also its byte cap (summing its sizes
+        reads every row, so that part runs once a minute, not every round)."""
+        horizon_start = self._now_ms() - int(self.settings.seen_horizon_s * 1000)
+        self.state.prune_seen(horizon_start)
+        if self.monotonic() >= self._next_prune:
+            self.recovery.bound_outbox(horizon_start, self.settings.outbox_max_bytes)
+            self._next_prune = self.monotonic() + 60.0
+
+    def _round(self, feeds: list[FeedState], report: PollReport) -> None:
         feeds.sort(key=lambda f: (f.next_poll_ms, self.rng.random()))
         todo = iter(interleave_by_host(feeds))
         in_flight: set[cf.Future[Polled]] = set()
@@ -181,21 +192,18 @@ class Poller:
                 self._settle(batch, report)
                 batch, last_flush = [], self.monotonic()
         self._settle(batch, report)
-        if report.delivery_failures:
-            self.publisher.reset()
-        self.state.prune_seen(self._now_ms() - int(self.settings.seen_horizon_s * 1000))
-        event("tick", feeds=len(feeds), report=str(report))
-        return report
 
-    def _broker_down(self, report: PollReport, reason: str) -> None:
-        self._broker_errors += 1
+    def note_broker_down(self, report: PollReport, reason: str) -> None:
+        self.broker_errors += 1
         delay = schedule.backoff_s(
-            self._broker_errors, 1.0, self.settings.broker_backoff_max_s, self.rng.random()
+            self.broker_errors, 1.0, self.settings.broker_backoff_max_s, self.rng.random()
         )
-        self._broker_retry_at = self.monotonic() + delay
-        report.broker_down = True
+        self.broker_retry_at = self.monotonic() + delay
+        self._next_check = 0.0  # when it is back, check at once that it still holds what it acknowledged
+        report.broker_down, report.broker_error = True, reason
         self.metrics.broker_up.set(0)
-        event("broker_down", reason=reason, retry_in_s=round(delay, 1))
+        self.metrics.broker_unavailable.inc()
+        self.metrics.broker_retry_in.set(delay)
 
     # -- main thread: decide, send ------------------------------------------------------------------------------
     def _handle(self, p: Polled, report: PollReport) -> _Sent | None:
@@ -344,10 +352,12 @@ class Poller:
             return
         self.publisher.flush()
         commits: list[PollOutcome] = []
+        acked: list[Acked] = []
         for item in batch:
             outcome, delivery = item.outcome, item.delivery
             if delivery.settle():
                 commits.append(outcome)
+                acked.extend(delivery.acked(self.publisher.topic_id))
                 report.entries_sent += item.new
                 report.updates += item.updated
                 report.guid_drift += item.drift
@@ -375,32 +385,14 @@ class Poller:
                 )
             )
             event("delivery_failed", feed=item.feed_url, error=delivery.failed)
-        self.state.commit(commits)
+        if report.delivery_failures:
+            self.publisher.reset()  # e.g. UnknownProducerId from a restarted broker: the next send builds a new one
+            self._next_check = 0.0  # and the next tick asks the broker whether it still holds what it acked
+        resent, ledger_ok = self.recovery.vet_acks(acked, self._now_ms())
+        report.resent += resent
+        self.state.commit(commits, acked, self._now_ms(), ledger=ledger_ok)
 
-    # -- forever --------------------------------------------------------------------------------------------------
+    # -- forever ------------------------------------------------------------------------------------------------
     def run_forever(self, stop: threading.Event, on_tick: Callable[[PollReport], None] | None = None) -> None:
-        """Tick until ``stop`` is set: poll what is due, sleep until the next feed is due (at most ``tick_s``)."""
-        while not stop.is_set():
-            if self.monotonic() < self._broker_retry_at:
-                stop.wait(min(self.settings.tick_s, self._broker_retry_at - self.monotonic()))
-                continue
-            try:
-                report = self.run_once()
-            except Exception:  # e.g. the state file locked for too long: log, wait, go on
-                log.exception("poll tick failed; retrying")
-                self._broker_errors += 1
-                stop.wait(
-                    schedule.backoff_s(
-                        self._broker_errors, 1.0, self.settings.broker_backoff_max_s, self.rng.random()
-                    )
-                )
-                continue
-            if not report.broker_down:
-                self._broker_errors = 0
-            if on_tick:
-                on_tick(report)
-            if report.feeds_polled or report.deferred:
-                continue  # more may be due already (max_feeds_per_tick)
-            nxt = self.state.next_due_ms()
-            wait = self.settings.tick_s if nxt is None else (nxt - self._now_ms()) / 1000.0
-            stop.wait(max(0.05, min(self.settings.tick_s, wait)))
+        """Tick until ``stop`` is set (loop.py): poll what is due, wait out broker outages, sleep until due."""
+        loop.run_forever(self, stop, on_tick)

@@ -59,7 +59,17 @@ class PollerSettings(BaseModel):
 
     # delivery
     delivery_timeout_s: float = Field(default=30.0, gt=0)  # give up waiting for Kafka acks after this long
-    broker_backoff_max_s: float = Field(default=300.0, gt=0)
+    broker_backoff_max_s: float = Field(
+        default=60.0, gt=0
+    )  # broker away: retry after 1, 2, 4 ... s, at most this
+    broker_check_s: float = Field(
+        default=30.0, gt=0
+    )  # compare the raw topic with the ledger at least this often
+    outbox_max_bytes: int = Field(default=256 * 1024 * 1024, ge=0)  # delivered records kept for re-sending
+
+    # a feed a poller took is leased to it for this long, renewed while the poller lives: a killed poller's feeds
+    # are due again after at most one lease period
+    lease_s: float = Field(default=30.0, ge=1)
 
     metrics_port: int | None = None  # --loop: serve Prometheus metrics on 127.0.0.1:PORT
 

@@ -1,7 +1,9 @@
-"""The poller's memory in one SQLite file: feeds, HTTP validators, schedule, health, and the seen-entry index.
+"""The poller's memory in one SQLite file: feeds, HTTP validators, schedule, leases, health, the seen-entry index,
+and (outbox.py's tables) the delivered records.
 
 In: feed list changes (add/remove), due-feed queries, and one ``PollOutcome`` per poll once Kafka has
-acknowledged its records.  Out: ``FeedState`` rows and seen-entry lookups.  WAL journal, one transaction per
+acknowledged its records, with those records.  Out: ``FeedState`` rows and seen-entry lookups.  Older files get the
+columns added since (``_MIGRATIONS``) when opened.  WAL journal, one transaction per
 commit: a kill -9 loses at most the polls not yet committed, and those are simply fetched and sent again.
 """
 
@@ -15,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from pipeline.poller import outbox
 from pipeline.poller.changes import Seen
 
 SCHEMA = """
@@ -48,7 +51,9 @@ CREATE TABLE IF NOT EXISTS feeds (
     ttl_s REAL,
     update_period_s REAL,
     max_age_s REAL,
-    moved_from TEXT
+    moved_from TEXT,
+    leased_until_ms INTEGER NOT NULL DEFAULT 0,
+    lease_owner TEXT
 );
 CREATE INDEX IF NOT EXISTS feeds_next_poll ON feeds(next_poll_ms);
 CREATE TABLE IF NOT EXISTS seen (
@@ -98,9 +103,16 @@ class FeedState:
     update_period_s: float | None = None
     max_age_s: float | None = None
     moved_from: str | None = None
+    leased_until_ms: int = 0  # a poller is working on this feed until then (renewed while it lives)
+    lease_owner: str | None = None
 
 
-_COLUMNS = [f.name for f in fields(FeedState)]
+# Columns added after the first release, with their definitions: opening an older file adds them.
+_MIGRATIONS = {
+    "leased_until_ms": "INTEGER NOT NULL DEFAULT 0",
+    "lease_owner": "TEXT",
+}
+COLUMNS = [f.name for f in fields(FeedState)]
 
 
 @dataclass
@@ -162,7 +174,32 @@ class StateStore:
             # calling the busy handler (two pollers opening a fresh file together: seen in CI), so retry here.
             _retry_busy(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
             self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable against process crashes
-            _retry_busy(lambda: self._db.executescript(SCHEMA))
+            _retry_busy(lambda: self._db.executescript(SCHEMA + outbox.SCHEMA))
+            self._migrate()
+
+    def _migrate(self) -> None:
+        """Add the columns a state file written by an older version lacks (checked again under the write lock, so
+        two pollers opening the same old file do not both add them)."""
+
+        def missing() -> list[str]:
+            have = {row[1] for row in self._db.execute("PRAGMA table_info(feeds)")}
+            return [c for c in _MIGRATIONS if c not in have]
+
+        if not missing():
+            return
+        with self._tx() as db:
+            for column in missing():
+                db.execute(f"ALTER TABLE feeds ADD COLUMN {column} {_MIGRATIONS[column]}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction on the state file (for outbox.py's tables, which share the file)."""
+        with self._tx() as db:
+            yield db
+
+    def read(self, sql: str, args: Iterable[object] = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, tuple(args)).fetchall()
 
     def close(self) -> None:
         with self._lock:
@@ -181,7 +218,7 @@ class StateStore:
 
     def _rows(self, sql: str, args: Iterable[object] = ()) -> list[FeedState]:
         with self._lock:
-            cur = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM feeds {sql}", tuple(args))
+            cur = self._db.execute(f"SELECT {', '.join(COLUMNS)} FROM feeds {sql}", tuple(args))
             return [FeedState(*row) for row in cur.fetchall()]
 
     # -- the feed list ----------------------------------------------------------------------------------------
@@ -227,26 +264,14 @@ class StateStore:
         return rows[0] if rows else None
 
     def due(self, now_ms: int, limit: int) -> list[FeedState]:
-        return self._rows("WHERE next_poll_ms <= ? ORDER BY next_poll_ms LIMIT ?", (now_ms, limit))
-
-    def claim_due(self, now_ms: int, limit: int, lease_ms: int) -> list[FeedState]:
-        """Take the due feeds for this process: their next poll moves ``lease_ms`` ahead in the same transaction,
-        so another poller on the same file does not take them too; a process that dies lets the lease run out."""
-        with self._tx() as db:
-            cur = db.execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM feeds WHERE next_poll_ms <= ? "
-                "ORDER BY next_poll_ms LIMIT ?",
-                (now_ms, limit),
-            )
-            feeds = [FeedState(*row) for row in cur.fetchall()]
-            db.executemany(
-                "UPDATE feeds SET next_poll_ms=? WHERE id=?", [(now_ms + lease_ms, f.id) for f in feeds]
-            )
-        return feeds
+        return self._rows(
+            "WHERE next_poll_ms <= ? AND leased_until_ms <= ? ORDER BY next_poll_ms LIMIT ?",
+            (now_ms, now_ms, limit),
+        )
 
     def next_due_ms(self) -> int | None:
         with self._lock:
-            row = self._db.execute("SELECT MIN(next_poll_ms) FROM feeds").fetchone()
+            row = self._db.execute("SELECT MIN(MAX(next_poll_ms, leased_until_ms)) FROM feeds").fetchone()
         return row[0] if row else None
 
     # -- the seen-entry index ---------------------------------------------------------------------------------
@@ -285,18 +310,30 @@ class StateStore:
             return db.execute("DELETE FROM seen WHERE last_seen_ms < ?", (before_ms,)).rowcount
 
     # -- one poll ---------------------------------------------------------------------------------------------
-    def commit(self, outcomes: Iterable[PollOutcome]) -> None:
-        """Write the outcome of several polls in one transaction."""
+    def commit(
+        self,
+        outcomes: Iterable[PollOutcome],
+        acked: Iterable[outbox.Acked] = (),
+        now_ms: int = 0,
+        ledger: bool = True,
+    ) -> None:
+        """Write the outcome of several polls in one transaction, with the raw records Kafka acked for them (the
+        outbox, and the per-partition ledger unless ``ledger`` is False: what to re-send if the broker loses them)."""
         with self._tx() as db:
             for o in outcomes:
                 self._commit_one(db, o)
+            outbox.record(db, acked, now_ms, ledger)
 
     def reschedule(self, feed_id: int, next_poll_ms: int) -> None:
         """Move a feed's next poll without touching anything else (host cooling down, broker away)."""
         with self._tx() as db:
-            db.execute("UPDATE feeds SET next_poll_ms=? WHERE id=?", (next_poll_ms, feed_id))
+            db.execute(
+                "UPDATE feeds SET next_poll_ms=?, leased_until_ms=0, lease_owner=NULL WHERE id=?",
+                (next_poll_ms, feed_id),
+            )
 
     def _commit_one(self, db: sqlite3.Connection, o: PollOutcome) -> None:
+        db.execute("UPDATE feeds SET leased_until_ms=0, lease_owner=NULL WHERE id=?", (o.feed_id,))
         if o.delivery_failed:
             db.execute(
                 "UPDATE feeds SET next_poll_ms=?, last_poll_ms=?, last_error=?, last_error_kind=? WHERE id=?",

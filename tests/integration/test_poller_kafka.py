@@ -34,7 +34,7 @@ CORPORA = REPO / ".." / "shared" / "corpora" / "feeds"
 
 @pytest.fixture(scope="module")
 def broker(tmp_path_factory):
-    with EmbeddedBroker(state_dir=tmp_path_factory.mktemp("broker")) as b:
+    with EmbeddedBroker(storage="memory", state_dir=tmp_path_factory.mktemp("broker")) as b:
         yield b
 
 
@@ -256,7 +256,7 @@ def test_broker_down_then_killed_mid_poll_loses_nothing(tmp_path, settings, feed
             for f in StateStore(one_by_one.state_path).feeds()
         )
 
-        broker = EmbeddedBroker(port=port, state_dir=tmp_path / "b1").start()
+        broker = EmbeddedBroker(port=port, storage="memory", state_dir=tmp_path / "b1").start()
         collector = Collector(kafka, topics.raw)
 
         requests: list[int] = []
@@ -264,7 +264,11 @@ def test_broker_down_then_killed_mid_poll_loses_nothing(tmp_path, settings, feed
         def kill_broker_on_third_request() -> None:  # runs in the server thread while the poller waits
             requests.append(1)
             if len(requests) == 3:
-                time.sleep(1.0)  # the first two feeds' records are acked and collected by now
+                # the first two feeds' records reach the broker (linger 5 ms) and the collector before the kill
+                deadline = time.monotonic() + 15
+                while len({k.split(b"/")[0] for k, _ in collector.records}) < 2:
+                    assert time.monotonic() < deadline, "the first two feeds' records never arrived"
+                    time.sleep(0.05)
                 broker.proc.kill()
                 broker.proc.wait()
 
@@ -287,7 +291,7 @@ def test_broker_down_then_killed_mid_poll_loses_nothing(tmp_path, settings, feed
             f.etag is None and f.entries_sent == 0 for f in undelivered
         )  # nothing advanced
 
-        with EmbeddedBroker(port=port, state_dir=tmp_path / "b2"):
+        with EmbeddedBroker(port=port, storage="memory", state_dir=tmp_path / "b2"):
             report = poll_once(urls, one_by_one, kafka, topics, force=True)
             assert report.delivery_failures == 0
             after = read_all(kafka, topics.raw)
@@ -405,6 +409,7 @@ def test_cli_poll_and_status(kafka, topics, tmp_path, feeds_dir):
         )
         assert status.returncode == 0, status.stderr
         assert "empty_body" in status.stdout and "Wire Test" in status.stdout
+        assert "outbox: 3 delivered records" in status.stdout
         feeds_yaml.write_text(f"feeds:\n  - {srv.url_for('wire_v1.xml')}\n")  # the YAML drops a feed
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=REPO)
         assert out.returncode == 0 and out.stdout.startswith("0 feeds"), out  # nothing due, one feed fewer
@@ -427,7 +432,14 @@ def test_loop_keeps_schedule_and_stops_cleanly(kafka, topics, settings, feeds_di
         stop, ticks = threading.Event(), []
         t = threading.Thread(target=poller.run_forever, args=(stop, ticks.append))
         t.start()
-        time.sleep(1.5)
+        deadline = time.monotonic() + 30
+        while not any(r.feeds_polled for r in ticks) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        polled_at = len(ticks)
+        while (
+            len(ticks) < polled_at + 5 and time.monotonic() < deadline
+        ):  # five more ticks: nothing due again
+            time.sleep(0.05)
         stop.set()
         t.join(10)
     assert not t.is_alive()

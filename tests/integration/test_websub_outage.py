@@ -33,7 +33,7 @@ def test_push_while_kafka_is_down_is_refused_then_delivered_once(tmp_path: Path)
         delivery_timeout_s=3,
     )
     first, second = stories(2)
-    broker = EmbeddedBroker(port=port, state_dir=tmp_path / "b1").start()
+    broker = EmbeddedBroker(port=port, storage="memory", state_dir=tmp_path / "b1").start()
     with DevServer() as server, LoopbackHub() as hub, contextlib.ExitStack() as stack:
         stack.callback(broker.stop)
         websub = WebSub(settings, kafka, topics).start(review=False)
@@ -58,7 +58,9 @@ def test_push_while_kafka_is_down_is_refused_then_delivered_once(tmp_path: Path)
         assert [e.title for e in pending.new] == [second[0]]  # not marked seen
         assert websub.store.by_feed(feed_url).pushes == 1
 
-        with EmbeddedBroker(port=port, state_dir=tmp_path / "b2"):  # in-memory storage: a fresh, empty topic
+        with EmbeddedBroker(
+            port=port, storage="memory", state_dir=tmp_path / "b2"
+        ):  # in-memory storage: a fresh, empty topic
             assert hub.publish(feed_url, both) == [200]  # the hub's retry
             raw = [
                 r["title"] for r in read_topic(kafka, ConsumeOptions(topic=topics.raw, idle_timeout_s=1.5))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.poller import lease
 from pipeline.poller.state import PollOutcome, StateStore, _retry_busy
 
 
@@ -125,10 +126,12 @@ def test_two_pollers_on_one_file_do_not_take_the_same_feeds(tmp_path: Path):
     a, b = StateStore(tmp_path / "s.db"), StateStore(tmp_path / "s.db")
     for i in range(10):
         a.add_feed(f"http://h/{i}", 0)
-    first, second = a.claim_due(100, 6, lease_ms=60_000), b.claim_due(100, 6, lease_ms=60_000)
+    first, second = lease.claim_due(a, 100, 6, lease_ms=60_000), lease.claim_due(b, 100, 6, lease_ms=60_000)
     assert len(first) == 6 and len(second) == 4
     assert not {f.url for f in first} & {f.url for f in second}
-    assert a.claim_due(100, 10, 60_000) == [] and len(a.claim_due(60_100, 10, 60_000)) == 10  # leases run out
+    assert (
+        lease.claim_due(a, 100, 10, 60_000) == [] and len(lease.claim_due(a, 60_100, 10, 60_000)) == 10
+    )  # leases run out
 
 
 def test_opening_retries_while_sqlite_answers_busy_at_once():
