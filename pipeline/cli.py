@@ -101,6 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.create_topics:  # a typo must not create (and silently "drain") an empty topic
         require_topics(kafka, [args.raw_topic], "raw topic (pass --create-topics to create it)")
     from pipeline.beam.run import run  # Beam takes seconds to import: only once the input is known to exist
+
     settings = PipelineSettings(
         kafka=kafka,
         topics=_topic_settings(args),
