@@ -404,6 +404,7 @@ class Measurement:
     peak_rss_mb: float = 0.0
     notes: list[str] = dataclasses.field(default_factory=list)
     poison_outcomes: dict[str, str] = dataclasses.field(default_factory=dict)
+    poison_letters: dict[str, int] = dataclasses.field(default_factory=dict)
     dlq_repeats: int = 0
     leftovers: int = 0
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
@@ -487,6 +488,7 @@ def measure(s: Scene, m: Measurement, good_uris: set[str], poison: list[Poison] 
         m.notes.append(f"{m.dlq_repeats} dead letters written twice")
     for p in poison:
         hits = [f for f in letters if f.source_key == p.key]
+        m.poison_letters[p.label] = len(hits)
         seen = [u for u in out_uris if p.link and (p.link.split("//", 1)[-1] in u or "(no uri)" in u)]
         m.poison_outcomes[p.label] = ", ".join(
             [
