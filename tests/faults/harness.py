@@ -221,6 +221,22 @@ class ItemWatch:
         self.reader.close()
 
 
+def wait_committed(kafka: KafkaSettings, topic: str, count: int, timeout_s: float) -> float | None:
+    """Wait until the pipeline's group has committed ``count`` offsets of ``topic``; seconds taken or None."""
+    consumer = KafkaConsumer(**consumer_config(kafka, group_id=GROUP))
+    t0 = time.monotonic()
+    try:
+        while time.monotonic() - t0 < timeout_s:
+            parts = consumer.partitions_for_topic(topic) or set()
+            done = sum(consumer.committed(TopicPartition(topic, p)) or 0 for p in parts)
+            if done >= count:
+                return time.monotonic() - t0
+            time.sleep(0.5)
+        return None
+    finally:
+        consumer.close(autocommit=False)
+
+
 # -- processes -----------------------------------------------------------------------------------------------
 def _children(pid: int) -> list[int]:
     out = []

@@ -30,9 +30,11 @@ from tests.faults.harness import (
     roll_flags,
     run_help,
     scene,
+    wait_committed,
 )
 
 FINAL_DRAIN_S = 900.0
+POLLER_RECOVERY_S = 120.0  # the poller's lease on a claimed feed was 900 s on 2026-11-27
 
 
 def _deadline(n: int) -> float:
@@ -71,18 +73,21 @@ def crash_stream(trigger: str, n: int, keep: Path | None = None) -> Measurement:
             hit = watch.wait(lambda w: len(w.pairs) >= 1, limit)
         elif trigger == "steady":
             hit = watch.wait(lambda w: len(w.uris()) >= n // 2, limit)
-        else:  # a roll in steady state: a quarter out, then the next new .tmp-/_open- file
-            hit = watch.wait(lambda w: len(w.uris()) >= n // 4, limit)
+        else:  # the first new .tmp-/_open- file once records flow
+            hit = watch.wait(lambda w: len(w.pairs) >= 1, limit)
             name = s.wait_for_file(proc, limit) if hit is not None else None
             hit = None if name is None else hit
-            m.notes.append(f"killed at {name}" if name else "no new file seen")
-        watch.poll(0)
+            m.notes.append(f"killed at {name.split('-')[0]}- file" if name else "no new file seen")
         if hit is None:
             m.notes.append("trigger not reached before the deadline")
-        m.notes.append(f"{len(watch.uris())}/{n} out at kill")
         m.exit_codes.append(proc.kill())
+        watch.reader.read_to_idle(1.0)
+        watch.poll(0)
+        m.notes.append(f"{len(watch.uris())}/{n} out at kill")
         restart = s.pipeline("stream", "restart", flags)
         m.recovery_s = watch.wait(_all_out(uris), limit)
+        if wait_committed(s.kafka, TOPICS.raw, n, limit) is None:  # the restart is up and caught up
+            m.notes.append("restart never committed the raw topic's end")
         m.exit_codes.append(restart.terminate())
         watch.close()
         final_drain(s, m)
@@ -187,7 +192,7 @@ def kill_poller(feeds: int, per_feed: int, keep: Path | None = None) -> Measurem
         m.notes.append(f"{len(set(links))}/{n} on raw at kill")
         m.exit_codes.append(proc.kill())
         restart = s.start("poll-restart", argv)
-        m.recovery_s = read_raw(180, lambda: uris <= set(links))
+        m.recovery_s = read_raw(POLLER_RECOVERY_S, lambda: uris <= set(links))
         m.notes.append("recovery = restart -> every entry on news.raw")
         m.exit_codes.append(restart.terminate())
         read_raw(2, lambda: False)
