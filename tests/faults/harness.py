@@ -425,9 +425,12 @@ class Measurement:
     leftovers: int = 0
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
-    @property
-    def final_exit(self) -> int | None:
-        return self.exit_codes[-1] if self.exit_codes else None
+    def __str__(self) -> str:
+        return (
+            f"{self.scenario}: in {self.items_in}, out {self.articles_out}, lost {self.lost}, shared ids "
+            f"{self.shared_ids}, files vs topic {self.files_diff}, dead letters {self.dead_letters}, exit codes "
+            f"{self.exit_codes}; {'; '.join(self.notes)}"
+        )
 
 
 def _id_uri(record: dict[str, Any]) -> tuple[str, str]:

@@ -128,6 +128,12 @@ def soak(n: int, keep: Path | None = None, marks: tuple[int, ...] = ()) -> Measu
                     rss_at[k] = proc.rss_kb / 1024
         m.exit_codes.append(proc.wait(30))
         m.extra["seconds"] = time.monotonic() - t0
+        watch.reader.read_to_idle(2.0)
+        watch.poll(0)
+        for k in marks:  # passed while the watcher lagged behind the exiting drain: its last sample
+            if k not in rss_at and len(watch.uris()) >= k:
+                rss_at[k] = proc.rss_kb / 1024
+                m.notes.append(f"RSS at {k:,} = last sample before exit")
         watch.close()
         m.extra["rss_at"] = rss_at
         m.extra["write_bytes"] = sum(proc.write_bytes.values())

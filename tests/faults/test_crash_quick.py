@@ -28,26 +28,26 @@ def poisoned() -> Measurement:
 
 def test_steady_kill_loses_no_article(steady_kill: Measurement) -> None:
     assert steady_kill.items_in == ITEMS
-    assert steady_kill.lost == 0, steady_kill
+    assert steady_kill.lost == 0, str(steady_kill)
 
 
 def test_steady_kill_no_id_shared_by_two_articles(steady_kill: Measurement) -> None:
     assert steady_kill.articles_out > 0
-    assert steady_kill.shared_ids == 0, steady_kill
+    assert steady_kill.shared_ids == 0, str(steady_kill)
 
 
 def test_steady_kill_files_equal_topic(steady_kill: Measurement) -> None:
     assert steady_kill.extra["topic_records"] > 0
-    assert (steady_kill.files_diff, steady_kill.leftovers) == (0, 0), steady_kill
+    assert (steady_kill.files_diff, steady_kill.leftovers) == (0, 0), str(steady_kill)
 
 
 def test_steady_kill_processes_exit_as_expected(steady_kill: Measurement) -> None:
     # SIGKILLed stream, SIGTERM-stopped restart, final drain
-    assert steady_kill.exit_codes == [-9, 0, 0], steady_kill
+    assert steady_kill.exit_codes == [-9, 0, 0], str(steady_kill)
 
 
 def test_poison_good_articles_all_out(poisoned: Measurement) -> None:
-    assert poisoned.lost == 0, poisoned
+    assert poisoned.lost == 0, str(poisoned)
 
 
 def test_poison_each_record_one_dead_letter(poisoned: Measurement) -> None:
@@ -57,9 +57,9 @@ def test_poison_each_record_one_dead_letter(poisoned: Measurement) -> None:
 
 
 def test_poison_files_equal_topic(poisoned: Measurement) -> None:
-    assert poisoned.shared_ids == 0, poisoned
-    assert (poisoned.files_diff, poisoned.leftovers) == (0, 0), poisoned
+    assert poisoned.shared_ids == 0, str(poisoned)
+    assert (poisoned.files_diff, poisoned.leftovers) == (0, 0), str(poisoned)
 
 
 def test_poison_drains_exit_0(poisoned: Measurement) -> None:
-    assert poisoned.exit_codes == [0, 0], poisoned
+    assert poisoned.exit_codes == [0, 0], str(poisoned)
