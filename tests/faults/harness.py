@@ -3,7 +3,7 @@
 In: a scenario's input (distinct raw entries, poison records) and its process choreography.  Out: a
 ``Measurement`` read back from the broker's topics and the Avro files in the out dir, plus RSS and I/O figures
 sampled from /proc.  The reading loop here is the instrument's own on purpose: a fault suite must not share the
-read-until-done code of the pipeline it measures.
+read-until-done code of the pipeline it measures.  What each count means: tests/faults/run.py.
 """
 
 from __future__ import annotations
