@@ -278,6 +278,7 @@ class Proc:
         self.rss_kb = 0  # latest sample
         self.peak_rss_kb = 0
         self.write_bytes: dict[int, int] = {}
+        self.timed_out = False  # the harness killed it at a deadline: the scenario's numbers are not valid
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -313,6 +314,7 @@ class Proc:
         except subprocess.TimeoutExpired:
             self.popen.kill()
             code = self.popen.wait()
+            self.timed_out = True
             with open(self.log, "a") as fh:
                 fh.write(f"\n[faults] killed after {timeout_s}s without exiting\n")
         self._stop.set()
@@ -517,5 +519,6 @@ def measure(s: Scene, m: Measurement, good_uris: set[str], poison: list[Poison] 
             ]
             + (["article out"] if seen else [])
         )
+    m.notes += [f"HARNESS KILLED {p.name} AT ITS DEADLINE" for p in s.procs if p.timed_out]
     m.peak_rss_mb = max((p.peak_rss_kb for p in s.procs), default=0) / 1024
     return m
