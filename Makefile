@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean install
+.PHONY: demo test lint bench faults clean install
 
 install: $(STAMP)
 
@@ -27,6 +27,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+faults: $(STAMP)  # crash-consistency fault suite: SIGKILL, poison, soak; FAULTS_ARGS="--only steady,poison --items 900"
+	$(BIN)/python -m tests.faults.run $(FAULTS_ARGS)
 
 clean:
 	rm -rf $(VENV) out .news-pipeline build *.egg-info

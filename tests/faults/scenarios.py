@@ -1,0 +1,216 @@
+"""The attacks: each scenario builds a fresh world, injects its fault for real, ends with one final drain, measures.
+
+In: sizes.  Out: one ``Measurement`` per scenario (see tests/faults/run.py for the table and the definitions).
+Every wait has a deadline; a trigger that never comes is reported in the notes, and the kill happens anyway.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from pipeline.avro.codec import decode_raw_entry
+from pipeline.devserver import Behaviour, DevServer
+from pipeline.model import RawEntry
+from tests.faults.harness import (
+    CLI,
+    TOPICS,
+    ItemWatch,
+    Measurement,
+    Scene,
+    TopicReader,
+    entry_records,
+    generate,
+    measure,
+    poison_records,
+    produce,
+    roll_flags,
+    run_help,
+    scene,
+    wait_committed,
+)
+
+FINAL_DRAIN_S = 900.0  # a drain of up to ~3,000 items; a soak drain gets soak_deadline(n)
+POLLER_RECOVERY_S = 120.0  # the poller's lease on a claimed feed was 900 s on 2026-11-27
+
+
+def _deadline(n: int) -> float:
+    """Generous time for a stream to start and move ``n`` items on a shared 2-core machine."""
+    return 90.0 + n / 15
+
+
+def soak_deadline(n: int) -> float:
+    """A 30k drain took 15-20 min on the shared 2-core machine (2026-11-27): allow ~15 items/s."""
+    return max(FINAL_DRAIN_S, n / 15)
+
+
+def final_drain(s: Scene, m: Measurement, limit_s: float = FINAL_DRAIN_S) -> None:
+    m.exit_codes.append(s.pipeline("drain", "final-drain").wait(limit_s))
+
+
+def _all_out(uris: set[str]) -> Callable[[ItemWatch], bool]:
+    return lambda w: uris <= w.uris()
+
+
+def crash_stream(trigger: str, n: int, keep: Path | None = None) -> Measurement:
+    """SIGKILL ``run --mode stream`` at ``trigger`` (first | steady | roll), restart it, wait until every article is
+    out, SIGTERM, final drain."""
+    names = {
+        "first": "kill in first bundle",
+        "steady": "kill in steady state",
+        "roll": "kill during file roll",
+    }
+    m = Measurement(f"{names[trigger]} ({n})")
+    with scene(trigger, keep) as s:
+        good = generate(n, seed=len(trigger))
+        uris = {e.link for e in good}
+        produce(s.kafka, TOPICS.raw, entry_records(good))
+        watch = ItemWatch(s.kafka)
+        flags = roll_flags(run_help())
+        if flags:
+            m.notes.append("run " + " ".join(flags))
+        proc = s.pipeline("stream", "stream", flags)
+        limit = _deadline(n)
+        if trigger == "first":
+            hit = watch.wait(lambda w: len(w.pairs) >= 1, limit)
+        elif trigger == "steady":
+            hit = watch.wait(lambda w: len(w.uris()) >= n // 2, limit)
+        else:  # the first new .tmp-/_open- file once records flow
+            hit = watch.wait(lambda w: len(w.pairs) >= 1, limit)
+            name = s.wait_for_file(proc, limit) if hit is not None else None
+            hit = None if name is None else hit
+            m.notes.append(f"killed at {name.split('-')[0]}- file" if name else "no new file seen")
+        if hit is None:
+            m.notes.append("trigger not reached before the deadline")
+        m.exit_codes.append(proc.kill())
+        watch.reader.read_to_idle(1.0)
+        watch.poll(0)
+        m.notes.append(f"{len(watch.uris())}/{n} out at kill")
+        restart = s.pipeline("stream", "restart", flags)
+        m.recovery_s = watch.wait(_all_out(uris), limit)
+        if wait_committed(s.kafka, TOPICS.raw, n, limit) is None:  # the restart is up and caught up
+            m.notes.append("restart never committed the raw topic's end")
+        m.exit_codes.append(restart.terminate())
+        watch.close()
+        final_drain(s, m)
+        return measure(s, m, uris)
+
+
+def poison(n: int, keep: Path | None = None) -> Measurement:
+    """Good entries with four poison records among them; a drain, then the final drain."""
+    m = Measurement(f"poison input ({n} + 4)")
+    with scene("poison", keep) as s:
+        entries = generate(n + 2, seed=5)
+        good, bad = entries[:n], poison_records(entries[n:])
+        records = entry_records(good)
+        for i, p in enumerate(bad):  # spread through the topic
+            records.insert((i + 1) * len(records) // (len(bad) + 1), (p.key, p.value))
+        produce(s.kafka, TOPICS.raw, records)
+        m.exit_codes.append(s.pipeline("drain", "drain").wait(FINAL_DRAIN_S))
+        final_drain(s, m)
+        return measure(s, m, {e.link for e in good}, bad)
+
+
+def soak(n: int, keep: Path | None = None, marks: tuple[int, ...] = ()) -> Measurement:
+    """Drain ``n`` distinct items: RSS when 10k/20k/30k articles are out, bytes written vs output file bytes."""
+    marks = marks or tuple(k for k in (10_000, 20_000, 30_000) if k <= n) or (n,)
+    m = Measurement(f"soak drain ({n})")
+    with scene("soak", keep) as s:
+        good = generate(n, seed=11)
+        uris = {e.link for e in good}
+        produce(s.kafka, TOPICS.raw, entry_records(good))
+        watch = ItemWatch(s.kafka)
+        t0 = time.monotonic()
+        proc = s.pipeline("drain", "soak")
+        rss_at: dict[int, float] = {}
+        while proc.alive() and time.monotonic() - t0 < soak_deadline(n):
+            watch.poll(200)
+            for k in marks:
+                if k not in rss_at and len(watch.uris()) >= k:
+                    rss_at[k] = proc.rss_kb / 1024
+        m.exit_codes.append(proc.wait(30))
+        m.extra["seconds"] = time.monotonic() - t0
+        watch.reader.read_to_idle(2.0)
+        watch.poll(0)
+        for k in marks:  # passed while the watcher lagged behind the exiting drain: its last sample
+            if k not in rss_at and len(watch.uris()) >= k:
+                rss_at[k] = proc.rss_kb / 1024
+                m.notes.append(f"RSS at {k:,} = last sample before exit")
+        watch.close()
+        m.extra["rss_at"] = rss_at
+        m.extra["write_bytes"] = sum(proc.write_bytes.values())
+        m.extra["soak_peak_rss_mb"] = proc.peak_rss_kb / 1024
+        final_drain(s, m, soak_deadline(n))
+        return measure(s, m, uris)
+
+
+# -- the poller ----------------------------------------------------------------------------------------------
+def rss_document(entries: list[RawEntry]) -> bytes:
+    items = "".join(
+        f"<item><title>{e.title}</title><link>{e.link}</link><guid>{e.guid}</guid>"
+        f"<pubDate>{e.published_raw}</pubDate><description><![CDATA[{e.content}]]></description></item>"
+        for e in entries
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Faults wire</title>'
+        f"<link>http://127.0.0.1/</link><description>generated</description><language>en</language>{items}"
+        "</channel></rss>"
+    ).encode()
+
+
+def kill_poller(feeds: int, per_feed: int, keep: Path | None = None) -> Measurement:
+    """``poll --loop`` over ``feeds`` loopback feeds (each answers after 0.3 s), SIGKILL when about half the entries
+    are on the raw topic, restart, wait until every entry is on the raw topic, SIGTERM, final drain."""
+    n = feeds * per_feed
+    m = Measurement(f"kill poller mid-round ({feeds}x{per_feed})")
+    with scene("poller", keep) as s, DevServer() as web:
+        good = generate(n, seed=3, host="poller.example.com")
+        uris = {e.link for e in good}
+        urls = []
+        for f in range(feeds):
+            path = f"feeds/{f}.xml"
+            web.put(path, rss_document(good[f * per_feed : (f + 1) * per_feed]))
+            web.script(path, Behaviour(delay_s=0.3, times=2))
+            urls.append(web.url_for(path))
+        feeds_yaml = s.root / "feeds.yaml"
+        feeds_yaml.write_text(yaml.safe_dump({"feeds": urls}))
+        argv = [
+            CLI, "poll", "--loop", "--bootstrap-servers", s.broker.bootstrap_servers,
+            "--state", str(s.root / "poller.sqlite3"), "--feeds", str(feeds_yaml),
+            "--raw-topic", TOPICS.raw, "--dead-letter-topic", TOPICS.dead_letter,
+            "--allow-private-hosts", "127.0.0.1", "--per-host-rate", "20", "--per-host-concurrency", "4",
+            "--workers", "4",
+        ]  # fmt: skip
+        raw = TopicReader(s.kafka, TOPICS.raw)
+        links: list[str] = []
+
+        def read_raw(limit_s: float, done: Callable[[], bool]) -> float | None:
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < limit_s:
+                start = len(raw.records)
+                raw.poll(20)
+                links.extend(decode_raw_entry(r.value).link or "" for r in raw.records[start:])
+                if done():
+                    return time.monotonic() - t0
+            return None
+
+        proc = s.start("poll", argv)
+        if read_raw(120, lambda: len(set(links)) >= n // 2) is None:
+            m.notes.append("trigger not reached before the deadline")
+        m.notes.append(f"{len(set(links))}/{n} on raw at kill")
+        m.exit_codes.append(proc.kill())
+        restart = s.start("poll-restart", argv)
+        m.recovery_s = read_raw(POLLER_RECOVERY_S, lambda: uris <= set(links))
+        m.notes.append("recovery = restart -> every entry on news.raw")
+        m.exit_codes.append(restart.terminate())
+        read_raw(2, lambda: False)
+        raw.close()
+        m.notes.append(f"raw repeats {len(links) - len(set(links))}, {len(uris - set(links))} never polled")
+        final_drain(s, m)
+        return measure(s, m, uris)
+
+
+SCENARIOS = ("first", "steady", "roll", "poller", "poison", "soak")
