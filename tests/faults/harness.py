@@ -423,6 +423,7 @@ class Measurement:
     notes: list[str] = dataclasses.field(default_factory=list)
     poison_outcomes: dict[str, str] = dataclasses.field(default_factory=dict)
     poison_letters: dict[str, int] = dataclasses.field(default_factory=dict)
+    poison_out: dict[str, bool] = dataclasses.field(default_factory=dict)  # the (cleaned) article came out
     dlq_repeats: int = 0
     leftovers: int = 0
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
@@ -511,6 +512,7 @@ def measure(s: Scene, m: Measurement, good_uris: set[str], poison: list[Poison] 
         hits = [f for f in letters if f.source_key == p.key]
         m.poison_letters[p.label] = len(hits)
         seen = [u for u in out_uris if p.link and (p.link.split("//", 1)[-1] in u or "(no uri)" in u)]
+        m.poison_out[p.label] = bool(seen)
         m.poison_outcomes[p.label] = ", ".join(
             [
                 f"{len(hits)} dead letter(s) {hits[0].stage}: {hits[0].reason[:70]}"
