@@ -83,17 +83,18 @@ def details(results: list[Measurement]) -> str:
             out += [f"- {label}: {what}" for label, what in m.poison_outcomes.items()]
         if "rss_at" in m.extra:
             marks = m.extra["rss_at"]
-            out.append(f"\nSoak ({m.scenario}), drain {m.extra['seconds']:.0f} s:")
+            mode = m.extra.get("mode", "drain")
+            out.append(f"\nSoak ({m.scenario}), {mode} {m.extra['seconds']:.0f} s:")
             out.append(
                 markdown(
                     [(f"{k:,}", f"{v:.0f}") for k, v in sorted(marks.items())],
-                    ("articles out", "RSS MB of the drain"),
+                    ("articles out", f"RSS MB of the {mode}"),
                 )
             )
             out.append(
-                f"\nwrite_bytes of the drain process {m.extra['write_bytes']:,} B; finished output files "
+                f"\nwrite_bytes of the {mode} process {m.extra['write_bytes']:,} B; finished output files "
                 f"{m.extra['file_bytes']:,} B ({m.extra['write_bytes'] / max(1, m.extra['file_bytes']):.1f}x); "
-                f"drain peak RSS {m.extra['soak_peak_rss_mb']:.0f} MB"
+                f"{mode} peak RSS {m.extra['soak_peak_rss_mb']:.0f} MB"
             )
     return "\n".join(out)
 
@@ -106,6 +107,7 @@ def run(only: list[str], items: int, soak_items: int, feeds: int, per_feed: int,
         "poller": lambda: scenarios.kill_poller(feeds, per_feed, keep),
         "poison": lambda: scenarios.poison(items, keep),
         "soak": lambda: scenarios.soak(soak_items, keep),
+        "soak-stream": lambda: scenarios.soak(soak_items, keep, mode="stream"),
     }
     results = []
     for name in only:

@@ -114,17 +114,19 @@ def poison(n: int, keep: Path | None = None) -> Measurement:
         return measure(s, m, {e.link for e in good}, bad)
 
 
-def soak(n: int, keep: Path | None = None, marks: tuple[int, ...] = ()) -> Measurement:
-    """Drain ``n`` distinct items: RSS when 10k/20k/30k articles are out, bytes written vs output file bytes."""
+def soak(n: int, keep: Path | None = None, marks: tuple[int, ...] = (), mode: str = "drain") -> Measurement:
+    """``n`` distinct items through ``run --mode drain`` (or ``stream``, stopped by its idle timeout): RSS when
+    10k/20k/30k articles are out, bytes written vs output file bytes."""
     marks = marks or tuple(k for k in (10_000, 20_000, 30_000) if k <= n) or (n,)
-    m = Measurement(f"soak drain ({n})")
+    m = Measurement(f"soak {mode} ({n})")
+    m.extra["mode"] = mode
     with scene("soak", keep) as s:
         good = generate(n, seed=11)
         uris = {e.link for e in good}
         produce(s.kafka, TOPICS.raw, entry_records(good))
         watch = ItemWatch(s.kafka)
         t0 = time.monotonic()
-        proc = s.pipeline("drain", "soak")
+        proc = s.pipeline(mode, "soak", ["--idle-stop", "30"] if mode == "stream" else [])
         rss_at: dict[int, float] = {}
         while proc.alive() and time.monotonic() - t0 < soak_deadline(n):
             watch.poll(200)
@@ -213,4 +215,4 @@ def kill_poller(feeds: int, per_feed: int, keep: Path | None = None) -> Measurem
         return measure(s, m, uris)
 
 
-SCENARIOS = ("first", "steady", "roll", "poller", "poison", "soak")
+SCENARIOS = ("first", "steady", "roll", "poller", "poison", "soak", "soak-stream")
