@@ -28,7 +28,11 @@ class KafkaSettings(_Frozen):
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     sasl_username: str | None = None
+    # Kept for callers that hold the password themselves; launchers pass sasl_password_env / _secret instead, so
+    # the password is read where the client is built (pipeline.bus.secrets) and never enters pickled state.
     sasl_password: SecretStr | None = None
+    # Name of the environment variable holding the SASL password, read by the process that builds the client.
+    sasl_password_env: str | None = "KAFKA_SASL_PASSWORD"
     # Secret Manager resource name of the SASL password, read where the client is built (Dataflow workers).
     sasl_password_secret: str | None = None
     ssl_cafile: str | None = None

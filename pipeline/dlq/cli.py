@@ -23,7 +23,7 @@ def _selector(args: argparse.Namespace) -> Selector:
 
 
 def cmd_list(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from pipeline.cli import resolve_kafka
+    from pipeline.bus.cli_kafka import resolve_kafka
 
     out = out or sys.stdout
     kafka = resolve_kafka(args)
@@ -51,7 +51,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def cmd_replay(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from pipeline.cli import resolve_kafka
+    from pipeline.bus.cli_kafka import resolve_kafka
 
     report = replay(
         resolve_kafka(args), args.dead_letter_topic, _selector(args), args.to_topic, dry_run=args.dry_run
