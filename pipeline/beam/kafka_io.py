@@ -298,10 +298,10 @@ class _ReadBoundedPartition(_ReadPartitionBase):
         yield from self._read(spec, tracker, finalizer, watermark)
 
 
-@beam.DoFn.unbounded_per_element()
 class _ReadUnboundedPartition(_ReadPartitionBase):
     bounded = False
 
+    @beam.DoFn.unbounded_per_element()  # Beam reads it from the bound process method, not the class
     def process(
         self,
         spec: PartitionSpec,

@@ -82,7 +82,6 @@ class _PartitionIds(RestrictionProvider):
         return None
 
 
-@beam.DoFn.unbounded_per_element()
 class WatchNewPartitions(beam.DoFn):
     """``WatchSpec`` -> a ``PartitionSpec`` for each partition added to the topic while the job runs.
 
@@ -106,6 +105,7 @@ class WatchNewPartitions(beam.DoFn):
         if consumer is not None:
             consumer.close(autocommit=False)
 
+    @beam.DoFn.unbounded_per_element()  # Beam reads it from the bound process method, not the class
     def process(
         self, spec: WatchSpec, tracker: OffsetRestrictionTracker = beam.DoFn.RestrictionParam(_PartitionIds())
     ) -> Iterator[PartitionSpec]:

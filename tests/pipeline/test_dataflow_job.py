@@ -91,6 +91,19 @@ def test_no_secret_in_any_payload_of_the_pipeline_proto_decoded_the_way_beam_enc
     assert scan.found == [], f"secret found in: {scan.found[:5]}"
 
 
+@pytest.mark.parametrize("step", ["ReadPartitions", "WatchPartitions", "ReadNewPartitions"])
+def test_the_stream_readers_outputs_are_unbounded(translated, step):
+    """``@DoFn.unbounded_per_element`` takes effect (Beam reads it from ``process``): the readers' outputs are
+    unbounded although their inputs (Impulse -> Reshuffle) are bounded."""
+    from apache_beam.portability.api import beam_runner_api_pb2 as pb
+
+    comps = translated.proto_pipeline.components
+    (t,) = [t for t in comps.transforms.values() if t.unique_name == f"ReadRawEntries/ReadKafkaPython/{step}"]
+    assert t.outputs
+    for pcoll in t.outputs.values():
+        assert comps.pcollections[pcoll].is_bounded == pb.IsBounded.UNBOUNDED, (step, pcoll)
+
+
 def test_sasl_with_only_a_local_environment_variable_is_refused_in_one_line(password_in_env, capsys):
     with pytest.raises(SystemExit) as exc:
         main([*BASE, "--out", os.devnull, "--", *SASL])
