@@ -55,8 +55,8 @@ def consumer_config(settings: KafkaSettings, **overrides: Any) -> dict[str, Any]
     cfg = common_config(settings) | {
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
-        # tansu makes a group join wait for the whole rebalance timeout; keep it short.
-        "max_poll_interval_ms": 8000,
+        # tansu makes a group join wait for the whole rebalance timeout; keep it short (settings default 8000).
+        "max_poll_interval_ms": settings.max_poll_interval_ms,
         "session_timeout_ms": 8000,
         "heartbeat_interval_ms": 2000,
     }

@@ -112,3 +112,14 @@ def test_a_value_of_every_setting_survives_cli_beam_options_and_make_options():
 @pytest.mark.parametrize("flag", ["--ssl-check-hostname", "--max-poll-interval-ms", "--dedup-state"])
 def test_options_that_had_drifted_are_on_the_cli(flag):
     assert any(flag in a.option_strings for a in _run_parser()._actions)
+
+
+def test_max_poll_interval_reaches_every_consumer_config():
+    from pipeline.bus.client import consumer_config
+
+    s = make_options(PipelineSettings(max_poll_interval_ms=12_345)).view_as(NewsPipelineOptions).settings()
+    assert consumer_config(s.kafka)["max_poll_interval_ms"] == 12_345
+    assert (
+        consumer_config(PipelineSettings().kafka)["max_poll_interval_ms"]
+        == PipelineSettings().max_poll_interval_ms
+    )
