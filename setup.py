@@ -21,10 +21,20 @@ setup(
     long_description=(ROOT / "README.md").read_text() if (ROOT / "README.md").exists() else "",
     long_description_content_type="text/markdown",
     python_requires=">=3.10,<3.13",
-    packages=[*find_packages(include=["pipeline", "pipeline.*"]), "news_schemas"],
+    # Data folders are listed as (namespace) packages too, so setuptools ships them without "would be ignored" warnings.
+    packages=[
+        *find_packages(include=["pipeline", "pipeline.*"]),
+        "pipeline.data.demo_feeds",
+        "news_schemas",
+        "news_schemas.history",
+    ],
     # The top-level schemas/ folder is the contract; it ships inside the wheel as the `news_schemas` package.
     package_dir={"news_schemas": "schemas"},
-    package_data={"pipeline": ["data/*", "data/**/*"], "news_schemas": ["*.avsc", "history/*.avsc"]},
+    package_data={
+        "pipeline.data.demo_feeds": ["*"],
+        "news_schemas": ["*.avsc"],
+        "news_schemas.history": ["*.avsc"],
+    },
     include_package_data=True,
     install_requires=[
         "apache-beam>=2.77,<2.78",

@@ -5,6 +5,12 @@ Records are Avro single-object encoded (``C3 01`` + 8-byte CRC-64-AVRO fingerpri
 up among the schema versions you know (``schemas/*.avsc`` and ``schemas/history/``) and read with schema
 resolution into the version you code against.  Commit after processing: delivery is at-least-once, so key your
 writes by ``id`` (one id per story version) and a repeat is harmless.
+
+Group settings: a group join waits for the members' rebalance timeout (``max_poll_interval_ms``), and on tansu the
+whole of it, so the kafka-python defaults (300 s, session 45 s) make a first join take ~23 s and a restart after a
+killed run wait for the dead member.  Short intervals (as the project's own clients use) join in a few seconds and
+take over a killed run's partitions in ~16 s (its 8 s session, then one rebalance); keep your processing of one
+poll under ``max_poll_interval_ms``.
 """
 
 from __future__ import annotations
@@ -34,6 +40,9 @@ def main() -> None:
     ap.add_argument("--topic", default="news.items")
     ap.add_argument("--group", default="my-service")
     ap.add_argument("--schemas", type=Path, default=Path("schemas"))
+    ap.add_argument(
+        "--max-messages", type=int, default=None, help="stop after this many records (default: run on)"
+    )
     args = ap.parse_args()
     writers = load_writers(args.schemas)
     reader = parse_schema(json.loads((args.schemas / "news_item.avsc").read_text()))
@@ -43,7 +52,11 @@ def main() -> None:
         group_id=args.group,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        max_poll_interval_ms=8000,  # tansu waits this long for every member when a group (re)joins
+        session_timeout_ms=8000,  # a killed consumer's partitions are handed over after this
+        heartbeat_interval_ms=2000,
     )
+    seen = 0
     try:
         for msg in consumer:
             data = msg.value
@@ -51,8 +64,12 @@ def main() -> None:
                 print(f"skipping {msg.offset}: not a known single-object record")
                 continue
             item = schemaless_reader(io.BytesIO(data[10:]), writers[data[2:10]], reader)
-            print(item["versioncreated"], item["language"], item["headline"])  # your processing here
+            # your processing here
+            print(item["versioncreated"], item["language"], item["headline"], flush=True)
             consumer.commit()
+            seen += 1
+            if args.max_messages is not None and seen >= args.max_messages:
+                break
     except KeyboardInterrupt:
         pass
     finally:

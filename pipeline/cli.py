@@ -1,7 +1,8 @@
 """``news-pipeline``: parse arguments and call into the modules; nothing else lives here.
 
-Subcommands: broker, poll, feeds (from the poller), websub, run, consume, inspect, demo, dlq.  Without ``--bootstrap-servers``,
-Kafka commands use the embedded broker recorded by ``broker``/``demo``.
+Errors a person can cause or meet end in one line on stderr and a non-zero exit (``pipeline.ops.errors``);
+``-v`` shows the traceback.  Without ``--bootstrap-servers``, Kafka commands use the embedded broker recorded by
+``broker``, and check that it answers before building any client.
 """
 
 from __future__ import annotations
@@ -13,42 +14,30 @@ from collections.abc import Sequence
 
 from pipeline import __version__
 from pipeline.bus.cli_kafka import CliError, resolve_kafka
+from pipeline.ops.errors import UserError, check_reachable, explain
+from pipeline.ops.flags import Parser, kafka_flags, verbose_flag
 from pipeline.settings import TopicSettings
 
+DESCRIPTION = (
+    "Streaming news ingestion: polls RSS/Atom/JSON feeds into Kafka, normalizes, deduplicates and enriches the "
+    "dispatches in an Apache Beam pipeline, and writes Avro records to a topic and to files."
+)
+EPILOG = """first steps:
+  news-pipeline demo                     the whole chain on a throwaway embedded broker
+  news-pipeline inspect FILE_OR_URL      one dispatch or feed through normalize/dedup/enrich, no Kafka
+  news-pipeline broker                   a local broker for the other commands (in another terminal)
+  news-pipeline topics | status          where the topics and the pipeline's consumer group stand
 
-def _common() -> argparse.ArgumentParser:
-    """Flags every Kafka command shares: where Kafka is and how to authenticate (the same for every client)."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--bootstrap-servers", help="Kafka bootstrap servers (default: the embedded broker)")
-    sec = common.add_argument_group("Kafka security")
-    sec.add_argument(
-        "--security-protocol", default="PLAINTEXT", choices=["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
-    )
-    sec.add_argument("--sasl-mechanism", default=None, choices=["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"])
-    sec.add_argument("--sasl-username", default=None)
-    sec.add_argument(
-        "--sasl-password-env",
-        default="KAFKA_SASL_PASSWORD",
-        help="environment variable holding the SASL password (never passed on the command line)",
-    )
-    sec.add_argument(
-        "--sasl-password-secret",
-        default=None,
-        help="Secret Manager version name holding the SASL password (read where the client is built)",
-    )
-    sec.add_argument("--ssl-cafile", default=None, help="CA bundle for the brokers' certificates")
-    sec.add_argument("--ssl-certfile", default=None, help="client certificate (mutual TLS)")
-    sec.add_argument("--ssl-keyfile", default=None, help="client private key (mutual TLS)")
-    common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    return common
+Run `news-pipeline COMMAND --help` for a command's options; -v shows debug logs and tracebacks."""
+BOOTSTRAP_CHECK_S = 3.0  # a closed port answers at once; a silent host gets this long
 
 
 def _topics(p: argparse.ArgumentParser) -> None:
     t = TopicSettings()
-    p.add_argument("--raw-topic", default=t.raw)
-    p.add_argument("--output-topic", default=t.output)
-    p.add_argument("--dead-letter-topic", default=t.dead_letter)
-    p.add_argument("--audit-topic", default=t.audit)
+    p.add_argument("--raw-topic", default=t.raw, help="topic the poller writes and the pipeline reads")
+    p.add_argument("--output-topic", default=t.output, help="news_item records")
+    p.add_argument("--dead-letter-topic", default=t.dead_letter, help="failure records of every stage")
+    p.add_argument("--audit-topic", default=t.audit, help="duplicate notices")
 
 
 def _topic_settings(args: argparse.Namespace) -> TopicSettings:
@@ -74,11 +63,24 @@ def cmd_broker(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.beam.run import run
+    from pipeline.ops.offsets import require_topics
+    from pipeline.ops.progress import GroupProgress
+
+    kafka = resolve_kafka(args)
+    if not args.create_topics:  # a typo must not create (and silently "drain") an empty topic
+        require_topics(kafka, [args.raw_topic], "raw topic (pass --create-topics to create it)")
+    from pipeline.beam.run import run  # Beam takes seconds to import: only once the input is known to exist
     from pipeline.flags import settings_from_run_args
 
-    settings = settings_from_run_args(args, resolve_kafka(args).bootstrap_servers)
-    state = run(settings, extra_args=args.beam_args)
+    settings = settings_from_run_args(args, kafka.bootstrap_servers)
+    progress = None
+    if args.mode == "drain":
+        progress = GroupProgress(kafka, args.raw_topic, args.group).start(f"drain {args.raw_topic}")
+    try:
+        state = run(settings, extra_args=args.beam_args)
+    finally:
+        if progress is not None:
+            progress.stop()
     print(f"pipeline finished: {state}", file=sys.stderr)
     return 0 if state in ("DONE", "PipelineState.DONE") else 1
 
@@ -113,10 +115,11 @@ def cmd_files(args: argparse.Namespace) -> int:
 
 def cmd_inspect(args: argparse.Namespace) -> int:
     from pipeline.inspect import inspect_sources, to_json_line
-    from pipeline.transforms.enrich import Enricher
 
-    enricher = Enricher.load(ner=not args.no_ner)
-    for record in inspect_sources(args.sources, enricher=enricher, show_duplicates=args.show_duplicates):
+    records = inspect_sources(
+        args.sources, show_duplicates=args.show_duplicates, max_bytes=args.max_bytes, ner=not args.no_ner
+    )
+    for record in records:
         print(to_json_line(record), flush=True)
     return 0
 
@@ -128,13 +131,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="news-pipeline", description=__doc__.split("\n")[0])
+    parser = Parser(prog="news-pipeline", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"news-pipeline {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    common = _common()
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = kafka_flags()
+    plain = verbose_flag()
 
     p = sub.add_parser(
-        "broker", parents=[common], help="run the embedded Kafka-protocol broker in the foreground"
+        "broker", parents=[plain], help="run the embedded Kafka-protocol broker in the foreground"
     )
     p.add_argument("--port", type=int, default=None, help="loopback port (default: a free one)")
     p.add_argument(
@@ -146,9 +150,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_broker)
 
     p = sub.add_parser("run", parents=[common], help="run the Beam pipeline (local runner)")
+    p.set_defaults(needs_kafka=True)
     from pipeline.flags import add_run_args
 
     add_run_args(p)  # every pipeline option, declared once in pipeline/flags.py
+    p.add_argument(
+        "--create-topics",
+        action="store_true",
+        help="create the raw topic if it does not exist (default: refuse; output topics are always created)",
+    )
+    p.add_argument("--schema-registry", dest="schema_registry_url", help=argparse.SUPPRESS)  # old spelling
     p.add_argument("beam_args", nargs="*", help="extra Beam pipeline options after --")
     p.set_defaults(func=cmd_run)
 
@@ -159,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Catch up (or, with --follow, keep up) with the output topic in Avro container files "
         "<topic>+<partition>+<first>+<last>.avro; a restart resumes after the last finished file.",
     )
+    p.set_defaults(needs_kafka=True)
     p.add_argument("--topic", default=TopicSettings().output, help="topic to write (default: %(default)s)")
     p.add_argument("--out-dir", default="out", help="directory or gs:// path (default: %(default)s)")
     p.add_argument(
@@ -173,30 +185,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--schema-registry-url", default=None, help="needed when the topic uses the Confluent format"
     )
+    p.add_argument("--schema-registry", dest="schema_registry_url", help=argparse.SUPPRESS)  # old spelling
     p.set_defaults(func=cmd_files)
 
     from pipeline.consume import register as register_consume
 
     register_consume(sub, common)
 
-    p = sub.add_parser("inspect", parents=[common], help="normalize, dedup and enrich local files or URLs")
-    p.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
+    from pipeline.ops.readers import MAX_SOURCE_BYTES
+
+    p = sub.add_parser("inspect", parents=[plain], help="normalize, dedup and enrich local files or URLs")
+    p.add_argument(
+        "sources",
+        nargs="+",
+        metavar="PATH_OR_URL",
+        help="a plain-text dispatch, an HTML page, or an RSS/Atom/JSON feed (file or http(s) URL)",
+    )
     p.add_argument(
         "--show-duplicates", action="store_true", help="also print suppressed items with duplicate_of"
     )
-    p.add_argument("--no-ner", action="store_true", help="skip named-entity recognition")
+    p.add_argument("--no-ner", action="store_true", help="skip named-entity recognition (faster)")
+    p.add_argument(
+        "--max-bytes", type=int, default=MAX_SOURCE_BYTES, help="refuse a file or response larger than this"
+    )
     p.set_defaults(func=cmd_inspect)
 
     p = sub.add_parser(
-        "demo", parents=[common], help="the whole chain on the embedded broker and bundled feeds"
+        "demo",
+        parents=[plain],
+        help="the whole chain on a throwaway embedded broker and the bundled feeds",
+        description="Start a private embedded broker and feed server, poll the bundled feeds, run the pipeline in "
+        "drain mode, print the output records. Leaves any broker started by `news-pipeline broker` alone.",
     )
-    p.add_argument("--out-dir", default="out")
-    p.add_argument("--no-ner", action="store_true")
+    p.add_argument("--out-dir", default="out", help="where the Avro files go")
+    p.add_argument("--no-ner", action="store_true", help="skip named-entity recognition (faster)")
     p.set_defaults(func=cmd_demo)
+
+    from pipeline.ops.cli import register as register_ops
+
+    register_ops(sub, common)
 
     from pipeline.poller.cli import register as register_poller
 
-    register_poller(sub, common)
+    register_poller(sub, common, plain)
+    sub.choices["poll"].set_defaults(needs_kafka=True)
     from pipeline.dlq.cli import register as register_dlq
 
     register_dlq(sub, common)
@@ -210,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; known failures end in one line on stderr and a non-zero exit (tracebacks with -v)."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
@@ -219,7 +252,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
     if getattr(args, "idle_timeout", None) == 0:
         args.idle_timeout = None
-    return int(args.func(args) or 0)
+    try:
+        if getattr(args, "needs_kafka", False):  # fail in seconds, not after the clients' 30 s of retries
+            check_reachable(resolve_kafka(args).bootstrap_servers, BOOTSTRAP_CHECK_S)
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("news-pipeline: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.verbose:
+            raise
+        print(f"news-pipeline: error: {explain(exc)}", file=sys.stderr)
+        return exc.exit_code if isinstance(exc, UserError) else 1
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from pipeline.avro.codec import AvroDecodeError
 from pipeline.avro.registry import registry_from_url
 from pipeline.avro.wire import WireDecoder
 from pipeline.bus.client import consumer_config, wait_for_partitions
+from pipeline.ops.errors import UserError
 from pipeline.settings import KafkaSettings, TopicSettings
 
 
@@ -195,7 +196,14 @@ def parse_time(text: str) -> int:
     """``2024-05-01T12:00:00Z``/``2024-05-01`` (UTC when no zone) or epoch milliseconds -> epoch ms."""
     if text.isdigit():
         return int(text)
-    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UserError(
+            f"--from-time {text!r}: not a time; give ISO 8601 like 2024-05-01 or 2024-05-01T12:00:00Z, "
+            "or epoch milliseconds",
+            exit_code=2,
+        ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return int(value.timestamp() * 1000)
@@ -208,15 +216,18 @@ def options_from_args(args: argparse.Namespace) -> ConsumeOptions:
         max_records=args.max_records,
         idle_timeout_s=args.idle_timeout or None,
         from_time_ms=parse_time(args.from_time) if args.from_time else None,
-        schema_registry=args.schema_registry,
+        schema_registry=args.schema_registry_url,
         filters=Filters(args.language, args.entity, args.country, args.agency),
     )
 
 
 def cmd_consume(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from pipeline.cli import resolve_kafka
+    from pipeline.ops.offsets import require_topics
 
-    records = read_topic(resolve_kafka(args), options_from_args(args))
+    kafka, opts = resolve_kafka(args), options_from_args(args)
+    require_topics(kafka, [opts.topic])  # reading a missing topic would create it on auto-creating brokers
+    records = read_topic(kafka, opts)
     show = print_table if args.format == "table" else print_records
     show(records, out or sys.stdout)
     return 0
@@ -225,7 +236,8 @@ def cmd_consume(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add ``consume`` to the top-level parser (called by ``pipeline/cli.py``)."""
     p = sub.add_parser("consume", parents=[common], help="print a topic's records as JSON lines or a table")
-    p.add_argument("--topic", default=TopicSettings().output)
+    p.set_defaults(needs_kafka=True)
+    p.add_argument("--topic", default=TopicSettings().output, help="topic to read")
     start = p.add_mutually_exclusive_group()
     start.add_argument(
         "--group", default=None, help="resume from and commit to this group's offsets (default: beginning)"
@@ -235,10 +247,18 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--idle-timeout", type=float, default=5.0, help="exit after this many idle seconds (0: tail forever)"
     )
-    p.add_argument("--format", choices=["json", "table"], default="json")
-    p.add_argument("--schema-registry", default=None, help="registry URL for Confluent-framed records")
+    p.add_argument(
+        "--format", choices=["json", "table"], default="json", help="JSON lines or a fixed-width tail"
+    )
+    p.add_argument(
+        "--schema-registry-url", default=None, help="registry URL, needed only for Confluent-framed records"
+    )
+    p.add_argument("--schema-registry", dest="schema_registry_url", help=argparse.SUPPRESS)  # old spelling
     p.add_argument("--language", help="only news items in this language (ISO 639-1)")
-    p.add_argument("--entity", help="only news items naming this entity (exact name, any case)")
+    p.add_argument(
+        "--entity",
+        help="only news items naming this entity, as the record spells it (any case): see `inspect`",
+    )
     p.add_argument("--country", help="only news items about this country (ISO 3166-1 alpha-2)")
     p.add_argument("--agency", help="only news items from this agency (Reuters, AFP, ...)")
     p.set_defaults(func=cmd_consume)

@@ -3,7 +3,9 @@
 Starts tansu on a free loopback port and a feed server on 127.0.0.1 serving ``pipeline/data/demo_feeds`` (the seed
 Reuters dispatch as an RSS item, and an English wire feed with a tracking-parameter re-feed), polls them into the raw
 topic, runs the Beam pipeline in drain mode (Avro files under ``out/``), then consumes the output topic and prints
-each record as one JSON line.  Progress goes to stderr, records to stdout.
+each record as one JSON line.  Progress goes to stderr, records to stdout.  The demo's broker records its address
+in the demo's temporary folder, never in ``.news-pipeline/broker.json``: a broker started by ``news-pipeline broker``
+keeps running and stays findable.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pipeline.beam.run import run
 from pipeline.bus.broker import EmbeddedBroker
 from pipeline.consume import ConsumeOptions, print_records, read_topic
 from pipeline.devserver import FeedServer
+from pipeline.ops.offsets import partition_offsets
 from pipeline.poller import poll_once
 from pipeline.poller.settings import PollerSettings
 from pipeline.settings import KafkaSettings, PipelineSettings, TopicSettings
@@ -34,7 +37,10 @@ def _say(msg: str) -> None:
 def run_demo(out_dir: str = "out", ner: bool = True) -> int:
     t0 = time.monotonic()
     topics = TopicSettings()
-    with tempfile.TemporaryDirectory(prefix="news-demo-") as tmp, EmbeddedBroker() as broker:
+    with (
+        tempfile.TemporaryDirectory(prefix="news-demo-") as tmp,
+        EmbeddedBroker(state_dir=Path(tmp) / "broker", storage="memory") as broker,  # thrown away at the end
+    ):
         kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
         _say(f"embedded broker (tansu) on {broker.bootstrap_servers}")
         with FeedServer(demo_feed_dir()) as server:
@@ -52,5 +58,9 @@ def run_demo(out_dir: str = "out", ner: bool = True) -> int:
         n = print_records(
             read_topic(kafka, ConsumeOptions(topic=topics.output, idle_timeout_s=2.0)), sys.stdout
         )
-        _say(f"{n} record(s) on {topics.output}; whole demo took {time.monotonic() - t0:.1f}s")
+        dups = sum(o.records for o in partition_offsets(kafka, [topics.audit]))
+        _say(
+            f"{n} record(s) on {topics.output}, {dups} duplicate(s) suppressed (notices on {topics.audit}); "
+            f"whole demo took {time.monotonic() - t0:.1f}s"
+        )
     return 0 if state.endswith("DONE") and n > 0 else 1

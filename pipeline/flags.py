@@ -35,6 +35,7 @@ class Option:
     param_type: str = "TEXT"
     regex: str | None = None  # template validation beyond what the type implies
     label: str | None = None
+    cli_help: str | None = None  # the CLI's wording where the flag reads differently (--no-ner)
 
     @property
     def flag(self) -> str:
@@ -54,9 +55,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("topics.audit", "audit_topic", "Duplicate notices"),
     Option("topics.partitions", "topic_partitions", "Partitions of topics the run creates"),
     Option("consumer_group", "consumer_group", "Group whose offsets are committed", cli="--group"),
-    Option("mode", "read_mode", "drain: committed offsets to the end, then stop; stream: keep reading",
+    Option("mode", "read_mode", "drain: committed offsets to the end, then exit; stream: until stopped",
            cli="--mode", template_default="stream"),
-    Option("out_dir", "out_dir", "Directory or gs:// path for Avro files ('' = none)",
+    Option("out_dir", "out_dir", "Directory or gs:// path for Avro files ('' to disable)",
            template_default="", param_type="GCS_WRITE_FOLDER"),
     Option("files.roll_s", "file_roll_s", "An Avro file is finished this long after its first record",
            cli="--roll-seconds", template=False),
@@ -73,12 +74,14 @@ OPTIONS: tuple[Option, ...] = (
     Option("dedup_max_items", "dedup_max_items", "Stories an in-process dedup index tracks at most"),
     Option("max_poll_interval_ms", "max_poll_interval_ms", "Kafka consumer max.poll.interval.ms (group joins)"),
     Option("idle_stop_s", "idle_stop_s", "stream mode: stop after this many idle seconds", cli="--idle-stop"),
-    Option("ner", "ner", "Named-entity recognition", cli="--no-ner", words=("on", "off")),
-    Option("kafka_io", "kafka_io", "python: this project's kafka-python IO; xlang: Beam's Java ReadFromKafka"),
+    Option("ner", "ner", "Named-entity recognition", cli="--no-ner", words=("on", "off"),
+           cli_help="skip named-entity recognition (faster)"),
+    Option("kafka_io", "kafka_io", "python: this project's kafka-python IO; xlang: Beam's Java ReadFromKafka "
+           "(needs Java and the expansion service; for Dataflow)"),
     Option("schema_registry_url", "schema_registry_url",
-           "Confluent-compatible schema registry (http(s)://); output then uses the Confluent wire format",
-           regex="^https?://.+$", label="Schema registry URL"),
-    Option("subject_strategy", "subject_strategy", "Registry subject naming: topic, record or topic-record"),
+           "Write the Confluent wire format, registering schemas in this Confluent-compatible registry (http(s)://; "
+           "default: Avro single-object encoding)", regex="^https?://.+$", label="Schema registry URL"),
+    Option("subject_strategy", "subject_strategy", "Registry subject naming (with a schema registry URL)"),
     Option("kafka.security_protocol", "security_protocol", "Kafka security protocol", common=True),
     Option("kafka.sasl_mechanism", "sasl_mechanism", "SASL mechanism", common=True),
     Option("kafka.sasl_username", "sasl_username", "SASL user name", common=True),
@@ -155,11 +158,13 @@ def add_run_args(parser: argparse.ArgumentParser) -> None:
     for opt in OPTIONS:
         if opt.common:
             continue
+        text = opt.cli_help or opt.help[:1].lower() + opt.help[1:]
         if opt.words and opt.flag.startswith("--no-"):
-            parser.add_argument(opt.flag, dest=opt.dest, action="store_true", help=opt.help)
+            parser.add_argument(opt.flag, dest=opt.dest, action="store_true", help=text)
             continue
-        kw = _parser_kwargs(opt)
-        parser.add_argument(opt.flag, dest=opt.dest, help=f"{opt.help} (default: %(default)s)", **kw)
+        parser.add_argument(
+            opt.flag, dest=opt.dest, help=text, **_parser_kwargs(opt)
+        )  # the Parser shows defaults
 
 
 def _value(opt: Option, raw: Any) -> Any:

@@ -3,7 +3,9 @@
 In: paths or URLs in the order given: a plain-text dispatch (like the seed), an HTML page, or an RSS/Atom/JSON
 feed.  Out: one JSON object per emitted item, with the ``news_item`` Avro schema's field names (the record is
 validated against the schema); with ``show_duplicates`` also the suppressed items with ``duplicate_of``.
-The same pure functions as the Beam stages run here, in input order.
+The same pure functions as the Beam stages run here, in input order.  Input is bounded: a file or response larger
+than ``max_bytes`` is refused while reading (streamed, never loaded whole), and so are empty files, binary data and
+feeds without entries: each with a ``UserError`` naming the source, never a junk record.
 """
 
 from __future__ import annotations
@@ -14,20 +16,22 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline import __version__
-from pipeline.avro.codec import decode_news_item, duplicate_to_avro, encode, jsonable, news_item_to_avro
 from pipeline.model import DuplicateNotice, EnrichedDispatch, IngestMeta, RawEntry
+from pipeline.ops.errors import UserError
+from pipeline.ops.readers import MAX_SOURCE_BYTES, as_text, http_get, read_file
 from pipeline.poller.parse import parse_feed
-from pipeline.transforms.dedup.local import LocalDeduplicator
-from pipeline.transforms.enrich import Enricher
-from pipeline.transforms.normalize import normalize_entry
+
+if TYPE_CHECKING:
+    from pipeline.transforms.enrich import Enricher
 
 Clock = Callable[[], float]
 _FEED_SNIFF = re.compile(rb"<(rss|feed|rdf:RDF|channel)\b", re.I)
 _HTML_SNIFF = re.compile(rb"<(!doctype html|html|body|p|div)\b", re.I)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+Fetch = Callable[[str, int], tuple[bytes, dict[str, str]]]
 
 
 def _sha(data: bytes) -> str:
@@ -35,20 +39,25 @@ def _sha(data: bytes) -> str:
 
 
 def load_source(
-    source: str, now_ms: int, fetch: Callable[[str], tuple[bytes, dict[str, str]]] | None = None
+    source: str, now_ms: int, fetch: Fetch | None = None, max_bytes: int = MAX_SOURCE_BYTES
 ) -> list[RawEntry]:
-    """Turn one path or URL into raw entries, sniffing what it is."""
+    """Turn one path or URL into raw entries, sniffing what it is; ``UserError`` for input that is not news."""
     if re.match(r"https?://", source):
-        body, headers = (fetch or _http_get)(source)
+        body, headers = (fetch or http_get)(source, max_bytes)
         origin = source
     else:
         path = Path(source)
-        body, headers, origin = path.read_bytes(), {}, path.resolve().as_uri()
+        body, headers, origin = read_file(path, max_bytes), {}, path.resolve().as_uri()
+    if not body.strip():
+        raise UserError(f"{source} is empty: nothing to inspect", exit_code=2)
     head = body[:2048].lstrip()
     is_json_feed = head.startswith(b"{") and b"jsonfeed" in body[:4096]
     if _FEED_SNIFF.search(head) or is_json_feed:
-        return parse_feed(body, headers, origin, now_ms).entries
-    text = body.decode("utf-8", errors="replace")
+        entries = parse_feed(body, headers, origin, now_ms).entries
+        if not entries:
+            raise UserError(f"{source} looks like a feed but has no entries I can read", exit_code=2)
+        return entries
+    text = as_text(source, body)
     if _HTML_SNIFF.search(head):
         m = _TITLE.search(text)
         title = re.sub(r"\s+", " ", m.group(1)).strip() if m else None
@@ -72,33 +81,36 @@ def _document_entry(
     )
 
 
-def _http_get(url: str) -> tuple[bytes, dict[str, str]]:
-    import httpx
-
-    with httpx.Client(
-        follow_redirects=True, timeout=20.0, headers={"User-Agent": f"news-pipeline/{__version__}"}
-    ) as c:
-        resp = c.get(url)
-        resp.raise_for_status()
-        return resp.content, dict(resp.headers)
-
-
 def inspect_sources(
     sources: Iterable[str],
     *,
     enricher: Enricher | None = None,
     show_duplicates: bool = False,
     clock: Clock = time.time,
+    max_bytes: int = MAX_SOURCE_BYTES,
+    ner: bool = True,
 ) -> Iterator[dict[str, Any]]:
     """Yield JSON-ready records: emitted news items, and (optionally) duplicate notices."""
     now_ms = int(clock() * 1000)
-    enricher = enricher or Enricher.load()
+    loaded = [(source, load_source(source, now_ms, max_bytes=max_bytes)) for source in sources]
+    # The stages (and Beam, which their packages import) load only once every source was read: bad input fails fast.
+    from pipeline.avro.codec import decode_news_item, duplicate_to_avro, encode, jsonable, news_item_to_avro
+    from pipeline.transforms.dedup.local import LocalDeduplicator
+    from pipeline.transforms.enrich import Enricher
+    from pipeline.transforms.normalize import normalize_entry
+
     dedup = LocalDeduplicator(clock=clock)
     ingest = IngestMeta(ingested_at_ms=now_ms, pipeline_version=__version__)
     emitted = []
-    for source in sources:
-        for raw in load_source(source, now_ms):
-            dispatch = normalize_entry(raw, now_ms=now_ms, pipeline_version=__version__, ingest=ingest)
+    for source, raws in loaded:
+        dispatches = [
+            normalize_entry(r, now_ms=now_ms, pipeline_version=__version__, ingest=ingest) for r in raws
+        ]
+        # an entry with neither headline nor body says nothing; a source with nothing else is refused
+        dispatches = [d for d in dispatches if d.body.strip() or d.headline.strip()]
+        if not dispatches:
+            raise UserError(f"{source}: no text left after normalizing: nothing to inspect", exit_code=2)
+        for dispatch in dispatches:
             out = dedup.offer(dispatch)
             if isinstance(out, DuplicateNotice):
                 if show_duplicates:
@@ -106,6 +118,7 @@ def inspect_sources(
             else:
                 emitted.append(("item", out))
     items = [d for kind, d in emitted if kind == "item"]
+    enricher = enricher or Enricher.load(ner=ner)
     enrichments = iter(enricher.enrich_batch(items))
     for kind, value in emitted:
         if kind == "item":

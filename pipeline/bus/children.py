@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -46,7 +47,14 @@ def spawn(
             stderr=subprocess.STDOUT,
             env=dict(env) if env is not None else None,
             start_new_session=True,
-            preexec_fn=_die_with(os.getpid(), parent_death_signal),
+            # PR_SET_PDEATHSIG fires when the *thread* that forked exits, not the process: only tie the child
+            # to a main thread (the CLI); a broker started from a worker thread (a test's HTTP hook, a service)
+            # would otherwise die with that thread.
+            preexec_fn=(
+                _die_with(os.getpid(), parent_death_signal)
+                if threading.current_thread() is threading.main_thread()
+                else None
+            ),
         )
     finally:
         if log:

@@ -24,9 +24,11 @@ def _selector(args: argparse.Namespace) -> Selector:
 
 def cmd_list(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from pipeline.bus.cli_kafka import resolve_kafka
+    from pipeline.ops.offsets import require_topics
 
     out = out or sys.stdout
     kafka = resolve_kafka(args)
+    require_topics(kafka, [args.dead_letter_topic], "dead-letter topic")
     selector = _selector(args)
     letters = [x for x in read_dead_letters(kafka, args.dead_letter_topic) if isinstance(x, DeadLetter)]
     groups = group_by_reason(
@@ -52,16 +54,28 @@ def cmd_list(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 def cmd_replay(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from pipeline.bus.cli_kafka import resolve_kafka
+    from pipeline.ops.offsets import require_topics
+    from pipeline.ops.progress import bar
 
-    report = replay(
-        resolve_kafka(args), args.dead_letter_topic, _selector(args), args.to_topic, dry_run=args.dry_run
-    )
+    kafka = resolve_kafka(args)
+    require_topics(kafka, [args.dead_letter_topic], "dead-letter topic")
+    with bar("replay", None) as b:
+        report = replay(
+            kafka,
+            args.dead_letter_topic,
+            _selector(args),
+            args.to_topic,
+            dry_run=args.dry_run,
+            progress=lambda done, total: b.update(done, total),
+        )
     (out or sys.stdout).write(f"{report}\n")
     return 0
 
 
 def _select_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dead-letter-topic", default=TopicSettings().dead_letter)
+    p.add_argument(
+        "--dead-letter-topic", default=TopicSettings().dead_letter, help="topic to read dead letters from"
+    )
     p.add_argument("--stage", help="only this stage (poll, decode, normalize, dedup, enrich, encode, files)")
     p.add_argument("--reason", help="only reasons containing this text (any case)")
     p.add_argument("--error-type", help="only this error type, e.g. AvroDecodeError")
@@ -75,9 +89,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = dsub.add_parser("list", parents=[common], help="dead letters grouped by stage, error type and reason")
     _select_args(p)
     p.add_argument("--json", action="store_true", help="one JSON object per group")
-    p.set_defaults(func=cmd_list)
+    p.set_defaults(func=cmd_list, needs_kafka=True)
     p = dsub.add_parser("replay", parents=[common], help="re-inject selected dead letters' raw input")
     _select_args(p)
-    p.add_argument("--to-topic", default=None, help="produce here instead of each failure's source topic")
+    p.add_argument("--to-topic", default=None, help="produce here (default: each failure's source topic)")
     p.add_argument("--dry-run", action="store_true", help="count what would be replayed, produce nothing")
-    p.set_defaults(func=cmd_replay)
+    p.set_defaults(func=cmd_replay, needs_kafka=True)

@@ -71,8 +71,11 @@ def replay(
     to_topic: str | None = None,
     dry_run: bool = False,
     clock: Callable[[], float] = time.time,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ReplayReport:
-    """Produce the raw input of each selected, not yet replayed dead letter; record it in the ledger."""
+    """Produce the raw input of each selected, not yet replayed dead letter; record it in the ledger.
+
+    ``progress(done, total)`` is called after each dead letter handled (for a progress bar)."""
     report = ReplayReport()
     done = replayed_keys(kafka, dead_letter_topic)
     todo: list[tuple[DeadLetter, str]] = []
@@ -100,7 +103,9 @@ def replay(
     source = KafkaConsumer(**consumer_config(kafka, group_id=None, enable_auto_commit=False))
     try:
         ledger = []
-        for letter, key in todo:
+        for i, (letter, key) in enumerate(todo, 1):
+            if progress is not None:
+                progress(i, len(todo))
             f = letter.failure
             if f.stage in RAW_STAGES and f.original is not None:
                 record: tuple[bytes | None, bytes] | None = (f.source_key, f.original)

@@ -110,6 +110,9 @@ def cmd_poll(args: argparse.Namespace) -> int:
                 print(f"news-pipeline: error: Kafka unreachable: {report.broker_error}", file=sys.stderr)
                 return 1
             print(report)
+            if report.feeds_polled and report.errors == report.feeds_polled:
+                _every_feed_failed(poller.state.feeds())
+                return 1
             if report.delivery_failures:
                 print(
                     f"news-pipeline: error: Kafka did not acknowledge the records of {report.delivery_failures} "
@@ -128,6 +131,17 @@ def cmd_poll(args: argparse.Namespace) -> int:
             signal.signal(sig, lambda *_: stop.set())
         poller.run_forever(stop, on_tick=lambda r: print(f"{time.strftime('%H:%M:%S')} {r}", flush=True))
     return 0
+
+
+def _every_feed_failed(feeds: list[FeedState]) -> None:
+    """Why each feed failed, then one line saying so (the exit code is 1)."""
+    for f in feeds:
+        if f.consecutive_errors and f.last_error:
+            print(f"  {f.url}: {f.last_error}", file=sys.stderr)
+    hint = ""
+    if any("public address" in (f.last_error or "") for f in feeds):
+        hint = " (loopback/private feeds need --allow-private-hosts 127.0.0.1)"
+    print(f"news-pipeline: error: every feed failed to poll{hint}", file=sys.stderr)
 
 
 def _store(args: argparse.Namespace) -> StateStore:
@@ -261,8 +275,13 @@ def print_status(feeds: list[FeedState], now_ms: int) -> None:
             print(f"  {f.url}: {f.last_error}")
 
 
-def register(subparsers: argparse._SubParsersAction, common_parent: argparse.ArgumentParser) -> None:
-    """Add ``poll`` and ``feeds`` to the main parser (``common_parent`` brings --bootstrap-servers and -v)."""
+def register(
+    subparsers: argparse._SubParsersAction,
+    common_parent: argparse.ArgumentParser,
+    plain_parent: argparse.ArgumentParser | None = None,
+) -> None:
+    """Add ``poll`` and ``feeds`` to the main parser (``common_parent`` brings the Kafka flags and -v;
+    ``feeds`` never talks to Kafka, so it takes ``plain_parent``'s flags only)."""
     t = TopicSettings()
     p = subparsers.add_parser(
         "poll", parents=[common_parent], help="poll feeds into the raw topic (once or --loop)"
@@ -312,7 +331,7 @@ def register(subparsers: argparse._SubParsersAction, common_parent: argparse.Arg
     p.set_defaults(func=cmd_poll)
 
     f = subparsers.add_parser(
-        "feeds", parents=[common_parent], help="manage the feed list and see its health"
+        "feeds", parents=[plain_parent or common_parent], help="manage the feed list and see its health"
     )
     fsub = f.add_subparsers(dest="action", required=True)
     a = fsub.add_parser("add", help="add a feed (or change its title/interval)")

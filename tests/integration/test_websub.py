@@ -108,6 +108,8 @@ def test_poll_discovers_subscribe_verify_push_one_record_per_entry(env: Env, kaf
     assert (
         sub.lease_s == 600 and sub.expires_ms == sub.verified_ms + 600_000
     )  # the hub granted less than asked
+    # the hub records its verification after our callback answered (which is when the subscription turned active)
+    wait_for(lambda: env.hub.verifications, what="the hub's record of the verification")
     assert [v.echoed for v in env.hub.verifications] == [True]
     assert env.websub.subscriber.tick() == []  # nothing to do until renewal
     gauge = env.websub.metrics.registry.get_sample_value

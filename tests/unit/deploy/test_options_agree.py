@@ -81,13 +81,13 @@ def test_metadata_json_is_the_generated_one():
 
 
 def test_every_option_is_a_run_flag_and_a_beam_option_with_the_same_choices_and_default():
-    run = {a.dest: a for a in _run_parser()._actions}
+    run = {flag: a for a in _run_parser()._actions for flag in a.option_strings}
     beam = _beam_actions()
     params = {p["name"]: p for p in json.loads(METADATA.read_text())["parameters"]}
     assert NewsPipelineOptions([]).settings() == PipelineSettings()
     for opt in OPTIONS:
-        cli, b = run[opt.dest], beam[f"--{opt.name}"]
-        assert opt.flag in cli.option_strings, opt.name
+        cli, b = run[opt.flag], beam[f"--{opt.name}"]
+        assert cli.dest == opt.dest, opt.name
         if not (opt.words and opt.flag.startswith("--no-")):
             assert (cli.choices and list(cli.choices)) == (b.choices and list(b.choices)), opt.name
         if opt.path != "kafka.bootstrap_servers":
