@@ -93,9 +93,4 @@ def check_credentials(timeout_s: float = CREDENTIALS_TIMEOUT_S) -> None:
     if thread.is_alive():
         raise DeployError(f"no Google Cloud credentials found within {timeout_s:.0f} s: {hint}")
     if "error" in outcome:
-        first = (
-            str(outcome["error"]).splitlines()[0]
-            if str(outcome["error"])
-            else type(outcome["error"]).__name__
-        )
-        raise DeployError(f"no Google Cloud credentials ({first[:120]}): {hint}")
+        raise DeployError(f"no Google Cloud credentials found ({type(outcome['error']).__name__}): {hint}")
