@@ -70,7 +70,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.create_topics:  # a typo must not create (and silently "drain") an empty topic
         require_topics(kafka, [args.raw_topic], "raw topic (pass --create-topics to create it)")
     from pipeline.beam.run import run  # Beam takes seconds to import: only once the input is known to exist
-    from pipeline.flags import settings_from_run_args
+    from pipeline.option_table import settings_from_run_args
 
     settings = settings_from_run_args(args, kafka.bootstrap_servers)
     progress = None
@@ -151,9 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", parents=[common], help="run the Beam pipeline (local runner)")
     p.set_defaults(needs_kafka=True)
-    from pipeline.flags import add_run_args
+    from pipeline.option_table import add_run_args
 
-    add_run_args(p)  # every pipeline option, declared once in pipeline/flags.py
+    add_run_args(p)  # every pipeline option, declared once in pipeline/option_table.py
     p.add_argument(
         "--create-topics",
         action="store_true",

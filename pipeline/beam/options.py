@@ -1,7 +1,7 @@
 """The pipeline's one ``PipelineOptions`` subclass, and its conversion to typed ``PipelineSettings``.
 
 In: command-line flags (also what Dataflow flex templates pass as parameters), declared once in
-``pipeline.flags``.  Out: validated settings for the graph builder.  Secrets are never read here: the settings carry
+``pipeline.option_table``.  Out: validated settings for the graph builder.  Secrets are never read here: the settings carry
 where the SASL password lives (environment variable name, Secret Manager name), and clients read it when built.
 """
 
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline import flags
+from pipeline import option_table
 from pipeline.settings import PipelineSettings
 
 
 class NewsPipelineOptions(PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser) -> None:
-        flags.add_beam_args(parser)
+        option_table.add_beam_args(parser)
 
     def settings(self) -> PipelineSettings:
-        return flags.settings_from(self.get_all_options())
+        return option_table.settings_from(self.get_all_options())

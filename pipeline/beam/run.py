@@ -16,7 +16,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from pipeline import flags
+from pipeline import option_table
 from pipeline.beam import graph, kafka_io
 from pipeline.beam.options import NewsPipelineOptions
 from pipeline.bus.client import ensure_topics
@@ -33,8 +33,8 @@ def local_runner() -> Any:
 
 
 def make_options(settings: PipelineSettings, extra: Sequence[str] = ()) -> PipelineOptions:
-    """Beam options carrying every setting (``pipeline.flags`` declares them), then ``extra`` Beam arguments."""
-    argv = [*flags.beam_argv(settings), *extra]
+    """Beam options carrying every setting (``pipeline.option_table`` declares them), then ``extra`` Beam arguments."""
+    argv = [*option_table.beam_argv(settings), *extra]
     if settings.mode == "stream":
         argv.append("--streaming")
     return PipelineOptions(argv)

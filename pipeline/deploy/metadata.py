@@ -1,4 +1,4 @@
-"""The flex template's metadata.json, generated from the option table (``pipeline.flags``) so it cannot drift.
+"""The flex template's metadata.json, generated from the option table (``pipeline.option_table``) so it cannot drift.
 
 python -m pipeline.deploy.metadata            # rewrite deploy/dataflow/metadata.json
 python -m pipeline.deploy.metadata --check    # exit 1 if the committed file differs from the generated one
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline.flags import template_parameters
+from pipeline.option_table import template_parameters
 
 METADATA = Path(__file__).resolve().parents[2] / "deploy" / "dataflow" / "metadata.json"
 NAME = "news-pipeline"

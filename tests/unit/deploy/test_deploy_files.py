@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from pipeline.beam.options import NewsPipelineOptions
-from pipeline.flags import OPTIONS
+from pipeline.option_table import OPTIONS
 from pipeline.poller.feeds import load_yaml
 
 REPO = Path(__file__).resolve().parents[3]

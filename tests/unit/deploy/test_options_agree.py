@@ -1,4 +1,4 @@
-"""One declaration per option (pipeline/flags.py): the ``run`` CLI, Beam's ``PipelineOptions``, ``make_options``
+"""One declaration per option (pipeline/option_table.py): the ``run`` CLI, Beam's ``PipelineOptions``, ``make_options``
 and the flex template's metadata.json all carry the same options with the same defaults and choices, and a
 non-default value of every setting survives each path unchanged."""
 
@@ -14,7 +14,7 @@ from pipeline.beam.options import NewsPipelineOptions
 from pipeline.beam.run import make_options
 from pipeline.cli import build_parser
 from pipeline.deploy.metadata import METADATA, render
-from pipeline.flags import OPTIONS, Option, field_type, settings_from_run_args
+from pipeline.option_table import OPTIONS, Option, field_type, settings_from_run_args
 from pipeline.settings import PipelineSettings
 
 
