@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 
 from pipeline import __version__
+from pipeline.bus.cli_kafka import CliError, resolve_kafka
 from pipeline.ops.errors import UserError, check_reachable, explain
 from pipeline.ops.flags import Parser, kafka_flags, verbose_flag
-from pipeline.settings import KafkaSettings, PipelineSettings, TopicSettings
+from pipeline.settings import TopicSettings
 
 DESCRIPTION = (
     "Streaming news ingestion: polls RSS/Atom/JSON feeds into Kafka, normalizes, deduplicates and enriches the "
@@ -30,36 +30,6 @@ EPILOG = """first steps:
 
 Run `news-pipeline COMMAND --help` for a command's options; -v shows debug logs and tracebacks."""
 BOOTSTRAP_CHECK_S = 3.0  # a closed port answers at once; a silent host gets this long
-
-
-class CliError(SystemExit):
-    def __init__(self, message: str):
-        print(f"news-pipeline: error: {message}", file=sys.stderr)
-        super().__init__(2)
-
-
-def resolve_kafka(args: argparse.Namespace) -> KafkaSettings:
-    """``--bootstrap-servers`` if given, else the running embedded broker, else a clear error."""
-    from pipeline.bus.broker import recorded_bootstrap
-
-    servers = getattr(args, "bootstrap_servers", None) or recorded_bootstrap()
-    if not servers:
-        raise CliError(
-            "no Kafka to talk to: pass --bootstrap-servers HOST:PORT, or start the embedded broker "
-            "with `news-pipeline broker` (or run `news-pipeline demo`)"
-        )
-    password = os.environ.get(args.sasl_password_env) if getattr(args, "sasl_mechanism", None) else None
-    return KafkaSettings(
-        bootstrap_servers=servers,
-        security_protocol=getattr(args, "security_protocol", "PLAINTEXT"),
-        sasl_mechanism=getattr(args, "sasl_mechanism", None),
-        sasl_username=getattr(args, "sasl_username", None),
-        sasl_password=password,
-        sasl_password_secret=getattr(args, "sasl_password_secret", None),
-        ssl_cafile=getattr(args, "ssl_cafile", None),
-        ssl_certfile=getattr(args, "ssl_certfile", None),
-        ssl_keyfile=getattr(args, "ssl_keyfile", None),
-    )
 
 
 def _topics(p: argparse.ArgumentParser) -> None:
@@ -95,27 +65,14 @@ def cmd_broker(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.ops.offsets import require_topics
     from pipeline.ops.progress import GroupProgress
-    from pipeline.settings import FileSinkSettings
 
     kafka = resolve_kafka(args)
     if not args.create_topics:  # a typo must not create (and silently "drain") an empty topic
         require_topics(kafka, [args.raw_topic], "raw topic (pass --create-topics to create it)")
     from pipeline.beam.run import run  # Beam takes seconds to import: only once the input is known to exist
+    from pipeline.option_table import settings_from_run_args
 
-    settings = PipelineSettings(
-        kafka=kafka,
-        topics=_topic_settings(args),
-        consumer_group=args.group,
-        mode=args.mode,
-        out_dir=args.out_dir,
-        idle_stop_s=args.idle_stop,
-        ner=not args.no_ner,
-        kafka_io=args.kafka_io,
-        schema_registry_url=args.schema_registry_url,
-        subject_strategy=args.subject_strategy,
-        commit_interval_s=args.commit_interval,
-        files=FileSinkSettings(roll_s=args.roll_seconds),
-    )
+    settings = settings_from_run_args(args, kafka.bootstrap_servers)
     progress = None
     if args.mode == "drain":
         progress = GroupProgress(kafka, args.raw_topic, args.group).start(f"drain {args.raw_topic}")
@@ -194,54 +151,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", parents=[common], help="run the Beam pipeline (local runner)")
     p.set_defaults(needs_kafka=True)
-    _topics(p)
+    from pipeline.option_table import add_run_args
+
+    add_run_args(p)  # every pipeline option, declared once in pipeline/option_table.py
     p.add_argument(
         "--create-topics",
         action="store_true",
         help="create the raw topic if it does not exist (default: refuse; output topics are always created)",
     )
-    p.add_argument(
-        "--mode",
-        choices=["drain", "stream"],
-        default="drain",
-        help="drain: committed offsets to the end, then exit; stream: until SIGINT/SIGTERM",
-    )
-    p.add_argument("--group", default="news-pipeline", help="consumer group whose offsets are committed")
-    p.add_argument("--out-dir", default="out", help="directory or gs:// path for Avro files ('' to disable)")
-    p.add_argument(
-        "--idle-stop", type=float, default=None, help="stream mode: stop after this many idle seconds"
-    )
-    p.add_argument("--no-ner", action="store_true", help="skip named-entity recognition (faster)")
-    p.add_argument(
-        "--commit-interval",
-        type=float,
-        default=PipelineSettings().commit_interval_s,
-        help="seconds between offset commits: each read chunk is one bundle (default: %(default)s)",
-    )
-    p.add_argument(
-        "--roll-seconds",
-        type=float,
-        default=PipelineSettings().files.roll_s,
-        help="an Avro file is finished this long after its first record (default: %(default)s)",
-    )
-    p.add_argument(
-        "--kafka-io",
-        choices=["python", "xlang"],
-        default="python",
-        help="xlang: Beam's Java ReadFromKafka (needs Java and the expansion service; for Dataflow)",
-    )
-    p.add_argument(
-        "--schema-registry-url",
-        default=None,
-        help="write the Confluent wire format, registering schemas here (default: single-object encoding)",
-    )
     p.add_argument("--schema-registry", dest="schema_registry_url", help=argparse.SUPPRESS)  # old spelling
-    p.add_argument(
-        "--subject-strategy",
-        default="topic",
-        choices=["topic", "record", "topic-record"],
-        help="registry subject naming (with --schema-registry-url)",
-    )
     p.add_argument("beam_args", nargs="*", help="extra Beam pipeline options after --")
     p.set_defaults(func=cmd_run)
 

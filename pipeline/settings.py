@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 DEFAULT_STATE_DIR = Path(os.environ.get("NEWS_PIPELINE_HOME", ".news-pipeline"))
 EMBEDDED_BROKER_FILE = "broker.json"
@@ -28,13 +28,20 @@ class KafkaSettings(_Frozen):
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     sasl_username: str | None = None
+    # Kept for callers that hold the password themselves; launchers pass sasl_password_env / _secret instead, so
+    # the password is read where the client is built (pipeline.bus.secrets) and never enters pickled state.
     sasl_password: SecretStr | None = None
+    # Name of the environment variable holding the SASL password, read by the process that builds the client.
+    sasl_password_env: str | None = "KAFKA_SASL_PASSWORD"
     # Secret Manager resource name of the SASL password, read where the client is built (Dataflow workers).
     sasl_password_secret: str | None = None
     ssl_cafile: str | None = None
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
     ssl_check_hostname: bool = True
+    # Consumer group timing (tansu makes a group join wait for the whole rebalance timeout: keep it short).  Set it
+    # through PipelineSettings.max_poll_interval_ms, which hands it down here.
+    max_poll_interval_ms: int = Field(default=8000, gt=0)
 
 
 class TopicSettings(_Frozen):
@@ -75,10 +82,23 @@ class PipelineSettings(_Frozen):
     # in-process index (the single-process local runner; bounded by the horizon and dedup_max_items).
     dedup_state: Literal["auto", "keyed", "in-process"] = "auto"
     dedup_max_items: int = Field(default=200_000, gt=0)  # stories an in-process index tracks at most
-    max_poll_interval_ms: int = 8000
+    max_poll_interval_ms: int = (
+        8000  # handed down to kafka.max_poll_interval_ms (every consumer reads it there)
+    )
     idle_stop_s: float | None = None  # stream mode: stop after this long without records (tests, demos)
     ner: bool = True
     kafka_io: Literal["python", "xlang"] = "python"
     # Output wire format: Avro single-object encoding unless a schema registry is configured (then Confluent's).
     schema_registry_url: str | None = None
     subject_strategy: Literal["topic", "record", "topic-record"] = "topic"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hand_down_poll_interval(cls, data: Any) -> Any:
+        """``max_poll_interval_ms`` is declared here (an option of the pipeline) and used by the Kafka clients."""
+        if isinstance(data, dict) and data.get("max_poll_interval_ms") is not None:
+            kafka = data.get("kafka", {})
+            if isinstance(kafka, KafkaSettings):
+                kafka = kafka.model_dump()
+            data = {**data, "kafka": {**kafka, "max_poll_interval_ms": data["max_poll_interval_ms"]}}
+        return data

@@ -148,7 +148,8 @@ def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time
     ).with_outputs(FAILURES, main="main")
     normalized = decoded.main | "NormalizeDispatches" >> NormalizeDispatches(clock=clock)
     run_id = uuid.uuid4().hex
-    restore = RestoreSource(s.kafka, s.topics.output, run=run_id)  # dedup survives restarts
+    # dedup survives restarts: state is rebuilt from the output topic, in the wire format the output is written in
+    restore = RestoreSource(s.kafka, s.topics.output, run=run_id, registry_url=s.schema_registry_url)
     one_process = single_process(p)
     in_process = s.dedup_state == "in-process" or (s.dedup_state == "auto" and one_process)
     deduped = normalized["main"] | "DeduplicateStories" >> DeduplicateStories(

@@ -37,32 +37,15 @@ from apache_beam.transforms.core import RestrictionProvider
 from apache_beam.utils.timestamp import Duration, Timestamp
 from kafka.errors import KafkaError
 
+from pipeline.beam.kafka_spec import MAX_OFFSET, STOP, PartitionSpec, WatchSpec
 from pipeline.bus.client import consumer_config
 from pipeline.model import KafkaRecord
 from pipeline.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
-MAX_OFFSET = 2**63 - 1
-# Set by the CLI's SIGINT/SIGTERM handler: readers claim their end and the pipeline finishes after flushing.
-STOP = threading.Event()
 # Runners that execute the partition watcher and the readers side by side (see ReadConfig.watch_partitions).
 CONCURRENT_RUNNERS = frozenset({"DataflowRunner"})
-
-
-@dataclass(frozen=True)
-class PartitionSpec:
-    topic: str
-    partition: int
-    start_offset: int
-
-
-@dataclass(frozen=True)
-class WatchSpec:
-    """Stream mode: watch ``topic`` for partitions with ids >= ``known`` (the ones below are read already)."""
-
-    topic: str
-    known: int
 
 
 @dataclass(frozen=True)
@@ -298,10 +281,10 @@ class _ReadBoundedPartition(_ReadPartitionBase):
         yield from self._read(spec, tracker, finalizer, watermark)
 
 
-@beam.DoFn.unbounded_per_element()
 class _ReadUnboundedPartition(_ReadPartitionBase):
     bounded = False
 
+    @beam.DoFn.unbounded_per_element()  # Beam reads it from the bound process method, not the class
     def process(
         self,
         spec: PartitionSpec,

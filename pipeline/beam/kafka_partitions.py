@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import apache_beam as beam
 from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
@@ -19,8 +19,11 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.core import RestrictionProvider
 from apache_beam.utils.timestamp import Duration
 
-from pipeline.beam.kafka_io import MAX_OFFSET, STOP, PartitionSpec, ReadConfig, WatchSpec
+from pipeline.beam.kafka_spec import MAX_OFFSET, STOP, PartitionSpec, WatchSpec
 from pipeline.bus.client import consumer_config, wait_for_partitions
+
+if TYPE_CHECKING:  # the readers' config; kafka_io imports this module when it builds the source
+    from pipeline.beam.kafka_io import ReadConfig
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +85,6 @@ class _PartitionIds(RestrictionProvider):
         return None
 
 
-@beam.DoFn.unbounded_per_element()
 class WatchNewPartitions(beam.DoFn):
     """``WatchSpec`` -> a ``PartitionSpec`` for each partition added to the topic while the job runs.
 
@@ -106,6 +108,7 @@ class WatchNewPartitions(beam.DoFn):
         if consumer is not None:
             consumer.close(autocommit=False)
 
+    @beam.DoFn.unbounded_per_element()  # Beam reads it from the bound process method, not the class
     def process(
         self, spec: WatchSpec, tracker: OffsetRestrictionTracker = beam.DoFn.RestrictionParam(_PartitionIds())
     ) -> Iterator[PartitionSpec]:

@@ -16,6 +16,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
+from pipeline import option_table
 from pipeline.beam import graph, kafka_io
 from pipeline.beam.options import NewsPipelineOptions
 from pipeline.bus.client import ensure_topics
@@ -32,32 +33,9 @@ def local_runner() -> Any:
 
 
 def make_options(settings: PipelineSettings, extra: Sequence[str] = ()) -> PipelineOptions:
-    s = settings
-    argv = [
-        f"--kafka_bootstrap_servers={s.kafka.bootstrap_servers}",
-        f"--raw_topic={s.topics.raw}",
-        f"--output_topic={s.topics.output}",
-        f"--dead_letter_topic={s.topics.dead_letter}",
-        f"--audit_topic={s.topics.audit}",
-        f"--consumer_group={s.consumer_group}",
-        f"--read_mode={s.mode}",
-        f"--out_dir={s.out_dir}",
-        f"--dedup_horizon_s={s.dedup_horizon_s}",
-        f"--ner={'on' if s.ner else 'off'}",
-        f"--kafka_io={s.kafka_io}",
-        f"--security_protocol={s.kafka.security_protocol}",
-        *([f"--idle_stop_s={s.idle_stop_s}"] if s.idle_stop_s is not None else []),
-        *([f"--sasl_mechanism={s.kafka.sasl_mechanism}"] if s.kafka.sasl_mechanism else []),
-        *([f"--sasl_username={s.kafka.sasl_username}"] if s.kafka.sasl_username else []),
-        *([f"--ssl_cafile={s.kafka.ssl_cafile}"] if s.kafka.ssl_cafile else []),
-        *([f"--schema_registry_url={s.schema_registry_url}"] if s.schema_registry_url else []),
-        f"--subject_strategy={s.subject_strategy}",
-        *([f"--ssl_certfile={s.kafka.ssl_certfile}"] if s.kafka.ssl_certfile else []),
-        *([f"--ssl_keyfile={s.kafka.ssl_keyfile}"] if s.kafka.ssl_keyfile else []),
-        *([f"--sasl_password_secret={s.kafka.sasl_password_secret}"] if s.kafka.sasl_password_secret else []),
-        *extra,
-    ]
-    if s.mode == "stream":
+    """Beam options carrying every setting (``pipeline.option_table`` declares them), then ``extra`` Beam arguments."""
+    argv = [*option_table.beam_argv(settings), *extra]
+    if settings.mode == "stream":
         argv.append("--streaming")
     return PipelineOptions(argv)
 

@@ -1,7 +1,7 @@
 """Kafka client configuration: ``KafkaSettings`` -> kafka-python keyword arguments, and client factories.
 
 Every client in the project (poller, Beam source and sink, consumer, admin) is built here, so security settings
-reach all of them and secrets are unwrapped in exactly one place.
+reach all of them; the SASL password is read here, when the client is built (``pipeline.bus.secrets``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from pipeline.bus.secrets import sasl_password
 from pipeline.settings import KafkaSettings
 
 
@@ -36,17 +37,6 @@ def common_config(settings: KafkaSettings) -> dict[str, Any]:
     return cfg
 
 
-def sasl_password(settings: KafkaSettings) -> str | None:
-    """The SASL password: given directly (from the environment at start), else read from Secret Manager."""
-    if settings.sasl_password is not None:
-        return settings.sasl_password.get_secret_value()
-    if settings.sasl_password_secret:
-        from pipeline.deploy.secrets import read_secret
-
-        return read_secret(settings.sasl_password_secret)
-    return None
-
-
 def producer_config(settings: KafkaSettings, **overrides: Any) -> dict[str, Any]:
     """Idempotent, acks=all producer: retries cannot duplicate or reorder within a partition."""
     cfg = common_config(settings) | {
@@ -65,8 +55,8 @@ def consumer_config(settings: KafkaSettings, **overrides: Any) -> dict[str, Any]
     cfg = common_config(settings) | {
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
-        # tansu makes a group join wait for the whole rebalance timeout; keep it short.
-        "max_poll_interval_ms": 8000,
+        # tansu makes a group join wait for the whole rebalance timeout; keep it short (settings default 8000).
+        "max_poll_interval_ms": settings.max_poll_interval_ms,
         "session_timeout_ms": 8000,
         "heartbeat_interval_ms": 2000,
     }

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from pipeline.bus.cli_kafka import CliError
+from pipeline.deploy.checks import DeployError
 from pipeline.deploy.dataflow import DataflowJob
 
 
@@ -27,12 +29,15 @@ def cmd_dataflow(args: argparse.Namespace) -> int:
     if args.bootstrap_servers:
         pipeline_args.append(f"--kafka_bootstrap_servers={args.bootstrap_servers}")
     argv = job.argv(pipeline_args)
-    if not args.dry_run:
-        from pipeline.deploy.launch import launch
+    try:
+        if not args.dry_run:
+            from pipeline.deploy.launch import launch
 
-        print(f"submitted Dataflow job {launch(argv)}", file=sys.stderr)
-        return 0
-    translated = dataflow.dry_run(argv)
+            print(f"submitted Dataflow job {launch(argv)}", file=sys.stderr)
+            return 0
+        translated = dataflow.dry_run(argv)
+    except DeployError as exc:
+        raise CliError(str(exc)) from None
     text = json.dumps(translated, indent=2, sort_keys=True)
     if args.out:
         Path(args.out).write_text(text + "\n")

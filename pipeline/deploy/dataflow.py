@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.deploy.checks import check_kafka_secret, check_names
+
 REPO_SETUP = Path(__file__).resolve().parents[2] / "setup.py"
 DOCKER_URN = "beam:env:docker:v1"
 # URNs of Beam's Java Kafka transforms: their presence means the job needs Java and the expansion service.
@@ -64,24 +66,49 @@ class DataflowJob:
         return [*args, *self.extra, *pipeline_args]
 
 
-def dry_run(argv: Sequence[str]) -> dict[str, Any]:
-    """Translate the pipeline for Dataflow without submitting; returns the job, pipeline summary and options."""
-    import apache_beam as beam
-    from apache_beam.options.pipeline_options import PipelineOptions, TestOptions
-    from apache_beam.runners.dataflow.dataflow_runner import DataflowRunner
-    from apache_beam.runners.dataflow.internal import apiclient
+def preflight(argv: Sequence[str]) -> tuple[Any, Any]:
+    """Parse and check launch arguments offline: (options, settings), or ``DeployError`` with one line."""
+    from apache_beam.options.pipeline_options import GoogleCloudOptions, PipelineOptions
 
-    from pipeline.beam import graph
     from pipeline.beam.options import NewsPipelineOptions
 
     options = PipelineOptions(list(argv))
-    options.view_as(TestOptions).dry_run = True
+    gc = options.view_as(GoogleCloudOptions)
+    check_names(
+        gc.project,
+        gc.region,
+        gc.job_name,
+        temp_location=gc.temp_location,
+        staging_location=gc.staging_location,
+    )
     settings = options.view_as(NewsPipelineOptions).settings()
+    check_kafka_secret(settings.kafka)
+    return options, settings
+
+
+def translate(argv: Sequence[str]) -> tuple[Any, Any]:
+    """The Dataflow job (``job.proto``, ``job.proto_pipeline``) built offline by a dry-run DataflowRunner, and the
+    options it was built with."""
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import TestOptions
+    from apache_beam.runners.dataflow.dataflow_runner import DataflowRunner
+
+    from pipeline.beam import graph
+
+    options, settings = preflight(argv)
+    options.view_as(TestOptions).dry_run = True
     runner = DataflowRunner()
     p = beam.Pipeline(runner=runner, options=options)
     graph.build(p, settings)
     result = p.run()
-    job = result.job
+    return result.job, options
+
+
+def dry_run(argv: Sequence[str]) -> dict[str, Any]:
+    """Translate the pipeline for Dataflow without submitting; returns the job, pipeline summary and options."""
+    from apache_beam.runners.dataflow.internal import apiclient
+
+    job, options = translate(argv)
     job.proto.environment = apiclient.Environment(
         packages=[],
         options=job.options,

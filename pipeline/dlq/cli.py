@@ -23,7 +23,7 @@ def _selector(args: argparse.Namespace) -> Selector:
 
 
 def cmd_list(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from pipeline.cli import resolve_kafka
+    from pipeline.bus.cli_kafka import resolve_kafka
     from pipeline.ops.offsets import require_topics
 
     out = out or sys.stdout
@@ -53,7 +53,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def cmd_replay(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from pipeline.cli import resolve_kafka
+    from pipeline.bus.cli_kafka import resolve_kafka
     from pipeline.ops.offsets import require_topics
     from pipeline.ops.progress import bar
 

@@ -1,7 +1,6 @@
 """Dead-letter topic -> ``DeadLetter``s (the decoded ``Failure`` with its DLQ coordinates) -> groups by reason.
 
-Reads are bounded: a partition is done when the position has reached the broker's reported end and a fetch comes
-back empty (tansu under-reports end offsets, so the end alone is never trusted).
+Reads are bounded by the one "read a topic until done" rule (``pipeline.bus.read.read_to_end``).
 """
 
 from __future__ import annotations
@@ -10,10 +9,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition
-
 from pipeline.avro.codec import AvroDecodeError, decode_failure
-from pipeline.bus.client import consumer_config, wait_for_partitions
+from pipeline.bus.read import read_to_end
 from pipeline.model import Failure
 from pipeline.settings import KafkaSettings
 
@@ -67,32 +64,12 @@ class ReasonGroup:
     examples: list[str] = field(default_factory=list)  # DLQ coordinates, first few
 
 
-def read_bounded(kafka: KafkaSettings, topic: str, idle_polls: int = 1) -> Iterator[Any]:
-    """Every record of ``topic`` from the beginning to the current end, then stop."""
-    consumer = KafkaConsumer(**consumer_config(kafka, group_id=None, enable_auto_commit=False))
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(wait_for_partitions(consumer, topic))]
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        ends = consumer.end_offsets(tps)
-        empty = 0
-        while True:
-            batches = consumer.poll(timeout_ms=500)
-            for records in batches.values():
-                yield from records
-            if batches:
-                empty = 0
-                continue
-            empty += 1
-            if empty >= idle_polls and all(consumer.position(tp) >= ends.get(tp, 0) for tp in tps):
-                return
-    finally:
-        consumer.close(autocommit=False)
+read_bounded = read_to_end  # the name replay.py and the fault tests use
 
 
 def read_dead_letters(kafka: KafkaSettings, topic: str) -> Iterator[DeadLetter | tuple[Any, str]]:
     """Decoded dead letters; records that are not ``Failure``s come back as ``(message, error)``."""
-    for msg in read_bounded(kafka, topic):
+    for msg in read_to_end(kafka, topic):
         try:
             yield DeadLetter(msg.topic, msg.partition, msg.offset, decode_failure(msg.value))
         except AvroDecodeError as exc:

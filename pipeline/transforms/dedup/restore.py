@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from dataclasses import dataclass, field
 
-from kafka import KafkaConsumer, TopicPartition
-
-from pipeline.avro.codec import decode_news_item
-from pipeline.bus.client import consumer_config
+from pipeline.avro.codec import AvroDecodeError
+from pipeline.avro.registry import registry_from_url
+from pipeline.avro.wire import WireDecoder
+from pipeline.bus.read import read_to_end
 from pipeline.model import Dispatch
 from pipeline.settings import KafkaSettings
 from pipeline.transforms.dedup.keys import content_key, identity_key
-from pipeline.transforms.dedup.near import NearEntry, Probe, entry_for
+from pipeline.transforms.dedup.near import NearEntry, Probe, entry_for, paragraphs
 from pipeline.transforms.dedup.sketch import LEAD, fingerprint
-from pipeline.transforms.dedup.stateful import SEEN_CAP, StoryState
+from pipeline.transforms.dedup.story import SEEN_CAP, StoryState
 from pipeline.transforms.dedup.text import shingle_list
 
 log = logging.getLogger(__name__)
@@ -34,8 +33,8 @@ class RestoreSource:
 
     kafka: KafkaSettings
     topic: str
-    idle_s: float = 1.0
     run: str = ""  # one snapshot per pipeline run: a second run in the same process re-reads the topic
+    registry_url: str | None = None  # the output's wire format is Confluent's when a registry is configured
 
 
 @dataclass
@@ -44,12 +43,14 @@ class Snapshot:
     content: dict[str, StoryState] = field(default_factory=dict)
     buckets: dict[str, tuple[NearEntry, ...]] = field(default_factory=dict)
     records: int = 0
+    undecodable: int = 0  # records of the topic that are not news items in either wire format (skipped)
 
     def add(self, d: Dispatch, seen_ms: int) -> None:
         """Fold one emitted version in (versions may arrive in any order; the highest wins, hashes accumulate)."""
         self.records += 1
-        paras = len([p for p in d.body.split("\n\n") if p.strip()])
-        state = StoryState(d.story_id, d.version, d.id, d.content_hash, d.headline, paras, seen_ms)
+        state = StoryState(
+            d.story_id, d.version, d.id, d.content_hash, d.headline, paragraphs(d.body), seen_ms
+        )
         for table, key in ((self.identity, identity_key(d)), (self.content, content_key(d))):
             prev = table.get(key)
             if prev is not None:
@@ -59,7 +60,7 @@ class Snapshot:
                     **{**hi.__dict__, "seen": seen, "last_seen_ms": max(hi.last_seen_ms, lo.last_seen_ms)}
                 )
             table[key] = state
-        ordered = shingle_list(d.body)
+        ordered = shingle_list(d.body, d.language_hint)  # as the live path shingles it (local.py, neardup.py)
         fp = fingerprint(frozenset(ordered), tuple(ordered[:LEAD]))
         if fp is not None:
             entry = entry_for(Probe.of(d, frozenset(ordered), fp), None, seen_ms)
@@ -81,30 +82,28 @@ def dispatch_of(item: dict) -> Dispatch:
         story_id=item["story_id"],
         version=item.get("version") or 1,
         supersedes=item.get("supersedes"),
+        # The live path shingles with the feed's declared language; the output record carries the detected one,
+        # which the enricher took from that hint unless the text said otherwise.
+        language_hint=item.get("language"),
     )
 
 
 def load(source: RestoreSource, horizon_s: int, now_s: float) -> Snapshot:
-    """Read the output topic from the start (records older than the horizon are skipped) until idle."""
+    """Read the output topic to its end (``read_to_end``'s stop rule); records older than the horizon are skipped."""
     snap = Snapshot()
     cutoff_ms = int((now_s - horizon_s) * 1000)
-    consumer = KafkaConsumer(**consumer_config(source.kafka, group_id=None))
-    try:
-        parts = consumer.partitions_for_topic(source.topic) or set()
-        if not parts:
-            return snap
-        consumer.assign([TopicPartition(source.topic, p) for p in parts])
-        consumer.seek_to_beginning()
-        last = time.monotonic()
-        while time.monotonic() - last < source.idle_s:
-            for batch in consumer.poll(timeout_ms=200).values():
-                last = time.monotonic()
-                for rec in batch:
-                    if rec.value is None or rec.timestamp < cutoff_ms:
-                        continue
-                    snap.add(dispatch_of(decode_news_item(rec.value)), rec.timestamp)
-    finally:
-        consumer.close()
+    decoder = WireDecoder(registry_from_url(source.registry_url) if source.registry_url else None)
+    for rec in read_to_end(source.kafka, source.topic, wait_partitions_s=2.0, missing_ok=True):
+        if rec.value is None or rec.timestamp < cutoff_ms:
+            continue
+        try:
+            _, item = decoder.decode_json(rec.value)
+            d = dispatch_of(item)
+        except (AvroDecodeError, KeyError, TypeError) as exc:
+            snap.undecodable += 1
+            log.warning("dedup restore: skipped %s/%d/%d: %s", rec.topic, rec.partition, rec.offset, exc)
+            continue
+        snap.add(d, rec.timestamp)
     log.info("dedup: restored %d emitted versions from %s", snap.records, source.topic)
     return snap
 

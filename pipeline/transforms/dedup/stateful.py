@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
@@ -28,26 +27,10 @@ from pipeline.model import Dispatch, DuplicateNotice
 from pipeline.transforms.dedup.keys import story_id_for, version_id
 from pipeline.transforms.dedup.near import change_summary as near_change_summary
 from pipeline.transforms.dedup.near import paragraphs
+from pipeline.transforms.dedup.story import SEEN_CAP, StoryState
 
 DUPLICATES = "duplicates"
 Clock = Callable[[], float]
-
-
-@dataclass(frozen=True)
-class StoryState:
-    story_id: str
-    version: int
-    version_id: str
-    content_hash: str
-    headline: str
-    paragraphs: int
-    last_seen_ms: int
-    seen: tuple[
-        str, ...
-    ] = ()  # earlier versions' content hashes (bounded): a re-fed old version is no revision
-
-
-SEEN_CAP = 8
 
 
 def _paragraphs(d: Dispatch) -> int:

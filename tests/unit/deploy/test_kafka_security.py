@@ -7,6 +7,7 @@ is built from: producer (poller, Beam sink), consumer (Beam source, consume comm
 from __future__ import annotations
 
 import logging
+import pickle
 from types import SimpleNamespace
 
 import pytest
@@ -14,7 +15,7 @@ from pydantic import SecretStr
 
 from pipeline.beam.options import NewsPipelineOptions
 from pipeline.bus.client import common_config, consumer_config, producer_config
-from pipeline.deploy.secrets import read_secret
+from pipeline.bus.secrets import MissingSecret, read_secret
 from pipeline.settings import KafkaSettings
 
 SECRET = "pa55-sentinel-93b1"
@@ -46,15 +47,20 @@ def test_secret_never_in_repr_or_logs(caplog):
     assert SECRET not in s.model_dump_json()
 
 
-def test_pipeline_options_take_the_password_from_the_environment_only(monkeypatch):
+def test_pipeline_options_name_the_variable_and_the_client_reads_it_when_built(monkeypatch):
     monkeypatch.setenv("NEWS_KAFKA_PW", SECRET)
     argv = ["--security_protocol=SASL_SSL", "--sasl_mechanism=SCRAM-SHA-256", "--sasl_username=news",
             "--sasl_password_env=NEWS_KAFKA_PW", "--ssl_certfile=/c.pem", "--ssl_keyfile=/k.pem",
             "--ssl_check_hostname=false"]  # fmt: skip
     s = NewsPipelineOptions(argv).settings().kafka
-    assert s.sasl_password.get_secret_value() == SECRET
+    assert s.sasl_password is None and s.sasl_password_env == "NEWS_KAFKA_PW"
+    assert SECRET not in str(pickle.dumps(s))  # the settings that get pickled into DoFns hold no secret
+    assert common_config(s)["sasl_plain_password"] == SECRET
     assert (s.ssl_certfile, s.ssl_keyfile, s.ssl_check_hostname) == ("/c.pem", "/k.pem", False)
     assert common_config(s)["ssl_certfile"] == "/c.pem"
+    monkeypatch.delenv("NEWS_KAFKA_PW")
+    with pytest.raises(MissingSecret, match="NEWS_KAFKA_PW is not set"):
+        common_config(s)
 
 
 def test_secret_manager_password_is_read_when_the_client_config_is_built():
@@ -72,7 +78,7 @@ def test_secret_manager_password_is_read_when_the_client_config_is_built():
 
 
 def test_secret_manager_name_is_used_when_no_password_is_given(monkeypatch):
-    import pipeline.deploy.secrets as secrets
+    import pipeline.bus.secrets as secrets
 
     monkeypatch.setattr(
         secrets, "read_secret", lambda name: SECRET if name == "projects/p/secrets/k" else None

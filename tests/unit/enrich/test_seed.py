@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
-from pipeline.transforms.enrich import Enricher
+import json
 
-from .conftest import seed_dispatch
+from pipeline.model import RawEntry
+from pipeline.transforms.enrich import Enricher
+from pipeline.transforms.normalize import normalize_entry
+
+from .conftest import FIXTURES, REPO_ROOT, seed_dispatch
 
 
 def test_seed_body_is_what_normalize_hands_over(seed_expected: dict) -> None:
+    """The hand-built seed dispatch equals what ``normalize_entry`` makes of the raw sample (a plain-text entry)."""
+    spec = json.loads((FIXTURES / "seed_expected.json").read_text(encoding="utf-8"))
+    raw = RawEntry(
+        feed_url="https://example.invalid/seed",
+        entry_key="seed",
+        content_hash="seed",
+        content=(REPO_ROOT / spec["source"]).read_text(encoding="utf-8"),
+        content_type="text/plain",
+        feed_language="fr",
+    )
+    normalized = normalize_entry(raw, now_ms=1_670_000_000_000)
     d = seed_dispatch()
-    assert d.body.startswith("Le président russe")
-    assert "Reuters" not in d.body and "Origienko" not in d.body
+    assert normalized.body == d.body
+    assert (normalized.dateline, normalized.authors, normalized.agency) == (d.dateline, d.authors, d.agency)
+    assert normalized.language_hint == d.language_hint
+    assert normalized.body.startswith(spec["dispatch"]["body_starts_with"])
+    assert "Reuters" not in normalized.body and "Origienko" not in normalized.body
 
 
 def test_seed_enrichment(enricher: Enricher, seed_expected: dict) -> None:
