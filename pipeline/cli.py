@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from pipeline import __version__
-from pipeline.bus.cli_kafka import CliError, resolve_kafka
+from pipeline.bus.cli_kafka import CliError, resolve_kafka, topic_settings
 from pipeline.ops.errors import UserError, check_reachable, explain
 from pipeline.ops.flags import Parser, kafka_flags, verbose_flag
 from pipeline.settings import TopicSettings
@@ -41,12 +41,7 @@ def _topics(p: argparse.ArgumentParser) -> None:
 
 
 def _topic_settings(args: argparse.Namespace) -> TopicSettings:
-    return TopicSettings(
-        raw=args.raw_topic,
-        output=args.output_topic,
-        dead_letter=args.dead_letter_topic,
-        audit=args.audit_topic,
-    )
+    return topic_settings(args)
 
 
 def cmd_broker(args: argparse.Namespace) -> int:

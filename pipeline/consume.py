@@ -222,7 +222,7 @@ def options_from_args(args: argparse.Namespace) -> ConsumeOptions:
 
 
 def cmd_consume(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from pipeline.cli import resolve_kafka
+    from pipeline.bus.cli_kafka import resolve_kafka
     from pipeline.ops.offsets import require_topics
 
     kafka, opts = resolve_kafka(args), options_from_args(args)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipeline.settings import KafkaSettings
+from pipeline.settings import KafkaSettings, TopicSettings
 
 
 class CliError(SystemExit):
@@ -44,4 +44,14 @@ def resolve_kafka(args: argparse.Namespace) -> KafkaSettings:
         ssl_certfile=getattr(args, "ssl_certfile", None),
         ssl_keyfile=getattr(args, "ssl_keyfile", None),
         ssl_check_hostname=defaults.ssl_check_hostname if check is None else check in (True, "true"),
+    )
+
+
+def topic_settings(args: argparse.Namespace) -> TopicSettings:
+    """The topic flags (``--raw-topic`` ...) -> ``TopicSettings``."""
+    return TopicSettings(
+        raw=args.raw_topic,
+        output=args.output_topic,
+        dead_letter=args.dead_letter_topic,
+        audit=args.audit_topic,
     )

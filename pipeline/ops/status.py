@@ -122,7 +122,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.live import Live
 
-    from pipeline.cli import _topic_settings, resolve_kafka
+    from pipeline.bus.cli_kafka import resolve_kafka
+    from pipeline.bus.cli_kafka import topic_settings as _topic_settings
     from pipeline.poller.settings import PollerSettings
 
     kafka, topics = resolve_kafka(args), _topic_settings(args)

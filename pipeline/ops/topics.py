@@ -86,7 +86,7 @@ def render(offsets: list[PartitionOffsets], lags: list[GroupLag], out: TextIO) -
 
 
 def cmd_topics(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from pipeline.cli import resolve_kafka
+    from pipeline.bus.cli_kafka import resolve_kafka
 
     out = out or sys.stdout
     offsets, lags = collect(resolve_kafka(args), args.topic, args.group, args.internal)

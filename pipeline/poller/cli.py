@@ -36,7 +36,7 @@ def _fail(message: str) -> SystemExit:
 
 def _kafka(args: argparse.Namespace) -> KafkaSettings:
     """Bootstrap and security settings from the common flags (the same resolution as every other command)."""
-    from pipeline.cli import resolve_kafka
+    from pipeline.bus.cli_kafka import resolve_kafka
 
     return resolve_kafka(args)
 
@@ -318,7 +318,7 @@ def register(
     p.add_argument(
         "--metrics-port", type=int, default=None, help="--loop: Prometheus metrics on 127.0.0.1:PORT"
     )
-    from pipeline.websub.cli import add_server_args
+    from pipeline.websub.flags import add_server_args
 
     add_server_args(p, switch=True)
     p.add_argument(

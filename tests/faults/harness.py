@@ -46,7 +46,9 @@ _STORY = re.compile(r"<TITLE>(.*?)</TITLE>.*?<DATELINE>(.*?)</DATELINE><BODY>(.*
 
 # -- input ---------------------------------------------------------------------------------------------------
 def corpus_file() -> Path:
-    for shared in (parent / "shared" for parent in REPO.parents):  # ../shared beside the repository (or a worktree's)
+    for shared in (
+        parent / "shared" for parent in REPO.parents
+    ):  # ../shared beside the repository (or a worktree's)
         sgm = shared / "corpora" / "datelines" / "reuters21578" / "reut2-000.sgm"
         if sgm.exists():
             return sgm
