@@ -56,14 +56,23 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("--dry-run", action="store_true", help="build the job offline and write it as JSON")
     p.add_argument("--out", default=None, help="file for the dry-run job JSON (default: stdout)")
-    p.add_argument("--project", default=d.project)
-    p.add_argument("--region", default=d.region)
-    p.add_argument("--temp-location", default=d.temp_location)
+    p.add_argument("--project", default=d.project, help="Google Cloud project id (default: %(default)s)")
+    p.add_argument("--region", default=d.region, help="Dataflow region (default: %(default)s)")
+    p.add_argument(
+        "--temp-location",
+        default=d.temp_location,
+        help="gs:// path for staging and temp files (default: %(default)s)",
+    )
     p.add_argument("--image", default=d.sdk_container_image, help="custom SDK worker image")
-    p.add_argument("--job-name", default=d.job_name)
+    p.add_argument("--job-name", default=d.job_name, help="Dataflow job name (default: %(default)s)")
     p.add_argument("--service-account", default=None, help="worker service account e-mail")
     p.add_argument("--subnetwork", default=None, help="regions/R/subnetworks/S (workers get no public IPs)")
-    p.add_argument("--max-workers", type=int, default=d.max_num_workers)
+    p.add_argument(
+        "--max-workers",
+        type=int,
+        default=d.max_num_workers,
+        help="autoscaling ceiling (default: %(default)s)",
+    )
     p.add_argument(
         "pipeline_args", nargs="*", help="pipeline options after --, e.g. -- --security_protocol=SASL_SSL"
     )

@@ -283,14 +283,17 @@ def register(
     """Add ``poll`` and ``feeds`` to the main parser (``common_parent`` brings the Kafka flags and -v;
     ``feeds`` never talks to Kafka, so it takes ``plain_parent``'s flags only)."""
     t = TopicSettings()
+    _D = PollerSettings()
     p = subparsers.add_parser(
         "poll", parents=[common_parent], help="poll feeds into the raw topic (once or --loop)"
     )
     _state_args(p)
     p.add_argument("--loop", action="store_true", help="keep polling on schedule until SIGINT/SIGTERM")
     p.add_argument("--force", action="store_true", help="once: poll every feed, due or not")
-    p.add_argument("--raw-topic", default=t.raw)
-    p.add_argument("--dead-letter-topic", default=t.dead_letter)
+    p.add_argument("--raw-topic", default=t.raw, help="topic the entries go to (default: %(default)s)")
+    p.add_argument(
+        "--dead-letter-topic", default=t.dead_letter, help="topic of poll failures (default: %(default)s)"
+    )
     p.add_argument(
         "--allow-private-hosts",
         dest="allow_private_hosts",
@@ -298,21 +301,41 @@ def register(
         metavar="HOST[,NET...]",
         help="let the fetcher reach these loopback/private hosts or networks (e.g. 127.0.0.1)",
     )
-    p.add_argument("--user-agent", default=None)
+    p.add_argument(
+        "--user-agent", default=None, help=f"product token sent to servers (default {_D.user_agent})"
+    )
     p.add_argument("--contact", default=None, help="URL or mailto: for the User-Agent")
-    p.add_argument("--workers", type=int, default=None)
-    p.add_argument("--per-host-concurrency", dest="per_host_concurrency", type=int, default=None)
+    p.add_argument("--workers", type=int, default=None, help=f"parallel fetches (default {_D.workers})")
+    p.add_argument(
+        "--per-host-concurrency",
+        dest="per_host_concurrency",
+        type=int,
+        default=None,
+        help=f"parallel fetches per host (default {_D.per_host_concurrency})",
+    )
     p.add_argument(
         "--per-host-rate", dest="per_host_rate", type=float, default=None, help="requests/s per host"
     )
-    p.add_argument("--min-interval", dest="min_interval_s", type=parse_duration, default=None)
-    p.add_argument("--max-interval", dest="max_interval_s", type=parse_duration, default=None)
+    p.add_argument(
+        "--min-interval",
+        dest="min_interval_s",
+        type=parse_duration,
+        default=None,
+        help=f"never poll a feed more often (default {_D.min_interval_s:.0f}s; 30s/15m/2h)",
+    )
+    p.add_argument(
+        "--max-interval",
+        dest="max_interval_s",
+        type=parse_duration,
+        default=None,
+        help=f"poll every feed at least this often (default {_D.max_interval_s:.0f}s)",
+    )
     p.add_argument(
         "--interval",
         dest="default_interval_s",
         type=parse_duration,
         default=None,
-        help="default interval for feeds without their own",
+        help=f"default interval for feeds without their own (default {_D.default_interval_s:.0f}s)",
     )
     p.add_argument("--respect-robots", action="store_true", help="check robots.txt before fetching")
     p.add_argument(
@@ -335,10 +358,12 @@ def register(
     )
     fsub = f.add_subparsers(dest="action", required=True)
     a = fsub.add_parser("add", help="add a feed (or change its title/interval)")
-    a.add_argument("url")
-    a.add_argument("--title")
-    a.add_argument("--interval", help="seconds or 30s/15m/2h/1d")
-    a.add_argument("--category")
+    a.add_argument("url", help="feed URL (RSS, Atom or JSON Feed)")
+    a.add_argument("--title", help="display name (default: the feed's own title)")
+    a.add_argument(
+        "--interval", help="this feed's poll interval: seconds or 30s/15m/2h/1d (default: adaptive)"
+    )
+    a.add_argument("--category", help="a label kept with the feed (e.g. world, business)")
     r = fsub.add_parser("remove", help="remove a feed and forget its entries")
     r.add_argument("url")
     fsub.add_parser("list", help="the feed list (url, title, interval)")
