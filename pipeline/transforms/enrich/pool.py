@@ -69,6 +69,11 @@ class EnrichPool:
         # Start the workers now so their model loading overlaps the pipeline's own start-up.
         self._warm = [self._executor.submit(_enrich_in_worker, []) for _ in range(processes)]
 
+    def ready(self) -> bool:
+        """True once every worker has loaded its models: until then batches are enriched in the calling process
+        (a bundle must not wait for a worker's start-up)."""
+        return all(f.done() for f in self._warm)
+
     def submit(self, batch: list[Dispatch]) -> Future:
         return self._executor.submit(_enrich_in_worker, batch)
 

@@ -122,9 +122,10 @@ class EnrichDoFn(beam.DoFn):
         if not batch:
             return
         self.batches.update(len(batch))
-        if not here and self.pool is not None and len(self._pending) < 2 * self.pool.processes:
+        pool = self.pool
+        if not here and pool is not None and len(self._pending) < 2 * pool.processes and pool.ready():
             self.pooled.inc()
-            self._pending.append((batch, self.pool.submit([wv.value for wv in batch])))
+            self._pending.append((batch, pool.submit([wv.value for wv in batch])))
             return
         yield from self._emit(batch, enrich_each(self.enricher, [wv.value for wv in batch]))
 
