@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from pipeline.model import Dispatch, Enrichment
+from pipeline.transforms.enrich import keywords, models
 from pipeline.transforms.enrich.enricher import Enricher
 
 _WORKER_ENRICHER: Enricher | None = None
@@ -30,8 +31,14 @@ def usable_cores() -> int:
 
 
 def _init_worker(languages: tuple[str, ...] | None, ner: bool) -> None:
+    """Load everything before the worker reports ready: the NER models (all installed ones when no languages are
+    set) and the stop-word lists, so no batch in a worker pays a model load."""
     global _WORKER_ENRICHER
-    _WORKER_ENRICHER = Enricher.load(languages, ner)
+    enricher = Enricher.load(languages, ner)
+    for lang in languages if languages is not None else tuple(models.MODELS):
+        enricher._model(lang)
+        keywords.stop_words(lang)
+    _WORKER_ENRICHER = enricher
 
 
 def enrich_each(enricher: Enricher, batch: Sequence[Dispatch]) -> list[Enrichment | BaseException]:

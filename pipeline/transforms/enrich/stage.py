@@ -177,11 +177,15 @@ class EnrichDoFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(FAILURES, wv.with_value(failure))
 
 
-def auto_processes(pipeline: beam.Pipeline) -> int:
-    """Worker processes for the enrich pool when not set: the other cores on the single-process local runner,
-    none elsewhere (on Dataflow each vCPU already runs its own SDK harness, so a pool would oversubscribe it)."""
+def auto_processes(pipeline: beam.Pipeline, ner: bool) -> int:
+    """Worker processes for the enrich pool when not set: with NER, the other cores on the single-process local
+    runner; none elsewhere (on Dataflow each vCPU already runs its own SDK harness, so a pool would oversubscribe
+    it), and none without NER (measured slower: the stage is then ~2 ms/item, less than the hand-over; see
+    docs/performance.md)."""
     from apache_beam.options.pipeline_options import DirectOptions
 
+    if not ner:
+        return 0
     local = type(pipeline.runner).__name__ in ("FnApiRunner", "DirectRunner", "SwitchingDirectRunner")
     if not local or pipeline.options.view_as(DirectOptions).direct_num_workers != 1:
         return 0
@@ -209,6 +213,6 @@ class EnrichDispatches(beam.PTransform):
         self.processes = processes
 
     def expand(self, pcoll: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
-        processes = self.processes if self.processes is not None else auto_processes(pcoll.pipeline)
+        processes = self.processes if self.processes is not None else auto_processes(pcoll.pipeline, self.ner)
         fn = EnrichDoFn(self.languages, self.ner, self.batch_size, processes=processes)
         return pcoll | "EnrichBatches" >> beam.ParDo(fn).with_outputs(FAILURES, main="main")
