@@ -1,7 +1,6 @@
 """Stream latency (raw record produced -> news item readable on the output topic) and memory over time.
 
     .venv/bin/python bench/bench_stream.py [--rates 10,50] [--seconds 30] [--partitions 4] [--ner off,on]
-                                           [--soak-seconds 0]
 
 For each (NER, rate): a fresh raw topic with ``--partitions`` partitions on an embedded broker (memory storage), the
 pipeline in stream mode in a child process (``news-pipeline run``'s code path, ``pipeline.beam.run.run``), a producer
