@@ -78,8 +78,8 @@ class PipelineSettings(_Frozen):
     max_poll_interval_ms: int = 8000
     idle_stop_s: float | None = None  # stream mode: stop after this long without records (tests, demos)
     ner: bool = True
-    # Enrich worker processes beside the pipeline's own (transforms/enrich/pool.py).  None: the other cores on the
-    # single-process local runner, none on Dataflow (each vCPU already runs an SDK harness); 0 turns the pool off.
+    # Enrich worker processes beside the pipeline's own (transforms/enrich/pool.py).  None: automatic (the other
+    # cores, with NER on the single-process local runner while they are idle; never on Dataflow); 0: off.
     enrich_processes: int | None = Field(default=None, ge=0)
     kafka_io: Literal["python", "xlang"] = "python"
     # Output wire format: Avro single-object encoding unless a schema registry is configured (then Confluent's).

@@ -11,10 +11,11 @@ what cannot be emitted at all (not a Dispatch, a batch crash that also fails ite
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from typing import Any
 
@@ -177,11 +178,13 @@ class EnrichDoFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(FAILURES, wv.with_value(failure))
 
 
-def auto_processes(pipeline: beam.Pipeline, ner: bool) -> int:
-    """Worker processes for the enrich pool when not set: with NER, the other cores on the single-process local
-    runner; none elsewhere (on Dataflow each vCPU already runs its own SDK harness, so a pool would oversubscribe
-    it), and none without NER (measured slower: the stage is then ~2 ms/item, less than the hand-over; see
-    docs/performance.md)."""
+def auto_processes(
+    pipeline: beam.Pipeline, ner: bool, load: Callable[[], float] = lambda: os.getloadavg()[0]
+) -> int:
+    """Worker processes for the enrich pool when not set.  Only with NER, only on the single-process local runner
+    (on Dataflow each vCPU already runs its own SDK harness: a pool would oversubscribe it), and only while the
+    other cores are idle (1-minute load average < cores - 1): on this shared machine every pool run measured slower
+    than none, the second core being busy with other work (docs/performance.md)."""
     from apache_beam.options.pipeline_options import DirectOptions
 
     if not ner:
@@ -189,7 +192,8 @@ def auto_processes(pipeline: beam.Pipeline, ner: bool) -> int:
     local = type(pipeline.runner).__name__ in ("FnApiRunner", "DirectRunner", "SwitchingDirectRunner")
     if not local or pipeline.options.view_as(DirectOptions).direct_num_workers != 1:
         return 0
-    return max(0, usable_cores() - 1)
+    cores = usable_cores()
+    return cores - 1 if cores > 1 and load() < cores - 1 else 0
 
 
 class EnrichDispatches(beam.PTransform):
