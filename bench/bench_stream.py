@@ -1,6 +1,6 @@
 """Stream latency (raw record produced -> news item readable on the output topic) and memory over time.
 
-    .venv/bin/python bench/bench_stream.py [--rates 10,50] [--seconds 30] [--partitions 4] [--ner off,on]
+    .venv/bin/python bench/bench_stream.py [--rates 10,50] [--seconds 30] [--partitions 1,4] [--ner off,on]
 
 For each (NER, rate): a fresh raw topic with ``--partitions`` partitions on an embedded broker (memory storage), the
 pipeline in stream mode in a child process (``news-pipeline run``'s code path, ``pipeline.beam.run.run``), a producer
@@ -170,7 +170,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rates", default="10,50")
     ap.add_argument("--seconds", type=float, default=30)
-    ap.add_argument("--partitions", type=int, default=4)
+    ap.add_argument("--partitions", default="1,4", help="comma-separated: one run per partition count")
     ap.add_argument("--ner", default="off,on")
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -191,17 +191,18 @@ def main() -> None:
     runs = []
     with EmbeddedBroker(storage="memory", state_dir=Path(tempfile.mkdtemp())) as broker:
         kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
-        for ner in ners:
-            for rate in rates:
-                r = one_run(kafka, entries, args.partitions, rate, args.seconds, ner)
-                runs.append(r)
-                print(
-                    f"NER {'on ' if ner else 'off'} {rate:5.0f}/s {args.partitions} partitions: "
-                    f"{r['received']}/{r['sent']} out, p50 {r['p50_s']:.2f} s, p99 {r['p99_s']:.2f} s, "
-                    f"max {r['max_s']:.2f} s, peak RSS {max((m for _, m in r['rss']), default=0):.0f} MB, "
-                    f"load {r['load']:.1f}",
-                    flush=True,
-                )
+        for ner, rate, parts in [
+            (ner, rate, int(k)) for ner in ners for rate in rates for k in args.partitions.split(",")
+        ]:
+            r = one_run(kafka, entries, parts, rate, args.seconds, ner)
+            runs.append(r)
+            print(
+                f"NER {'on ' if ner else 'off'} {rate:5.0f}/s {parts} partitions: "
+                f"{r['received']}/{r['sent']} out, p50 {r['p50_s']:.2f} s, p99 {r['p99_s']:.2f} s, "
+                f"max {r['max_s']:.2f} s, peak RSS {max((m for _, m in r['rss']), default=0):.0f} MB, "
+                f"load {r['load']:.1f}",
+                flush=True,
+            )
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     meta = {"time": stamp, "cpus": os.cpu_count(), "command": " ".join(sys.argv)}
