@@ -3,8 +3,8 @@
 The DoFn builds the ``Enricher`` once per worker in ``setup()`` (through ``beam.utils.shared.Shared``, so the DoFn
 instances of one worker process share one copy of the models), buffers dispatches inside a bundle and enriches them
 ``batch_size`` at a time (spaCy ``nlp.pipe``), flushing when the buffer is full, when its oldest item waited
-``max_wait_s`` and in ``finish_bundle``, with each element's own timestamp and window.  On the single-process local
-runner the batches are shared with a pool of enrich worker processes (pool.py), so NER uses the other cores.  Items never get dropped: per-item problems are in ``Enrichment.errors``; only
+``max_wait_s`` and in ``finish_bundle``, with each element's own timestamp and window.  With ``processes`` > 0 the
+batches are shared with a pool of enrich worker processes (pool.py), so NER can use the other cores.  Items never get dropped: per-item problems are in ``Enrichment.errors``; only
 what cannot be emitted at all (not a Dispatch, a batch crash that also fails item by item) becomes a ``Failure``.
 """
 
