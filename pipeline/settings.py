@@ -87,6 +87,9 @@ class PipelineSettings(_Frozen):
     )
     idle_stop_s: float | None = None  # stream mode: stop after this long without records (tests, demos)
     ner: bool = True
+    # Enrich worker processes beside the pipeline's own (transforms/enrich/pool.py).  None: automatic (the other
+    # cores, with NER on the single-process local runner while they are idle; never on Dataflow); 0: off.
+    enrich_processes: int | None = Field(default=None, ge=0)
     kafka_io: Literal["python", "xlang"] = "python"
     # Output wire format: Avro single-object encoding unless a schema registry is configured (then Confluent's).
     schema_registry_url: str | None = None

@@ -161,7 +161,9 @@ def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time
         max_items=s.dedup_max_items,
         run=run_id,
     )
-    enriched = deduped["main"] | "EnrichDispatches" >> EnrichDispatches(ner=s.ner)
+    enriched = deduped["main"] | "EnrichDispatches" >> EnrichDispatches(
+        ner=s.ner, processes=s.enrich_processes
+    )
     encoded = enriched["main"] | "EncodeAvro" >> beam.ParDo(
         SafeFlatMap(
             "encode",

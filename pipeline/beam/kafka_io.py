@@ -37,6 +37,7 @@ from apache_beam.transforms.core import RestrictionProvider
 from apache_beam.utils.timestamp import Duration, Timestamp
 from kafka.errors import KafkaError
 
+from pipeline.beam.kafka_fetch import SharedFetcher
 from pipeline.beam.kafka_spec import MAX_OFFSET, STOP, PartitionSpec, WatchSpec
 from pipeline.bus.client import consumer_config
 from pipeline.model import KafkaRecord
@@ -142,6 +143,7 @@ class _ReadPartitionBase(beam.DoFn, RestrictionProvider):
         self._idle_since: dict[tuple[str, int], float] = {}
 
     def teardown(self) -> None:
+        self.__dict__.pop("_shared_fetcher", None)
         for name in ("consumer", "_sizer"):
             client = self.__dict__.pop(name, None)
             if client is not None:
@@ -149,7 +151,15 @@ class _ReadPartitionBase(beam.DoFn, RestrictionProvider):
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        for name in ("consumer", "_sizer", "_size_lock", "_sizes", "_idle_since", "_end_hint"):
+        for name in (
+            "consumer",
+            "_sizer",
+            "_size_lock",
+            "_sizes",
+            "_idle_since",
+            "_end_hint",
+            "_shared_fetcher",
+        ):
             state.pop(name, None)
         return state
 
@@ -182,22 +192,31 @@ class _ReadPartitionBase(beam.DoFn, RestrictionProvider):
 
         tp = TopicPartition(spec.topic, spec.partition)
         start = tracker.current_restriction().start
-        if self.consumer.assignment() != {tp}:
-            self.consumer.assign([tp])
-        self.consumer.seek(tp, start)
+        fetcher = self._fetcher()
+        fetcher.position(tp, start)
         next_offset = start
         emitted = 0
         chunk_deadline = self.clock() + self.cfg.max_chunk_s
         key = (spec.topic, spec.partition)
+        stream = self.cfg.mode == "stream"
         while True:
             if STOP.is_set():
                 tracker.try_claim(MAX_OFFSET)  # claim the end: the restriction is done, nothing is deferred
                 break
-            batch = self.consumer.poll(timeout_ms=self.cfg.poll_timeout_ms).get(tp, [])
-            for msg in batch:
+            batch = fetcher.take(tp)
+            if not batch and fetcher.others_waiting(tp) and (emitted or stream):
+                # Other partitions have records queued: end this chunk so their readers run now (stream latency).
+                tracker.defer_remainder(Duration.of(0.0))
+                break
+            if not batch:
+                fetcher.poll(tp, self.cfg.poll_timeout_ms)
+                batch = fetcher.take(tp)
+            for i, msg in enumerate(batch):
                 if msg.offset < next_offset:
                     continue
                 if not tracker.try_claim(msg.offset):
+                    fetcher.give_back(tp, batch[i:])
+                    fetcher.consumed(tp, next_offset)
                     return
                 next_offset = msg.offset + 1
                 emitted += 1
@@ -210,7 +229,9 @@ class _ReadPartitionBase(beam.DoFn, RestrictionProvider):
                 # Downstream work runs inside this loop (the stage is fused), so the chunk's clock is checked per
                 # record: a bundle, and so the interval between offset commits, ends after max_chunk_s.
                 if emitted >= self.cfg.max_records_per_chunk or self.clock() >= chunk_deadline:
+                    fetcher.give_back(tp, batch[i + 1 :])
                     break
+            fetcher.consumed(tp, next_offset)
             self._note_end(tp, next_offset)
             if batch:
                 self._idle_since.pop(key, None)
@@ -220,7 +241,10 @@ class _ReadPartitionBase(beam.DoFn, RestrictionProvider):
             elif self._caught_up(next_offset):
                 self._advance(watermark, Timestamp.of(self.wall_clock() - self.cfg.idle_watermark_lag_s))
             chunk_full = emitted >= self.cfg.max_records_per_chunk or self.clock() >= chunk_deadline
-            if chunk_full and (emitted or not batch):
+            # Stream mode ends a chunk as soon as the partition is caught up: the bundle (enrich's last batch, the
+            # sink's flush, the offset commit) finishes now instead of at max_chunk_s.
+            caught_up = stream and not batch
+            if (chunk_full and (emitted or not batch)) or caught_up:
                 tracker.defer_remainder(Duration.of(0.05 if batch else 0.5))
                 break
         self.records.inc(emitted)
@@ -238,6 +262,13 @@ class _ReadPartitionBase(beam.DoFn, RestrictionProvider):
                     )
 
             finalizer.register(commit)
+
+    def _fetcher(self) -> SharedFetcher:
+        """One consumer for every partition this instance reads (kafka_fetch.py): polls serve them all."""
+        fetcher = self.__dict__.get("_shared_fetcher")
+        if fetcher is None:
+            fetcher = self._shared_fetcher = SharedFetcher(self.consumer, self.clock)
+        return fetcher
 
     @staticmethod
     def _advance(watermark: ManualWatermarkEstimator, ts: Timestamp) -> None:

@@ -1,6 +1,6 @@
 """The enrich stage's pure core: dispatches in, one ``Enrichment`` per dispatch out, in order.
 
-``Enricher.load()`` builds the expensive parts once (lingua detector, gazetteer, spaCy NER models lazily per language);
+``Enricher.load()`` builds the expensive parts once (fastText language ID, gazetteer, spaCy NER models lazily per language);
 ``enrich_batch`` is then a pure function of its input.  It batches NER per language with ``nlp.pipe`` and never raises
 for one bad item: whatever fails (a model error, no model for the language) is noted in ``Enrichment.errors`` and the
 item keeps every field that could be filled.

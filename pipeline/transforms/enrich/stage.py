@@ -2,16 +2,21 @@
 
 The DoFn builds the ``Enricher`` once per worker in ``setup()`` (through ``beam.utils.shared.Shared``, so the DoFn
 instances of one worker process share one copy of the models), buffers dispatches inside a bundle and enriches them
-``batch_size`` at a time (spaCy ``nlp.pipe``), flushing when the buffer is full and in ``finish_bundle`` with each
-element's own timestamp and window.  Items never get dropped: per-item problems are in ``Enrichment.errors``; only
+``batch_size`` at a time (spaCy ``nlp.pipe``), flushing when the buffer is full, when its oldest item waited
+``max_wait_s`` and in ``finish_bundle``, with each element's own timestamp and window.  With ``processes`` > 0 the
+batches are shared with a pool of enrich worker processes (pool.py), so NER can use the other cores.  Items never get dropped: per-item problems are in ``Enrichment.errors``; only
 what cannot be emitted at all (not a Dispatch, a batch crash that also fails item by item) becomes a ``Failure``.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from typing import Any
 
 import apache_beam as beam
@@ -22,9 +27,13 @@ from apache_beam.utils.windowed_value import WindowedValue
 from pipeline.beam.failures import FAILURES, Clock, make_failure
 from pipeline.model import Dispatch, EnrichedDispatch, Enrichment
 from pipeline.transforms.enrich.enricher import Enricher
+from pipeline.transforms.enrich.pool import EnrichPool, drop_pool, enrich_each, shared_pool, usable_cores
+
+log = logging.getLogger(__name__)
 
 STAGE = "enrich"
 DEFAULT_BATCH = 32
+MAX_WAIT_S = 0.15  # a buffered item waits at most this long for its batch to fill (stream latency)
 
 
 # One handle per (languages, ner) for the whole process: every EnrichDoFn instance (and every pipeline built in the
@@ -46,24 +55,49 @@ def shared_enricher(languages: Sequence[str] | None = None, ner: bool = True) ->
 
 
 class EnrichDoFn(beam.DoFn):
-    """Buffer dispatches within a bundle, enrich them in batches, emit ``EnrichedDispatch`` (or a ``Failure``)."""
+    """Buffer dispatches within a bundle, enrich them in batches, emit ``EnrichedDispatch`` (or a ``Failure``).
 
-    def __init__(self, languages: Sequence[str] | None, ner: bool, batch_size: int, clock: Clock = time.time):
+    A batch goes out when it holds ``batch_size`` items or its oldest item waited ``max_wait_s`` (and at the end of
+    the bundle).  With ``processes`` > 0 a batch goes to the worker pool while it has fewer than two batches per
+    worker in flight, else it is enriched here; results are emitted in order as they come back, and the bundle only
+    finishes once all of them were emitted (so the source's offset commit still follows the writes).
+    """
+
+    def __init__(
+        self,
+        languages: Sequence[str] | None,
+        ner: bool,
+        batch_size: int,
+        clock: Clock = time.time,
+        processes: int = 0,
+        max_wait_s: float = MAX_WAIT_S,
+        monotonic: Clock = time.monotonic,
+    ):
         self.languages = tuple(languages) if languages is not None else None
         self.ner = ner
         self.batch_size = batch_size
         self.clock = clock
+        self.processes = processes
+        self.max_wait_s = max_wait_s
+        self.monotonic = monotonic
         self.items = Metrics.counter(STAGE, "items")
         self.with_errors = Metrics.counter(STAGE, "items_with_errors")
         self.failed = Metrics.counter(STAGE, "failures")
         self.batches = Metrics.distribution(STAGE, "batch_size")
+        self.pooled = Metrics.counter(STAGE, "batches_in_pool")
+        self.pool_failures = Metrics.counter(STAGE, "pool_failures")
         self._counters: dict[str, Any] = {}
 
     def setup(self) -> None:
         self.enricher = shared_enricher(self.languages, self.ner)
+        self.pool: EnrichPool | None = None
 
     def start_bundle(self) -> None:
         self._buffer: list[WindowedValue] = []
+        self._oldest = 0.0
+        self._pending: deque[tuple[list[WindowedValue], Future]] = deque()
+        if self.processes > 0 and self.pool is None:
+            self.pool = shared_pool(self.processes, self.languages, self.ner)
 
     def process(
         self, element: Any, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam
@@ -72,28 +106,49 @@ class EnrichDoFn(beam.DoFn):
         if not isinstance(element, Dispatch):
             yield from self._fail([wv], TypeError(f"expected Dispatch, got {type(element).__name__}"))
             return
+        now = self.monotonic()
+        if not self._buffer:
+            self._oldest = now
         self._buffer.append(wv)
-        if len(self._buffer) >= self.batch_size:
-            yield from self._flush()
+        if len(self._buffer) >= self.batch_size or now - self._oldest >= self.max_wait_s:
+            yield from self._flush(here=False)
+        yield from self._collect(wait=False)
 
     def finish_bundle(self) -> Iterable[Any]:
-        yield from self._flush()
+        yield from self._flush(here=True)  # nothing else to do in this process now
+        yield from self._collect(wait=True)
 
-    def _flush(self) -> Iterable[Any]:
+    def _flush(self, here: bool) -> Iterable[Any]:
         batch, self._buffer = self._buffer, []
         if not batch:
             return
         self.batches.update(len(batch))
-        try:
-            results = self.enricher.enrich_batch([wv.value for wv in batch])
-        except Exception:
-            results = []
-            for wv in batch:
-                try:
-                    results.append(self.enricher.enrich_one(wv.value))
-                except Exception as exc:
-                    results.append(exc)
-        for wv, result in zip(batch, results, strict=False):
+        pool = self.pool
+        if not here and pool is not None and len(self._pending) < 2 * pool.processes and pool.ready():
+            self.pooled.inc()
+            self._pending.append((batch, pool.submit([wv.value for wv in batch])))
+            return
+        yield from self._emit(batch, enrich_each(self.enricher, [wv.value for wv in batch]))
+
+    def _collect(self, wait: bool) -> Iterable[Any]:
+        """Emit the pool's results in submission order: those already back, or all of them when ``wait``."""
+        while self._pending and (wait or self._pending[0][1].done()):
+            batch, future = self._pending.popleft()
+            try:
+                results = future.result()
+            except Exception as exc:  # the pool broke (a worker died): enrich here; a fresh pool next bundle
+                self.pool_failures.inc()
+                log.warning(
+                    "enrich pool failed (%s); enriching %d items in the pipeline process", exc, len(batch)
+                )
+                if self.pool is not None:
+                    drop_pool(self.pool)
+                    self.pool = None
+                results = enrich_each(self.enricher, [wv.value for wv in batch])
+            yield from self._emit(batch, results)
+
+    def _emit(self, batch: list[WindowedValue], results: list[Enrichment | BaseException]) -> Iterable[Any]:
+        for wv, result in zip(batch, results, strict=True):
             if isinstance(result, BaseException):
                 yield from self._fail([wv], result)
                 continue
@@ -123,8 +178,29 @@ class EnrichDoFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(FAILURES, wv.with_value(failure))
 
 
+def auto_processes(
+    pipeline: beam.Pipeline, ner: bool, load: Callable[[], float] = lambda: os.getloadavg()[0]
+) -> int:
+    """Worker processes for the enrich pool when not set.  Only with NER, only on the single-process local runner
+    (on Dataflow each vCPU already runs its own SDK harness: a pool would oversubscribe it), and only while the
+    other cores are idle (1-minute load average < cores - 1): on this shared machine every pool run measured slower
+    than none, the second core being busy with other work (docs/performance.md)."""
+    from apache_beam.options.pipeline_options import DirectOptions
+
+    if not ner:
+        return 0
+    local = type(pipeline.runner).__name__ in ("FnApiRunner", "DirectRunner", "SwitchingDirectRunner")
+    if not local or pipeline.options.view_as(DirectOptions).direct_num_workers != 1:
+        return 0
+    cores = usable_cores()
+    return cores - 1 if cores > 1 and load() < cores - 1 else 0
+
+
 class EnrichDispatches(beam.PTransform):
-    """Dispatch -> EnrichedDispatch (main output) and Failure (``failures``), step label ``EnrichBatches``."""
+    """Dispatch -> EnrichedDispatch (main output) and Failure (``failures``), step label ``EnrichBatches``.
+
+    ``processes``: enrich worker processes beside the pipeline's own (None: ``auto_processes``).
+    """
 
     def __init__(
         self,
@@ -132,12 +208,15 @@ class EnrichDispatches(beam.PTransform):
         ner: bool = True,
         batch_size: int = DEFAULT_BATCH,
         label: str | None = None,
+        processes: int | None = None,
     ):
         super().__init__(label)
         self.languages = languages
         self.ner = ner
         self.batch_size = batch_size
+        self.processes = processes
 
     def expand(self, pcoll: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
-        fn = EnrichDoFn(self.languages, self.ner, self.batch_size)
+        processes = self.processes if self.processes is not None else auto_processes(pcoll.pipeline, self.ner)
+        fn = EnrichDoFn(self.languages, self.ner, self.batch_size, processes=processes)
         return pcoll | "EnrichBatches" >> beam.ParDo(fn).with_outputs(FAILURES, main="main")

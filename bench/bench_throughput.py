@@ -1,0 +1,161 @@
+"""Drain throughput, end to end and per stage, against the one-process loop of the same stages; NER off/on; 1 vs 2 cores.
+
+    .venv/bin/python bench/bench_throughput.py [--items 4000] [--ner-items 400] [--baseline-src DIR]
+
+One embedded broker (memory storage); the generated Reuters-based dispatches of bench_drain.py are produced once per
+run to fresh raw topics.  Measured in the same run, in this order: the plain loop (bench/stage_loop.py) NER off,
+``news-pipeline run --mode drain`` NER off with the enrich pool off (1 core) and on (2 cores), the same with NER on
+(fewer items), spaCy's own ``nlp.pipe`` on the same texts (one core).  Each pipeline run is its own child process
+(``--baseline-src`` runs the same children on another source tree too: before/after in one run).  Writes
+bench/results/throughput-<time>.json and prints a table; the machine is shared, so the load average is recorded
+beside every number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results"
+
+
+def _child_run(args: argparse.Namespace) -> dict:
+    """In a child process: one pipeline drain of ``args.raw`` with the given settings."""
+    from pipeline.beam.run import run
+    from pipeline.settings import KafkaSettings, PipelineSettings, TopicSettings
+
+    tag = uuid.uuid4().hex[:6]
+    topics = TopicSettings(raw=args.raw, output=f"o-{tag}", dead_letter=f"d-{tag}", audit=f"a-{tag}")
+    extra = {} if args.processes < 0 else {"enrich_processes": args.processes}
+    settings = PipelineSettings(
+        kafka=KafkaSettings(bootstrap_servers=args.bootstrap),
+        topics=topics,
+        consumer_group=f"g-{tag}",
+        out_dir=tempfile.mkdtemp(),
+        ner=args.ner == "on",
+        **extra,
+    )
+    t0, c0 = time.perf_counter(), time.process_time()
+    state = run(settings)
+    wall = time.perf_counter() - t0
+    cpu_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "state": state,
+        "wall_s": wall,
+        "cpu_s": time.process_time() - c0,
+        "cpu_children_s": cpu_children.ru_utime + cpu_children.ru_stime,
+    }
+
+
+def pipeline_run(src: Path, bootstrap: str, raw: str, ner: bool, processes: int) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    load = os.getloadavg()[0]
+    cmd = [sys.executable, __file__, "--child", "--bootstrap", bootstrap, "--raw", raw]
+    cmd += ["--ner", "on" if ner else "off", "--processes", str(processes)]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=src)
+    if out.returncode != 0:
+        raise SystemExit(f"pipeline run failed:\n{out.stderr[-3000:]}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["load_before"] = load
+    result["load_after"] = os.getloadavg()[0]
+    return result
+
+
+def nlp_pipe_rate(texts: list[str]) -> float:
+    """Docs/s of the French/English NER models' own ``nlp.pipe`` (one core), as the enrich stage loads them."""
+    from pipeline.transforms.enrich import models
+
+    nlp = models.load_ner("en")
+    list(nlp.pipe(texts[:16]))
+    t = time.process_time()
+    list(nlp.pipe(texts, batch_size=32))
+    return len(texts) / (time.process_time() - t)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--items", type=int, default=4000)
+    ap.add_argument("--ner-items", type=int, default=400)
+    ap.add_argument("--baseline-src", type=Path, default=None, help="another source tree, run the same way")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--bootstrap", help=argparse.SUPPRESS)
+    ap.add_argument("--raw", help=argparse.SUPPRESS)
+    ap.add_argument("--ner", default="off", help=argparse.SUPPRESS)
+    ap.add_argument("--processes", type=int, default=-1, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(_child_run(args)))
+        return
+
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(HERE))
+    from bench_drain import generate, produce
+    from stage_loop import run_loop
+
+    from pipeline.avro.codec import encode_raw_entry
+    from pipeline.bus.broker import EmbeddedBroker
+    from pipeline.settings import KafkaSettings
+    from pipeline.transforms.enrich.enricher import compose
+
+    entries = generate(args.items)
+    values = [encode_raw_entry(e) for e in entries]
+    runs: list[dict] = []
+
+    def note(name: str, items: int, wall: float, **extra: object) -> None:
+        row = {"name": name, "items": items, "wall_s": wall, "items_per_s": items / wall, **extra}
+        runs.append(row)
+        print(
+            f"{name:44} {items:>6} {wall:8.1f} s {items / wall:9.1f}/s  load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+
+    load = os.getloadavg()[0]
+    loop_off = run_loop(values, ner=False)
+    note("loop NER off", len(values), loop_off["total"], stages=loop_off, load_before=load)
+    load = os.getloadavg()[0]
+    loop_on = run_loop(values[: args.ner_items], ner=True)
+    note("loop NER on", args.ner_items, loop_on["total"], stages=loop_on, load_before=load)
+    from pipeline.transforms.normalize.core import normalize_entry
+
+    texts = [compose(normalize_entry(e, now_ms=0)) for e in entries[: args.ner_items]]
+    rate = nlp_pipe_rate(texts)
+    runs.append({"name": "nlp.pipe one core", "items_per_s": rate, "items": len(texts)})
+    print(f"{'spaCy nlp.pipe, one core':44} {len(texts):>6} {'':10} {rate:9.1f}/s", flush=True)
+
+    trees = [("after", ROOT)] + ([("before", args.baseline_src.resolve())] if args.baseline_src else [])
+    with EmbeddedBroker(storage="memory", state_dir=Path(tempfile.mkdtemp())) as broker:
+        kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
+        for label, src in trees:
+            for ner, n, procs in ((False, args.items, (0, 1)), (True, args.ner_items, (0, 1))):
+                for p in procs if label == "after" else (-1,):
+                    raw = f"raw-{uuid.uuid4().hex[:6]}"
+                    produce(kafka, raw, entries[:n])
+                    r = pipeline_run(src, broker.bootstrap_servers, raw, ner, p)
+                    cores = "" if p < 0 else f", {p + 1} core{'s' if p else ''}"
+                    note(
+                        f"pipeline {label} NER {'on' if ner else 'off'}{cores}",
+                        n,
+                        r["wall_s"],
+                        **r,
+                        tree=label,
+                    )
+    RESULTS.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    meta = {"time": stamp, "cpus": os.cpu_count(), "command": " ".join(sys.argv), "items": args.items}
+    path = RESULTS / f"throughput-{stamp}.json"
+    path.write_text(json.dumps({"meta": meta, "runs": runs}, indent=1, default=str))
+    print(f"\nwrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""A pool of enrich worker processes: batches of ``Dispatch`` in, one ``Enrichment`` (or exception) per item out.
+
+The enrich stage is stateless and already batched, so on the single-process local runner it is the natural place to
+use the other cores: ``processes`` worker processes (spawned, never forked from a process that runs Beam's gRPC
+threads) each load the ``Enricher`` once and enrich whole batches; the Beam process keeps reading, normalizing,
+deduplicating and writing, and enriches a batch itself whenever the workers are already busy (see ``EnrichDoFn``).
+On Dataflow every vCPU already runs its own SDK harness, so the pool is off there (``processes = 0``): see
+docs/performance.md.  A worker that dies breaks the pool; its batches are then enriched in the calling process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from pipeline.model import Dispatch, Enrichment
+from pipeline.transforms.enrich import keywords, models
+from pipeline.transforms.enrich.enricher import Enricher
+
+_WORKER_ENRICHER: Enricher | None = None
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _init_worker(languages: tuple[str, ...] | None, ner: bool) -> None:
+    """Load everything before the worker reports ready: the NER models (all installed ones when no languages are
+    set) and the stop-word lists, so no batch in a worker pays a model load."""
+    global _WORKER_ENRICHER
+    enricher = Enricher.load(languages, ner)
+    for lang in languages if languages is not None else tuple(models.MODELS):
+        enricher._model(lang)
+        keywords.stop_words(lang)
+    _WORKER_ENRICHER = enricher
+
+
+def enrich_each(enricher: Enricher, batch: Sequence[Dispatch]) -> list[Enrichment | BaseException]:
+    """The batch at once; if that raises, item by item so one bad item only fails itself."""
+    try:
+        return list(enricher.enrich_batch(batch))
+    except Exception:
+        out: list[Enrichment | BaseException] = []
+        for d in batch:
+            try:
+                out.append(enricher.enrich_one(d))
+            except Exception as exc:
+                out.append(exc)
+        return out
+
+
+def _enrich_in_worker(batch: list[Dispatch]) -> list[Enrichment | BaseException]:
+    assert _WORKER_ENRICHER is not None, "worker not initialised"
+    results = enrich_each(_WORKER_ENRICHER, batch)
+    # An exception that does not pickle would break the whole batch's result: send a plain one with the same text.
+    return [RuntimeError(f"{type(r).__name__}: {r}") if isinstance(r, BaseException) else r for r in results]
+
+
+class EnrichPool:
+    """``processes`` spawned workers, each with its own ``Enricher``; ``submit`` returns a future per batch."""
+
+    def __init__(self, processes: int, languages: tuple[str, ...] | None, ner: bool):
+        self.processes = processes
+        self._executor = ProcessPoolExecutor(
+            max_workers=processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(languages, ner),
+        )
+        # Start the workers now so their model loading overlaps the pipeline's own start-up.
+        self._warm = [self._executor.submit(_enrich_in_worker, []) for _ in range(processes)]
+
+    def ready(self) -> bool:
+        """True once every worker has loaded its models: until then batches are enriched in the calling process
+        (a bundle must not wait for a worker's start-up)."""
+        return all(f.done() for f in self._warm)
+
+    def submit(self, batch: list[Dispatch]) -> Future:
+        return self._executor.submit(_enrich_in_worker, batch)
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+_POOLS: dict[tuple, EnrichPool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def shared_pool(processes: int, languages: tuple[str, ...] | None, ner: bool) -> EnrichPool:
+    """One pool per (processes, languages, ner) for the whole process, like ``shared_enricher``."""
+    key = (processes, languages, ner)
+    with _POOLS_LOCK:
+        pool = _POOLS.get(key)
+        if pool is None:
+            pool = _POOLS[key] = EnrichPool(processes, languages, ner)
+        return pool
+
+
+def drop_pool(pool: EnrichPool) -> None:
+    """Forget a broken pool (a worker died) so the next bundle starts a fresh one."""
+    with _POOLS_LOCK:
+        for key, known in list(_POOLS.items()):
+            if known is pool:
+                del _POOLS[key]
