@@ -117,6 +117,7 @@ class KeyedDedupFn(beam.DoFn):
         self.clock = clock
         self.emitted = Metrics.counter("dedup", f"{stage}_emitted")
         self.suppressed = Metrics.counter("dedup", f"{stage}_suppressed")
+        self.expired = Metrics.counter("dedup", f"{stage}_expired")  # states cleared by the TTL timer
 
     def setup(self) -> None:
         statecache.apply()
@@ -182,5 +183,6 @@ class KeyedDedupTtlFn(KeyedDedupFn):
             return
         if int(self.clock() * 1000) - stored.last_seen_ms >= self.horizon_ms:
             state.clear()
+            self.expired.inc()
         else:  # fired early, or the key was seen again: keep it until its horizon
             expiry.set((stored.last_seen_ms + self.horizon_ms) / 1000.0)
