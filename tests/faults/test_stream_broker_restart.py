@@ -71,7 +71,7 @@ def start_pipeline(
         sys.executable, "-m", "pipeline.cli", "run", "--mode", "stream", "--no-ner",
         "--bootstrap-servers", kafka.bootstrap_servers, "--group", GROUP, "--out-dir", str(out),
         "--raw-topic", topics.raw, "--output-topic", topics.output, "--dead-letter-topic", topics.dead_letter,
-        "--audit-topic", topics.audit, "--roll-seconds", "2",
+        "--audit-topic", topics.audit, "--roll-seconds", "2", "--create-topics",
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     with open(log, "ab") as fh:
