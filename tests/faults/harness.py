@@ -396,7 +396,9 @@ class Scene:
 @contextlib.contextmanager
 def scene(name: str, keep: Path | None = None) -> Iterator[Scene]:
     root = Path(tempfile.mkdtemp(prefix=f"faults-{name}-", dir=keep))
-    broker = EmbeddedBroker(state_dir=root / "broker", log=root / "tansu.log")
+    # memory storage: these scenarios kill the pipeline and the poller, not the broker (tests/faults/test_broker_*
+    # and test_stream_broker_restart.py kill the durable one); a durable broker would only add load here
+    broker = EmbeddedBroker(storage="memory", state_dir=root / "broker", log=root / "tansu.log")
     broker.start()
     s = Scene(name, root, broker)
     try:
