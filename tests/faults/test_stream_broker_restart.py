@@ -126,11 +126,13 @@ def test_stream_pipeline_and_poller_ride_out_a_broker_restart(tmp_path: Path) ->
             if proc is not None and proc.poll() is None:
                 proc.kill()
         broker.stop_quietly()
-        broker.start()  # the data must also be there after a clean restart: read it for the checks below
-    uris = output_uris(kafka, topics.output)
-    ids = output_ids(kafka, topics.output)
-    in_files = file_ids(out)
-    broker.stop_quietly()
+    broker.start()  # the data must also be there after a clean restart: read it for the checks below
+    try:
+        uris = output_uris(kafka, topics.output)
+        ids = output_ids(kafka, topics.output)
+        in_files = file_ids(out)
+    finally:
+        broker.stop_quietly()
     new = everything - links(ENTRIES)
     twice = {u: n for u, n in uris.items() if n > 1}
     print(
@@ -149,8 +151,9 @@ def test_stream_pipeline_and_poller_ride_out_a_broker_restart(tmp_path: Path) ->
 
 
 def test_broker_killed_while_the_stream_pipeline_is_busy(tmp_path: Path) -> None:
-    """The kill lands while the pipeline is writing a backlog: sends in flight fail, the producer's session is gone
-    after the restart (UnknownProducerId); the bundle is retried with a new producer and nothing is lost."""
+    """The kill lands while the pipeline is writing a backlog: its sends in flight wait for the broker (the producer
+    retries them, or the sink re-sends the bundle with a new producer: test_sink_outage.py), reads and commits resume
+    when it is back, and nothing is lost."""
     from bench.bench_drain import generate, produce
 
     broker = BrokerCli(tmp_path / "broker-state", free_port())
@@ -176,11 +179,15 @@ def test_broker_killed_while_the_stream_pipeline_is_busy(tmp_path: Path) -> None
         alive = pipe.poll() is None
         pipe.send_signal(signal.SIGTERM)
         rc = pipe.wait(timeout=120)
+        uris, ids, in_files = (
+            output_uris(kafka, topics.output),
+            output_ids(kafka, topics.output),
+            file_ids(out),
+        )
     finally:
         if pipe is not None and pipe.poll() is None:
             pipe.kill()
-    uris, ids, in_files = output_uris(kafka, topics.output), output_ids(kafka, topics.output), file_ids(out)
-    broker.stop_quietly()
+        broker.stop_quietly()
     log = (tmp_path / "pipeline.log").read_text()
     print(
         f"\nbroker SIGKILL while run --mode stream writes a backlog: in {len(wanted)}, out {len(uris)} distinct "
