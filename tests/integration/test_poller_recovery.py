@@ -205,5 +205,5 @@ def test_one_shot_poll_with_no_broker_exits_1_with_one_line(tmp_path, topics):
         cwd=REPO,
     )
     assert out.returncode == 1
-    assert out.stderr.strip().splitlines() == [out.stderr.strip()] and "Kafka unreachable" in out.stderr
+    assert out.stderr.strip().splitlines() == [out.stderr.strip()] and "cannot reach Kafka" in out.stderr
     assert "Traceback" not in out.stderr and out.stdout == ""

@@ -59,6 +59,10 @@ class Env:
         """One review: the subscription request; then wait for the hub's verification of intent."""
         assert [a.kind for a in self.websub.subscriber.tick()] == ["subscribe"]
         wait_for(lambda: self.sub().state == "active", what="verified subscription")
+        # the hub records the subscription only after our callback answered: wait for its side too
+        wait_for(
+            lambda: self.hub.active(self.self_url) or self.hub.sync_verify, what="the hub's subscription"
+        )
 
     def callback(self) -> str:
         return self.websub.subscriber.callback_url(self.sub())

@@ -46,6 +46,7 @@ def test_pushed_entry_reaches_raw_then_items(
         assert poller.run_once(force=True).ok == 1  # no entries yet; the hub is found
         assert [a.kind for a in websub.subscriber.tick()] == ["subscribe"]
         wait_for(lambda: websub.store.by_feed(feed_url).state == "active", what="subscription verified")
+        wait_for(lambda: hub.active(self_url), what="the hub's record of the subscription")
 
         pushed = story_feed(hub.url, self_url, [(1, title, body)])
         started = time.monotonic()

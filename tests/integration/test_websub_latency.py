@@ -90,6 +90,7 @@ def test_push_latency_to_raw_and_items(tmp_path: Path, kafka: KafkaSettings, top
         poller.run_once(force=True)
         websub.subscriber.tick()
         wait_for(lambda: websub.store.by_feed(feed_url).state == "active", what="subscription verified")
+        wait_for(lambda: hub.active(feed_url), what="the hub's record of the subscription")
         for consumer in (raw, items):
             consumer.start()
             stack.callback(consumer.join, 5)

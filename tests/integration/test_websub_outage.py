@@ -45,6 +45,8 @@ def test_push_while_kafka_is_down_is_refused_then_delivered_once(tmp_path: Path)
         poller.run_once(force=True)
         websub.subscriber.tick()
         wait_for(lambda: websub.store.by_feed(feed_url).state == "active", what="subscription verified")
+        # the hub records the subscription only after our callback answered: wait for its side too
+        wait_for(lambda: hub.active(feed_url), what="the hub's record of the subscription")
         assert hub.publish(feed_url, story_feed(hub.url, feed_url, [(1, *first)])) == [200]
 
         broker.proc.kill()  # SIGKILL: the producer's connection dies under it
