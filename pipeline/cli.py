@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from pipeline import __version__
-from pipeline.bus.cli_kafka import CliError, resolve_kafka, topic_settings
+from pipeline.bus.cli_kafka import CliError, resolve_kafka
 from pipeline.ops.errors import UserError, check_reachable, explain
 from pipeline.ops.flags import Parser, kafka_flags, verbose_flag
 from pipeline.settings import TopicSettings
@@ -30,18 +30,6 @@ EPILOG = """first steps:
 
 Run `news-pipeline COMMAND --help` for a command's options; -v shows debug logs and tracebacks."""
 BOOTSTRAP_CHECK_S = 3.0  # a closed port answers at once; a silent host gets this long
-
-
-def _topics(p: argparse.ArgumentParser) -> None:
-    t = TopicSettings()
-    p.add_argument("--raw-topic", default=t.raw, help="topic the poller writes and the pipeline reads")
-    p.add_argument("--output-topic", default=t.output, help="news_item records")
-    p.add_argument("--dead-letter-topic", default=t.dead_letter, help="failure records of every stage")
-    p.add_argument("--audit-topic", default=t.audit, help="duplicate notices")
-
-
-def _topic_settings(args: argparse.Namespace) -> TopicSettings:
-    return topic_settings(args)
 
 
 def cmd_broker(args: argparse.Namespace) -> int:
