@@ -20,6 +20,7 @@ import time
 from array import array
 
 from pipeline.model import Dispatch
+from pipeline.transforms.dedup.buckets import band_key
 from pipeline.transforms.dedup.local import LocalDeduplicator
 from pipeline.transforms.dedup.near import NearEntry
 from pipeline.transforms.dedup.sketch import BANDS, LEAD_BANDS, SAMPLE, Fingerprint
@@ -45,7 +46,7 @@ def preload(dd: LocalDeduplicator, n: int, rng: random.Random) -> None:
         entry = NearEntry(sid, sid, 1, "feed", f"Headline {i}", 5, Fingerprint((), sample, 120), sid, now_ms)
         for b in range(BANDS + LEAD_BANDS):
             key = f"b{b}:{rng.getrandbits(64):016x}"
-            dd.buckets[key] = (entry,)
+            dd.buckets[band_key(key)] = entry  # the table's compact form: one entry stored bare
 
 
 def make_items(count: int, rng: random.Random) -> list[Dispatch]:

@@ -14,6 +14,7 @@ import time
 from collections import ChainMap
 
 from pipeline.model import Dispatch, DuplicateNotice
+from pipeline.transforms.dedup.buckets import BucketTable, band_key, compact, entries
 from pipeline.transforms.dedup.keys import content_key, identity_key
 from pipeline.transforms.dedup.near import NearEntry, Probe, best_of, decide_near, entry_for, probe, register
 from pipeline.transforms.dedup.restore import Snapshot
@@ -36,7 +37,7 @@ class LocalDeduplicator:
         self.max_items = max_items
         self.by_identity: dict[str, StoryState] | ChainMap = {}
         self.by_content: dict[str, StoryState] | ChainMap = {}
-        self.buckets: dict[str, tuple[NearEntry, ...]] | ChainMap = {}
+        self.buckets: BucketTable | ChainMap = BucketTable()  # LSH band key -> entries, compact (buckets.py)
         self._offers = 0
         self.evicted = 0  # stories forgotten early because of max_items
 
@@ -93,15 +94,16 @@ class LocalDeduplicator:
             return d
         p = Probe.of(d, sh, fp)
         found = []
-        entries: dict[object, NearEntry] = {}  # one entry per distinct answer: memory per item, not per band
+        answers: dict[object, NearEntry] = {}  # one entry per distinct answer: memory per item, not per band
         for band in fp.bands:  # as the Beam stage: each bucket probes and registers independently
-            bucket = self.buckets.get(band, ())
+            bkey = band_key(band)
+            bucket = entries(self.buckets.get(bkey, ()))
             best = probe(bucket, sh, now_ms, self.horizon_ms, exclude=p.item)
             key = None if best is None else (best.entry.item, best.similarity, best.coverage)
-            entry = entries.get(key)
+            entry = answers.get(key)
             if entry is None:
-                entry = entries[key] = entry_for(p, best, now_ms)
-            self.buckets[band] = register(bucket, entry, now_ms, self.horizon_ms)
+                entry = answers[key] = entry_for(p, best, now_ms)
+            self.buckets[bkey] = compact(register(bucket, entry, now_ms, self.horizon_ms))
             found.append(best)
         return decide_near(d, p, best_of(found), now_ms)
 
@@ -110,8 +112,8 @@ class LocalDeduplicator:
         for table, seeded in ((self.by_identity, snapshot.identity), (self.by_content, snapshot.content)):
             for k, v in seeded.items():
                 table.setdefault(k, v)
-        for band, entries in snapshot.buckets.items():
-            self.buckets.setdefault(band, entries)
+        for band, seeded in snapshot.buckets.items():
+            self.buckets.setdefault(band_key(band), compact(seeded))
 
     def _live(self, table: dict[str, StoryState], key: str, now_ms: int) -> StoryState | None:
         s = table.get(key)
@@ -124,12 +126,13 @@ class LocalDeduplicator:
             stale = [k for k, s in table.items() if now_ms - s.last_seen_ms >= horizon_ms]
             for k in stale:
                 del table[k]
-        for band, es in list(self.buckets.items()):
+        for bkey in list(self.buckets):
+            es = entries(self.buckets.get(bkey, ()))
             kept = tuple(e for e in es if now_ms - e.last_seen_ms < horizon_ms)
             if not kept:
-                del self.buckets[band]
+                del self.buckets[bkey]
             elif len(kept) < len(es):
-                self.buckets[band] = kept
+                self.buckets[bkey] = compact(kept)
 
     def _evict(self, now_ms: int) -> None:
         """Over ``max_items``: forget the least recently seen tenth, as if the horizon were that much shorter."""

@@ -23,7 +23,7 @@ UNCHANGED = 0.98  # same source and at least this similar (headline aside): a re
 BUCKET_CAP = 16  # entries kept per LSH bucket (newest win): bounds memory on boilerplate-heavy buckets
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NearEntry:
     """What a bucket remembers of one emitted (or attached) item: its story and a bounded sample of its text."""
 

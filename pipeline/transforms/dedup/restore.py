@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pipeline.avro.codec import AvroDecodeError
 from pipeline.avro.registry import registry_from_url
@@ -56,9 +56,7 @@ class Snapshot:
             if prev is not None:
                 hi, lo = (state, prev) if state.version >= prev.version else (prev, state)
                 seen = tuple(dict.fromkeys((*prev.seen, *state.seen, lo.content_hash)))[-SEEN_CAP:]
-                state = StoryState(
-                    **{**hi.__dict__, "seen": seen, "last_seen_ms": max(hi.last_seen_ms, lo.last_seen_ms)}
-                )
+                state = replace(hi, seen=seen, last_seen_ms=max(hi.last_seen_ms, lo.last_seen_ms))
             table[key] = state
         ordered = shingle_list(d.body, d.language_hint)  # as the live path shingles it (local.py, neardup.py)
         fp = fingerprint(frozenset(ordered), tuple(ordered[:LEAD]))

@@ -24,7 +24,7 @@ _A = _rng.integers(1, (1 << 31) - 1, size=BANDS * ROWS, dtype=np.uint64)
 _B = _rng.integers(0, (1 << 31) - 1, size=BANDS * ROWS, dtype=np.uint64)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fingerprint:
     bands: tuple[str, ...]  # "b<i>:<hex>", one LSH bucket key per band
     sample: bytes  # bottom-k shingle hashes, array('I') bytes, sorted

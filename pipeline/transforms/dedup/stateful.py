@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import apache_beam as beam
@@ -88,7 +89,7 @@ def decide_content(
 
 
 def _touch(state: StoryState, now_ms: int) -> StoryState:
-    return StoryState(**{**state.__dict__, "last_seen_ms": now_ms})
+    return replace(state, last_seen_ms=now_ms)
 
 
 Decide = Callable[

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 SEEN_CAP = 8  # earlier content hashes kept per story
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoryState:
     story_id: str
     version: int
