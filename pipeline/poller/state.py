@@ -13,12 +13,13 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from pipeline.poller import outbox
 from pipeline.poller.changes import Seen
+from pipeline.poller.sqlite import remember_seen, write_transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds (
@@ -205,16 +206,8 @@ class StateStore:
         with self._lock:
             self._db.close()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return write_transaction(self._db, self._lock)
 
     def _rows(self, sql: str, args: Iterable[object] = ()) -> list[FeedState]:
         with self._lock:
@@ -386,12 +379,7 @@ class StateStore:
                 (o.error, o.error_kind, o.feed_id),
             )
         if o.sent:
-            db.executemany(
-                "INSERT INTO seen(feed_id, entry_key, content_hash, link, first_seen_ms, last_seen_ms) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(feed_id, entry_key) DO UPDATE SET "
-                "content_hash=excluded.content_hash, link=excluded.link, last_seen_ms=excluded.last_seen_ms",
-                [(o.feed_id, k, h, link, o.now_ms, o.now_ms) for k, h, link in o.sent],
-            )
+            remember_seen(db, o.feed_id, o.sent, o.now_ms)
         if o.refresh:
             db.executemany(
                 "UPDATE seen SET last_seen_ms=? WHERE feed_id=? AND entry_key=?",

@@ -12,10 +12,11 @@ import dataclasses
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
+from pipeline.poller.sqlite import remember_seen, write_transaction
 from pipeline.websub.discover import Links
 from pipeline.websub.lifecycle import Subscription
 
@@ -67,16 +68,8 @@ class WebSubStore:
         with self._lock:
             self._db.close()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return write_transaction(self._db, self._lock)
 
     # -- links ------------------------------------------------------------------------------------------------
     def record_links(self, feed_url: str, links: Links, now_ms: int) -> bool:
@@ -161,12 +154,7 @@ class WebSubStore:
         """After Kafka acked a push: the entries join the poller's seen index (the same upsert a poll commits)
         and the subscription counts the push, in one transaction."""
         with self._tx() as db:
-            db.executemany(
-                "INSERT INTO seen(feed_id, entry_key, content_hash, link, first_seen_ms, last_seen_ms) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(feed_id, entry_key) DO UPDATE SET "
-                "content_hash=excluded.content_hash, link=excluded.link, last_seen_ms=excluded.last_seen_ms",
-                [(feed_id, k, h, link, now_ms, now_ms) for k, h, link in sent],
-            )
+            remember_seen(db, feed_id, sent, now_ms)
             db.execute(
                 "UPDATE websub_subscriptions SET pushes=pushes+1, entries_sent=entries_sent+?, last_push_ms=? "
                 "WHERE token=?",
