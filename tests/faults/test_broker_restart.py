@@ -10,12 +10,9 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -24,97 +21,11 @@ from kafka.structs import OffsetAndMetadata
 
 from pipeline.bus.children import free_port, pid_runs, port_open
 from pipeline.bus.s3server import unix_sockets
+from tests.faults.support import BrokerCli, wait_until
 
-REPO = Path(__file__).resolve().parents[2]
 N_RECORDS = 600  # per topic
 TOPICS = {"restart-a": 3, "restart-b": 1}  # name -> partitions
 GROUP = "restart-group"
-
-
-def wait_until(what: str, check: Callable[[], Any], timeout_s: float, every_s: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout_s
-    last: BaseException | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-        except Exception as exc:  # retried until the deadline, reported then
-            last, value = exc, None
-        if value:
-            return value
-        time.sleep(every_s)
-    raise AssertionError(f"{what} not reached within {timeout_s}s (last error: {last!r})")
-
-
-class BrokerCli:
-    """``news-pipeline broker`` in a subprocess with its own state directory."""
-
-    def __init__(self, state: Path, port: int, storage: str = "s3"):
-        self.state, self.port, self.storage = state, port, storage
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def marker(self) -> Path:
-        return self.state / "broker.json"
-
-    @property
-    def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def spawn(self) -> subprocess.Popen[bytes]:
-        env = {**os.environ, "NEWS_PIPELINE_HOME": str(self.state), "PYTHONPATH": str(REPO)}
-        cmd = [
-            sys.executable,
-            "-m",
-            "pipeline.cli",
-            "broker",
-            "--port",
-            str(self.port),
-            "--storage",
-            self.storage,
-        ]
-        log = open(self.state.parent / f"{self.state.name}-cli.log", "ab")  # noqa: SIM115
-        try:
-            return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        finally:
-            log.close()
-
-    def start(self, timeout_s: float = 90.0) -> float:
-        """Start and wait for the first successful metadata call; returns the seconds that took."""
-        t0 = time.monotonic()
-        self.proc = self.spawn()
-
-        def metadata_ok() -> bool:
-            assert self.proc is not None and self.proc.poll() is None, "broker CLI exited while starting"
-            info = json.loads(self.marker.read_text())
-            if info.get("pid") != self.proc.pid:
-                return False
-            admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=3000)
-            try:
-                admin.list_topics()
-            finally:
-                admin.close()
-            return True
-
-        wait_until("broker ready (broker.json + metadata)", metadata_ok, timeout_s, every_s=0.1)
-        return time.monotonic() - t0
-
-    def info(self) -> dict[str, Any]:
-        return json.loads(self.marker.read_text())
-
-    def tree(self) -> list[tuple[int, str]]:
-        """(pid, executable) of the CLI and every child it recorded."""
-        info = self.info()
-        assert self.proc is not None
-        return [(self.proc.pid, ""), *((c["pid"], c["executable"]) for c in info["children"])]
-
-    def stop_quietly(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 @pytest.fixture

@@ -9,16 +9,11 @@ Each test prints one result line (run with ``-s`` to see it): items, lost, sent 
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import subprocess
-import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
@@ -29,19 +24,10 @@ from pipeline.bus.client import consumer_config
 from pipeline.devserver import Behaviour, DevServer
 from pipeline.poller.state import StateStore
 from pipeline.settings import KafkaSettings, TopicSettings
+from tests.faults.support import rss, start_loop, stop_loop, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def rss(feed: int, entries: int) -> bytes:
-    items = "".join(
-        f"<item><guid>urn:f{feed}:e{e}</guid><title>Feed {feed} dispatch {e}</title>"
-        f"<link>http://example.org/{feed}/{e}</link><description>Body {feed}.{e}</description></item>"
-        for e in range(entries)
-    )
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {feed}</title>{items}</channel></rss>'.encode()
 
 
 def expected_keys(feeds: int, entries: int) -> set[str]:
@@ -65,58 +51,6 @@ def topic_guids(kafka: KafkaSettings, topic: str, idle_s: float = 1.0) -> list[s
         return out
     finally:
         consumer.close(autocommit=False)
-
-
-def wait_for(condition: Callable[[], object], timeout_s: float, what: str, every_s: float = 0.1) -> float:
-    """Wait until ``condition()`` is true; returns the seconds it took, fails the test after ``timeout_s``."""
-    t0 = time.monotonic()
-    while not condition():
-        if time.monotonic() - t0 > timeout_s:
-            pytest.fail(f"timed out after {timeout_s:.0f}s waiting for {what}")
-        time.sleep(every_s)
-    return time.monotonic() - t0
-
-
-def start_loop(
-    kafka: KafkaSettings, topics: TopicSettings, state: Path, log: Path, *extra: str
-) -> subprocess.Popen[bytes]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "pipeline.cli",
-        "poll",
-        "--loop",
-        "--bootstrap-servers",
-        kafka.bootstrap_servers,
-        "--state",
-        str(state),
-        "--raw-topic",
-        topics.raw,
-        "--dead-letter-topic",
-        topics.dead_letter,
-        "--allow-private-hosts",
-        "127.0.0.1",
-        "--per-host-rate",
-        "10000",
-        "--contact",
-        "mailto:faults@example.invalid",
-        *extra,
-    ]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    with open(log, "ab") as out:
-        return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def stop_loop(proc: subprocess.Popen[bytes]) -> int:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            return proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            return -9
-    return proc.returncode
 
 
 def metric(port: int, name: str) -> float | None:

@@ -27,8 +27,7 @@ from pipeline.dlq.read import read_bounded
 from pipeline.files import naming
 from pipeline.poller.state import StateStore
 from pipeline.settings import KafkaSettings, TopicSettings
-from tests.faults.test_broker_restart import BrokerCli, wait_until
-from tests.faults.test_poller_faults import rss, start_loop, stop_loop
+from tests.faults.support import BrokerCli, rss, start_loop, stop_loop, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 FEEDS, ENTRIES, ADDED = 8, 10, 5
