@@ -75,13 +75,13 @@ class LocalDeduplicator:
             self._offers = 0  # inside a group the sweep waits for commit()
             self._expire(now_ms)
         key = identity_key(d)
-        state, out = decide_identity(self._live(self.by_identity, key, now_ms), key, d, now_ms)
-        self.by_identity[key] = state
+        ident, out = decide_identity(self._live(self.by_identity, key, now_ms), key, d, now_ms)
+        self.by_identity[key] = ident
         if isinstance(out, DuplicateNotice):
             return out
         ckey = content_key(out)
         state, out = decide_content(self._live(self.by_content, ckey, now_ms), ckey, out, now_ms)
-        self.by_content[ckey] = state
+        self.by_content[ckey] = ident if state == ident else state  # one object when both tables say the same
         if isinstance(out, DuplicateNotice) or not self.near:
             return out
         return self.offer_near(out, now_ms)
