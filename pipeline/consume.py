@@ -4,7 +4,8 @@ In: a topic of Avro records in either wire format (single-object ``C3 01`` or Co
 apart per record by the magic byte).  Out: one JSON object per record on stdout with its Kafka coordinates under
 ``_kafka``, or one table row.  Reads from the beginning (default), from a time, or from a group's committed offsets
 (and commits as it goes); filters news items by language, entity, country and agency; stops after
-``max_records``, after ``idle_timeout_s`` without records, or on Ctrl-C (exit code 0).
+``max_records``, after ``idle_timeout_s`` without records (the reading loop and its stop rule are
+``pipeline.bus.read``), or on Ctrl-C (exit code 0).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pipeline.avro.codec import AvroDecodeError
 from pipeline.avro.registry import registry_from_url
 from pipeline.avro.wire import WireDecoder
 from pipeline.bus.client import consumer_config, wait_for_partitions
+from pipeline.bus.read import StopRule, poll_until
 from pipeline.ops.errors import UserError
 from pipeline.settings import KafkaSettings, TopicSettings
 
@@ -95,26 +97,20 @@ def read_topic(
         consumer.assign(tps)
         _start_positions(consumer, tps, opts)
         n = 0
-        last = clock()
-        while opts.max_records is None or n < opts.max_records:
-            batches = consumer.poll(timeout_ms=500)
-            if not batches:
-                if opts.idle_timeout_s is not None and clock() - last >= opts.idle_timeout_s:
-                    break
-                continue
-            last = clock()
-            for records in batches.values():
-                for msg in records:
-                    if opts.from_time_ms is not None and msg.timestamp < opts.from_time_ms:
-                        continue  # the broker's time lookup is a hint: tansu answers offset 0 for any time
-                    record = decode_message(msg, decoder)
-                    if opts.filters.match(record):
-                        yield record
-                        n += 1
-                        if opts.max_records is not None and n >= opts.max_records:
-                            if opts.group:
-                                consumer.commit({msg_tp(msg): _offset_meta(msg.offset + 1)})
-                            return
+        if opts.max_records is not None and opts.max_records <= 0:
+            return
+        for batch in poll_until(consumer, tps, StopRule.idle(opts.idle_timeout_s), clock=clock):
+            for msg in batch:
+                if opts.from_time_ms is not None and msg.timestamp < opts.from_time_ms:
+                    continue  # the broker's time lookup is a hint: tansu answers offset 0 for any time
+                record = decode_message(msg, decoder)
+                if opts.filters.match(record):
+                    yield record
+                    n += 1
+                    if opts.max_records is not None and n >= opts.max_records:
+                        if opts.group:
+                            consumer.commit({msg_tp(msg): _offset_meta(msg.offset + 1)})
+                        return
             if opts.group:
                 consumer.commit()
     finally:

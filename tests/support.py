@@ -1,10 +1,15 @@
-"""Small test helpers shared across test levels (factories and a controllable clock)."""
+"""Small test helpers shared across test levels (factories, controllable clocks, a TTL timer that reports)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import apache_beam as beam
 
 from pipeline.model import Dispatch
+from pipeline.transforms.dedup.stateful import KeyedDedupTtlFn
 
 
 def dispatch(
@@ -27,3 +32,59 @@ class Clock:
 
     def __call__(self) -> float:
         return self.t
+
+
+class SharedClock:
+    """A fake clock that every copy of itself in this process reads: runners pickle DoFns (and the clock inside), so
+    the time lives in a class-level table keyed by name, in this importable module (a test module's globals can be
+    imported twice under pytest's importlib mode, and a copy would never see the test move the time)."""
+
+    _now: ClassVar[dict[str, float]] = {}
+
+    def __init__(self, name: str, t: float = 0.0):
+        self.name = name
+        SharedClock._now[name] = t
+
+    def __call__(self) -> float:
+        return SharedClock._now[self.name]
+
+    def set(self, t: float) -> None:
+        SharedClock._now[self.name] = t
+
+
+class TickClock(beam.DoFn):
+    """``(time, element)`` -> ``element``, after setting ``clock`` to ``time``: the input drives the fake clock, so it
+    moves in step with the elements a runner processes (a test cannot reach into a running pipeline)."""
+
+    def __init__(self, clock: SharedClock):
+        self.clock = clock
+
+    def process(self, timed: tuple[float, Any]) -> Iterator[Any]:
+        t, element = timed
+        self.clock.set(t)
+        yield element
+
+
+class RecordedTtlFn(KeyedDedupTtlFn):
+    """``KeyedDedupTtlFn`` whose ``expired`` counter also writes down each state the timer cleared, as ``(stage, clock
+    time)`` in ``CLEARED[run]``.  The ``dedup/<stage>_expired`` metric alone cannot be read on the BundleBasedDirectRunner
+    (the one local runner with TestStream): it commits a step's user metrics only for the first bundle each of its
+    worker threads runs (its StateSampler caches the scoped state, and with it that bundle's metrics container), so
+    the counts of later bundles, timer firings included, are lost.  A class-level table, in this importable module,
+    for the pickling reason given on ``SharedClock``."""
+
+    CLEARED: ClassVar[dict[str, list[tuple[str, float]]]] = {}
+
+    def __init__(self, run: str, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        RecordedTtlFn.CLEARED.setdefault(run, [])
+        self.expired = _RecordingCounter(self.expired, run, self.stage, self.clock)
+
+
+class _RecordingCounter:
+    def __init__(self, counter: Any, run: str, stage: str, clock: Any):
+        self.counter, self.run, self.stage, self.clock = counter, run, stage, clock
+
+    def inc(self, n: int = 1) -> None:
+        self.counter.inc(n)
+        RecordedTtlFn.CLEARED[self.run].extend([(self.stage, self.clock())] * n)

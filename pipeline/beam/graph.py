@@ -23,9 +23,10 @@ from pipeline.avro.codec import (
 from pipeline.avro.registry import registry_from_url
 from pipeline.avro.wire import ConfluentEncoder, Encoder, SingleObjectEncoder
 from pipeline.beam.failures import FAILURES, SafeFlatMap
-from pipeline.beam.kafka_io import ReadConfig, ReadFromKafkaPy
-from pipeline.beam.kafka_sink import WriteToKafkaPy
 from pipeline.dlq.written import SkipWrittenFn
+from pipeline.io.kafka.sink import WriteToKafkaPy
+from pipeline.io.kafka.source import ReadFromKafkaPy
+from pipeline.io.kafka.specs import ReadConfig
 from pipeline.model import DuplicateNotice, EnrichedDispatch, Failure, KafkaRecord, RawEntry
 from pipeline.settings import KafkaSettings, PipelineSettings
 from pipeline.transforms.dedup import DUPLICATES, DeduplicateStories

@@ -17,10 +17,11 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from pipeline import option_table
-from pipeline.beam import graph, kafka_io
+from pipeline.beam import graph
 from pipeline.beam.options import NewsPipelineOptions
 from pipeline.bus.client import ensure_topics
 from pipeline.files.sink import FileSink
+from pipeline.io.kafka import specs as kafka_specs
 from pipeline.settings import PipelineSettings
 
 log = logging.getLogger(__name__)
@@ -50,12 +51,12 @@ def run(
         [settings.topics.raw, settings.topics.output, settings.topics.dead_letter, settings.topics.audit],
         settings.topics.partitions,
     )
-    kafka_io.STOP.clear()
+    kafka_specs.STOP.clear()
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def request_stop(signum: int, _frame: Any) -> None:
         log.warning("signal %s: stopping after the current bundle is flushed and committed", signum)
-        kafka_io.STOP.set()
+        kafka_specs.STOP.set()
 
     for sig in previous:
         signal.signal(sig, request_stop)

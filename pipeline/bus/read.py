@@ -1,20 +1,68 @@
-"""Read a topic until done: every record from the beginning up to the end the broker reported at the start.
+"""Read a topic's assigned partitions poll by poll until an explicit stop rule says done: the one reading loop.
 
-In: Kafka settings and a topic.  Out: its records, partition by partition interleaved as fetched; then the reader
-stops.  The one stop rule: every partition's position has reached the end offset taken at the start AND a fetch
-came back empty.  The end alone is never trusted (tansu reports the start of the last batch + 1, short of the true
-end, measured in the shared notes on Beam and Kafka), and idleness alone is never enough (a slow broker would silently end the read early).
+In: a consumer with its partitions assigned and positioned, and a ``StopRule``.  Out: each poll's records, then the
+reader stops.  Two rules, chosen by the caller and never mixed up:
+
+* ``StopRule.at_end()`` ("until done", restore and dead-letter reads): every partition's position has reached the end
+  offset taken at the start AND a fetch came back empty.  The end alone is never trusted (tansu reports the start of
+  the last batch + 1, short of the true end, measured in the shared notes on Beam and Kafka), and idleness alone is
+  never enough (a slow broker would silently end the read early).
+* ``StopRule.idle(s)`` (a tail, ``consume``): after ``s`` seconds without a record; ``idle(None)`` never stops.
+
+``read_to_end`` is the "whole topic from the beginning" case built on it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
 from pipeline.bus.client import consumer_config, wait_for_partitions
 from pipeline.settings import KafkaSettings
+
+
+@dataclass(frozen=True)
+class StopRule:
+    """When a read is done: at the end taken at the start (``until_end``), or after ``idle_s`` without records."""
+
+    until_end: bool = False
+    idle_s: float | None = None
+
+    @classmethod
+    def at_end(cls) -> StopRule:
+        return cls(until_end=True)
+
+    @classmethod
+    def idle(cls, seconds: float | None) -> StopRule:
+        return cls(idle_s=seconds)
+
+
+def poll_until(
+    consumer: Any,
+    tps: list[Any],
+    stop: StopRule,
+    *,
+    poll_ms: int = 500,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[list[Any]]:
+    """Each non-empty poll's records (kafka-python ``ConsumerRecord``s, partitions interleaved as fetched) until
+    ``stop`` says done.  The caller positions the consumer first and may commit between polls."""
+    ends = consumer.end_offsets(tps) if stop.until_end else {}
+    last = clock()
+    while True:
+        batches = consumer.poll(timeout_ms=poll_ms)
+        if batches:
+            last = clock()
+            yield [msg for records in batches.values() for msg in records]
+            continue
+        if stop.until_end and all(consumer.position(tp) >= ends.get(tp, 0) for tp in tps):
+            return
+        if stop.idle_s is not None and clock() - last >= stop.idle_s:
+            return
 
 
 def read_to_end(
@@ -41,12 +89,7 @@ def read_to_end(
         tps = [TopicPartition(topic, p) for p in sorted(parts)]
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
-        ends = consumer.end_offsets(tps)
-        while True:
-            batches = consumer.poll(timeout_ms=poll_ms)
-            for records in batches.values():
-                yield from records
-            if not batches and all(consumer.position(tp) >= ends.get(tp, 0) for tp in tps):
-                return
+        for records in poll_until(consumer, tps, StopRule.at_end(), poll_ms=poll_ms):
+            yield from records
     finally:
         consumer.close(autocommit=False)

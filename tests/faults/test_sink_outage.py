@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.beam.kafka_sink import _ProduceFn
 from pipeline.bus.broker import EmbeddedBroker, free_port
 from pipeline.bus.client import ensure_topics
 from pipeline.dlq.read import read_bounded
+from pipeline.io.kafka.sink import _ProduceFn
 from pipeline.settings import KafkaSettings
 
 
@@ -51,7 +51,7 @@ def test_a_bundle_survives_a_broker_restart_that_lost_its_session(
                 errors.append(exc)
             done.set()
 
-        caplog.set_level(logging.WARNING, logger="pipeline.beam.kafka_sink")
+        caplog.set_level(logging.WARNING, logger="pipeline.io.kafka.sink")
         t0 = time.monotonic()
         threading.Thread(target=finish, daemon=True).start()
         assert not done.wait(3.0), "finish_bundle returned while the broker was down"

@@ -1,4 +1,4 @@
-"""kafka_io on the real tansu broker: drain and stream reads, committed-offset resume, stop rules, new records and
+"""The Kafka source (pipeline/io/kafka/) on the real tansu broker: drain and stream reads, committed-offset resume, stop rules, new records and
 new partitions while streaming, backlog (end offset - position) and watermarks."""
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.runners.sdf_utils import RestrictionTrackerView, ThreadsafeRestrictionTracker
 from apache_beam.utils.timestamp import Timestamp
 
-from pipeline.beam import kafka_io, kafka_partitions
-from pipeline.beam.kafka_io import MAX_OFFSET, PartitionSpec, ReadConfig, ReadFromKafkaPy
 from pipeline.bus.client import ensure_topics, make_producer
+from pipeline.io.kafka import partitions as kafka_partitions
+from pipeline.io.kafka import source
+from pipeline.io.kafka.source import ReadFromKafkaPy
+from pipeline.io.kafka.specs import MAX_OFFSET, STOP, PartitionSpec, ReadConfig, WatchSpec
 from pipeline.settings import KafkaSettings
 
 pytestmark = pytest.mark.integration
@@ -73,9 +75,9 @@ def _wait(predicate, timeout_s: float = 60.0) -> None:
 
 @pytest.fixture(autouse=True)
 def _clear_stop():
-    kafka_io.STOP.clear()
+    STOP.clear()
     yield
-    kafka_io.STOP.clear()
+    STOP.clear()
 
 
 def test_drain_reads_every_record_over_many_chunks_and_partitions_then_resumes_after_commit(
@@ -124,7 +126,7 @@ def test_stream_picks_up_a_record_produced_while_running_and_stops_on_flag(kafka
         _produce(kafka, topics.raw, ["while-streaming"])
         _wait(lambda: any(v == "while-streaming" for _, _, v in _seen(out)))
     finally:
-        kafka_io.STOP.set()
+        STOP.set()
         runner.join(timeout=60)
     assert not runner.is_alive()
     assert result["state"].endswith("DONE")
@@ -142,14 +144,14 @@ def test_watcher_emits_only_partitions_beyond_the_discovered_ones_then_defers(ka
         tracker = ThreadsafeRestrictionTracker(
             kafka_partitions._PartitionIds().create_tracker(OffsetRange(1, MAX_OFFSET))
         )
-        found = list(fn.process(kafka_io.WatchSpec(topics.raw, known=1), RestrictionTrackerView(tracker)))
+        found = list(fn.process(WatchSpec(topics.raw, known=1), RestrictionTrackerView(tracker)))
         assert found == [PartitionSpec(topics.raw, 1, 0), PartitionSpec(topics.raw, 2, 0)]
         deferred = tracker.deferred_status()  # what the runner reschedules after the discovery interval
         assert deferred is not None
         residual = deferred[0]
         assert residual.start == 3  # a restart resumes after the last partition handed out
         again = ThreadsafeRestrictionTracker(kafka_partitions._PartitionIds().create_tracker(residual))
-        assert list(fn.process(kafka_io.WatchSpec(topics.raw, known=1), RestrictionTrackerView(again))) == []
+        assert list(fn.process(WatchSpec(topics.raw, known=1), RestrictionTrackerView(again))) == []
     finally:
         fn.teardown()
 
@@ -179,7 +181,7 @@ def test_backlog_is_end_offset_minus_position_and_watermark_follows_records(kafk
     _produce(kafka, topics.raw, [f"v{i}" for i in range(10)], one_per_batch=True)
     wall = 2_000_000_000.0
     cfg = ReadConfig(kafka, "g-backlog", mode="stream", max_records_per_chunk=4, idle_watermark_lag_s=10.0)
-    fn = kafka_io._ReadUnboundedPartition(cfg, wall_clock=lambda: wall)
+    fn = source._ReadUnboundedPartition(cfg, wall_clock=lambda: wall)
     fn.setup()
     try:
         spec = PartitionSpec(topics.raw, 0, 0)

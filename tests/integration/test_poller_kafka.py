@@ -18,6 +18,7 @@ from kafka import KafkaConsumer, TopicPartition
 from pipeline.avro.codec import decode_failure, decode_raw_entry
 from pipeline.bus.broker import EmbeddedBroker, free_port
 from pipeline.bus.client import consumer_config
+from pipeline.bus.read import read_to_end
 from pipeline.devserver import Behaviour, DevServer
 from pipeline.poller import PollerSettings, poll_once
 from pipeline.poller.metrics import PollerMetrics
@@ -71,24 +72,10 @@ def feeds_dir(tmp_path) -> Path:
     return d
 
 
-def read_all(kafka: KafkaSettings, topic: str, idle_s: float = 1.5) -> list[tuple[bytes, bytes]]:
-    consumer = KafkaConsumer(**consumer_config(kafka, group_id=None))
-    try:
-        deadline = time.monotonic() + 10
-        while not (parts := consumer.partitions_for_topic(topic)) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if not parts:
-            return []
-        consumer.assign([TopicPartition(topic, p) for p in parts])
-        consumer.seek_to_beginning()
-        out, last = [], time.monotonic()
-        while time.monotonic() - last < idle_s:
-            for batch in consumer.poll(timeout_ms=300).values():
-                out.extend((r.key, r.value) for r in batch)
-                last = time.monotonic()
-        return out
-    finally:
-        consumer.close()
+def read_all(kafka: KafkaSettings, topic: str) -> list[tuple[bytes, bytes]]:
+    """Every record of ``topic`` so far (callers read after the poller's sends were acknowledged), by the one "read
+    until done" rule: the end taken at the start reached and an empty fetch, not a guessed idle time."""
+    return [(r.key, r.value) for r in read_to_end(kafka, topic, missing_ok=True)]
 
 
 def test_second_poll_of_unchanged_feeds_sends_nothing(kafka, topics, settings, feeds_dir):
@@ -443,4 +430,5 @@ def test_loop_keeps_schedule_and_stops_cleanly(kafka, topics, settings, feeds_di
         stop.set()
         t.join(10)
     assert not t.is_alive()
+    assert polled_at and len(ticks) >= polled_at + 5, f"ticks before the deadline: {len(ticks)}"
     assert sum(r.feeds_polled for r in ticks) == 1  # polled once, then not due again for min_interval

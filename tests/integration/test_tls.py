@@ -17,11 +17,12 @@ import apache_beam as beam
 import pytest
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
-from pipeline.beam.kafka_io import ReadConfig, ReadFromKafkaPy
-from pipeline.beam.kafka_sink import WriteToKafkaPy
 from pipeline.bus.broker import broker_binary, free_port, wait_for_port
 from pipeline.bus.client import ensure_topics, make_producer
 from pipeline.consume import ConsumeOptions, read_topic
+from pipeline.io.kafka.sink import WriteToKafkaPy
+from pipeline.io.kafka.source import ReadFromKafkaPy
+from pipeline.io.kafka.specs import ReadConfig
 from pipeline.settings import KafkaSettings
 
 pytestmark = pytest.mark.integration

@@ -87,7 +87,7 @@ class LocalDeduplicator:
         return self.offer_near(out, now_ms)
 
     def offer_near(self, d: Dispatch, now_ms: int) -> Dispatch | DuplicateNotice:
-        ordered = shingle_list(d.body, d.language_hint)
+        ordered = shingle_list(d.body)  # no language: both stopword lists, as neardup.py and restore.py
         sh = frozenset(ordered)
         fp = fingerprint(sh, tuple(ordered[:LEAD]))
         if fp is None:

@@ -37,7 +37,9 @@ class FanOutBandsFn(beam.DoFn):
     """Dispatch -> one ``(bucket, (Probe, Dispatch, n_bands))`` per band; unsketchable texts get one solo bucket."""
 
     def process(self, d: Dispatch) -> Iterator[Any]:
-        ordered = shingle_list(d.body, d.language_hint)
+        # No language: both stopword lists, so restore (which only has the detected language, not the feed's hint)
+        # shingles an item exactly as this live path did.
+        ordered = shingle_list(d.body)
         sh = frozenset(ordered)
         fp = fingerprint(sh, tuple(ordered[:LEAD]))
         if fp is None:  # too short to sketch: left to the exact stages, passes through one private bucket

@@ -58,7 +58,7 @@ class Snapshot:
                 seen = tuple(dict.fromkeys((*prev.seen, *state.seen, lo.content_hash)))[-SEEN_CAP:]
                 state = replace(hi, seen=seen, last_seen_ms=max(hi.last_seen_ms, lo.last_seen_ms))
             table[key] = state
-        ordered = shingle_list(d.body, d.language_hint)  # as the live path shingles it (local.py, neardup.py)
+        ordered = shingle_list(d.body)  # no language, as the live path (neardup.py, local.py)
         fp = fingerprint(frozenset(ordered), tuple(ordered[:LEAD]))
         if fp is not None:
             entry = entry_for(Probe.of(d, frozenset(ordered), fp), None, seen_ms)
@@ -80,9 +80,8 @@ def dispatch_of(item: dict) -> Dispatch:
         story_id=item["story_id"],
         version=item.get("version") or 1,
         supersedes=item.get("supersedes"),
-        # The live path shingles with the feed's declared language; the output record carries the detected one,
-        # which the enricher took from that hint unless the text said otherwise.
-        language_hint=item.get("language"),
+        # No language_hint: that is the feed's declared language, which the output record does not carry (its
+        # ``language`` is the detected one).  Dedup shingles without a language, live and here alike.
     )
 
 

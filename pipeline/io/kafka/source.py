@@ -1,4 +1,4 @@
-"""Pure-Python Kafka IO for Beam (kafka-python): a Splittable DoFn source and a producer sink.
+"""Pure-Python Kafka source for Beam (kafka-python): a Splittable DoFn per partition (the sink is sink.py).
 
 Source in: topics + consumer group.  Out: ``KafkaRecord`` elements timestamped with the record time.
 ``DiscoverPartitions`` lists the partitions once (one ``PartitionSpec`` each, starting at the group's committed
@@ -25,7 +25,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
@@ -37,35 +36,16 @@ from apache_beam.transforms.core import RestrictionProvider
 from apache_beam.utils.timestamp import Duration, Timestamp
 from kafka.errors import KafkaError
 
-from pipeline.beam.kafka_fetch import SharedFetcher
-from pipeline.beam.kafka_spec import MAX_OFFSET, STOP, PartitionSpec, WatchSpec
 from pipeline.bus.client import consumer_config
+from pipeline.io.kafka.fetch import SharedFetcher
+from pipeline.io.kafka.partitions import DiscoverPartitions, WatchNewPartitions
+from pipeline.io.kafka.specs import MAX_OFFSET, STOP, PartitionSpec, ReadConfig, WatchSpec
 from pipeline.model import KafkaRecord
-from pipeline.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
 # Runners that execute the partition watcher and the readers side by side (see ReadConfig.watch_partitions).
 CONCURRENT_RUNNERS = frozenset({"DataflowRunner"})
-
-
-@dataclass(frozen=True)
-class ReadConfig:
-    kafka: KafkaSettings
-    group_id: str
-    mode: str = "drain"  # drain | stream
-    max_records_per_chunk: int = 5000
-    max_chunk_s: float = 1.0
-    poll_timeout_ms: int = 500
-    idle_stop_s: float | None = (
-        None  # stream mode: finish after this long without a record (or a new partition)
-    )
-    discovery_interval_s: float = 30.0  # stream mode: how often topic metadata is polled for new partitions
-    idle_watermark_lag_s: float = 10.0  # caught-up, idle partition: watermark = wall time - this
-    size_cache_s: float = 2.0  # how long an end offset fetched for restriction_size is reused
-    # Watch for partitions added while streaming.  None: only on runners that run unbounded stages side by side
-    # (Dataflow); the local FnApiRunner runs one stage after another, so a watcher stage would starve the readers.
-    watch_partitions: bool | None = None
 
 
 class _PartitionTracker(OffsetRestrictionTracker):
@@ -264,7 +244,7 @@ class _ReadPartitionBase(beam.DoFn, RestrictionProvider):
             finalizer.register(commit)
 
     def _fetcher(self) -> SharedFetcher:
-        """One consumer for every partition this instance reads (kafka_fetch.py): polls serve them all."""
+        """One consumer for every partition this instance reads (fetch.py): polls serve them all."""
         fetcher = self.__dict__.get("_shared_fetcher")
         if fetcher is None:
             fetcher = self._shared_fetcher = SharedFetcher(self.consumer, self.clock)
@@ -341,8 +321,6 @@ class ReadFromKafkaPy(beam.PTransform):
         self.topics = tuple(topics)
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection[KafkaRecord]:
-        from pipeline.beam.kafka_partitions import DiscoverPartitions, WatchNewPartitions
-
         found = (
             pbegin
             | "Impulse" >> beam.Impulse()

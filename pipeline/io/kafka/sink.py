@@ -28,6 +28,7 @@ from apache_beam.utils import shared
 
 from pipeline.bus.client import make_producer
 from pipeline.bus.retry import Backoff, is_record_refused
+from pipeline.io.kafka.specs import STOP
 from pipeline.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -109,8 +110,6 @@ class _ProduceFn(beam.DoFn):
     def finish_bundle(self) -> None:
         if not self.pending:
             return
-        from pipeline.beam import kafka_io
-
         backoff = Backoff()
         todo = self.pending
         while todo:
@@ -137,7 +136,7 @@ class _ProduceFn(beam.DoFn):
                     last = exc
             if not retry:
                 break
-            if kafka_io.STOP.is_set() and backoff.waited_s >= STOP_GRACE_S:
+            if STOP.is_set() and backoff.waited_s >= STOP_GRACE_S:
                 raise RuntimeError(
                     f"stopping during a broker outage: {len(retry)} records not delivered ({last})"
                 )

@@ -3,7 +3,7 @@
 In: topics and the consumer group (``ReadConfig``).  Out: one ``PartitionSpec`` per partition, starting at the group's
 committed offset (else the earliest), plus one ``WatchSpec`` per topic in stream mode; ``WatchNewPartitions`` turns a
 watch into ``PartitionSpec``s for partitions added while the job runs (a splittable DoFn over partition ids, no
-GroupByKey).  The readers themselves are in ``kafka_io.py``.
+GroupByKey).  The readers themselves are in ``source.py``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import apache_beam as beam
 from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
@@ -19,11 +19,8 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.core import RestrictionProvider
 from apache_beam.utils.timestamp import Duration
 
-from pipeline.beam.kafka_spec import MAX_OFFSET, STOP, PartitionSpec, WatchSpec
 from pipeline.bus.client import consumer_config, wait_for_partitions
-
-if TYPE_CHECKING:  # the readers' config; kafka_io imports this module when it builds the source
-    from pipeline.beam.kafka_io import ReadConfig
+from pipeline.io.kafka.specs import MAX_OFFSET, STOP, PartitionSpec, ReadConfig, WatchSpec
 
 log = logging.getLogger(__name__)
 

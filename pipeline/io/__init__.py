@@ -1,0 +1,1 @@
+"""io: connectors between the pipeline and the outside, one package per system (kafka/)."""
