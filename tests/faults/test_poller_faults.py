@@ -29,7 +29,6 @@ from tests.faults.support import rss, start_loop, stop_loop, wait_for
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-
 def expected_keys(feeds: int, entries: int) -> set[str]:
     return {f"urn:f{f}:e{e}" for f in range(feeds) for e in range(entries)}
 
