@@ -60,7 +60,13 @@ def _url(exc: object) -> str:
 def _explain_kafka(exc: BaseException) -> str | None:
     from kafka import errors
 
-    if isinstance(exc, errors.NoBrokersAvailable):
+    # kafka-python 2.x raised NoBrokersAvailable; 3.x has no such class (it raises KafkaConnectionError/timeouts)
+    no_brokers = tuple(
+        c
+        for c in (getattr(errors, "NoBrokersAvailable", None), errors.MetadataEmptyBrokerList)
+        if c is not None
+    )
+    if isinstance(exc, no_brokers):
         return (
             "no Kafka broker answered: check --bootstrap-servers (or start one with `news-pipeline broker`)"
         )
