@@ -89,7 +89,12 @@ SOURCES: dict[str, Source] = {
     ),
 }
 
-POLITICS, CONFLICT, CRIME, DISASTER = "medtop:11000000", "medtop:16000000", "medtop:02000000", "medtop:03000000"
+POLITICS, CONFLICT, CRIME, DISASTER = (
+    "medtop:11000000",
+    "medtop:16000000",
+    "medtop:02000000",
+    "medtop:03000000",
+)
 AG_CLASSES = ("World", "Sports", "Business", "Sci/Tech")
 AG_MAP = {"Sports": "medtop:15000000", "Business": "medtop:04000000", "Sci/Tech": "medtop:13000000"}
 # AG's "World" is not one IPTC topic: it is international hard news.  In training a World item is labelled conflict,
@@ -105,7 +110,14 @@ SIB_MAP = {
     "entertainment": "medtop:01000000",
     # "geography" (facts about land and sea) has no IPTC news counterpart: not used
 }
-SIB_LANGS = {"en": "eng_Latn", "fr": "fra_Latn", "de": "deu_Latn", "es": "spa_Latn", "it": "ita_Latn", "pt": "por_Latn"}
+SIB_LANGS = {
+    "en": "eng_Latn",
+    "fr": "fra_Latn",
+    "de": "deu_Latn",
+    "es": "spa_Latn",
+    "it": "ita_Latn",
+    "pt": "por_Latn",
+}
 GNAD_MAP = {
     "Wirtschaft": "medtop:04000000",
     "Sport": "medtop:15000000",
@@ -215,7 +227,9 @@ def gnad_test(root: Path) -> list[Item]:
 
 
 def masakha_dev(root: Path, lang: str) -> list[Item]:
-    text = git_show(root, SOURCES["masakha_dev"], SOURCES["masakha_dev"].path.format(lang={"en": "eng"}.get(lang, "fra")))
+    text = git_show(
+        root, SOURCES["masakha_dev"], SOURCES["masakha_dev"].path.format(lang={"en": "eng"}.get(lang, "fra"))
+    )
     return [
         Item(row["headline"] + "\n\n" + row["text"], lang, row["category"], f"masakha_{lang}")
         for row in csv.DictReader(io.StringIO(text), delimiter="\t")

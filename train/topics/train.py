@@ -21,9 +21,9 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
 from pipeline.transforms.enrich.keywords import words
+from pipeline.transforms.enrich.topic_cues import cue_hits
 from pipeline.transforms.enrich.topic_features import BUCKETS, hashed
 from pipeline.transforms.enrich.topic_model import TopicModel
-from pipeline.transforms.enrich.topics import lexicon_hits
 from train.topics import data as D
 
 SEED = 17
@@ -36,23 +36,23 @@ def tokens(text: str) -> list[str]:
     return [w for clause in words(text) for w in clause]
 
 
-def world_label(text: str) -> str:
-    """A World item's IPTC topic: conflict, crime or disaster when the English cue lexicon sees it most, else politics."""
-    hits = lexicon_hits(tokens(text), "en")
-    best = max((D.CONFLICT, D.CRIME, D.DISASTER), key=lambda c: (hits[c], c == D.CONFLICT))
-    return best if hits[best] and hits[best] >= hits[D.POLITICS] else D.POLITICS
+def world_labels(text: str) -> frozenset[str]:
+    """A World item's IPTC topics (multi-label): each of politics, conflict, crime, disaster whose English cue stems
+    occur in it; politics when none does.  A war story that quotes a minister is both conflict and politics."""
+    hits = cue_hits(tokens(text), "en")
+    return frozenset(c for c in D.WORLD if hits[c]) or frozenset({D.POLITICS})
 
 
-def iptc(item: D.Item) -> str:
+def iptc(item: D.Item) -> frozenset[str]:
     if item.source.startswith("ag_"):
-        return world_label(item.text) if item.label == "World" else D.AG_MAP[item.label]
-    return D.SIB_MAP[item.label]
+        return world_labels(item.text) if item.label == "World" else frozenset({D.AG_MAP[item.label]})
+    return frozenset({D.SIB_MAP[item.label]})
 
 
-def matrix(items: list[D.Item]) -> sparse.csr_matrix:
+def matrix(items: list[D.Item], cues: bool) -> sparse.csr_matrix:
     rows, cols, vals = [], [], []
     for i, item in enumerate(items):
-        idx, val = hashed(tokens(item.text))
+        idx, val = hashed(tokens(item.text), item.lang, cues)
         rows.append(np.full(len(idx), i, np.int32))
         cols.append(idx)
         vals.append(val)
@@ -61,11 +61,13 @@ def matrix(items: list[D.Item]) -> sparse.csr_matrix:
     )
 
 
-def fit(x, y: list[str], weight: np.ndarray, codes: list[str], c: float) -> tuple[np.ndarray, np.ndarray]:
+def fit(
+    x, y: list[frozenset[str]], weight: np.ndarray, codes: list[str], c: float
+) -> tuple[np.ndarray, np.ndarray]:
     w = np.zeros((BUCKETS, len(codes)), np.float32)
     b = np.zeros(len(codes), np.float32)
     for j, code in enumerate(codes):
-        target = np.array([label == code for label in y])
+        target = np.array([code in labels for labels in y])
         lr = LogisticRegression(C=c, solver="liblinear", random_state=SEED)
         lr.fit(x, target, sample_weight=weight)
         w[:, j], b[j] = lr.coef_[0], lr.intercept_[0]
@@ -84,8 +86,15 @@ def quantise(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.round(w / scale).astype(np.int8), scale.astype(np.float32)
 
 
-def arrays(codes, langs, wq, scale, bias, a, b) -> dict[str, np.ndarray]:
-    meta = {"codes": codes, "languages": sorted(langs), "buckets": BUCKETS, "seed": SEED}
+def arrays(codes, local, cues, wq, scale, bias, a, b) -> dict[str, np.ndarray]:
+    meta = {
+        "codes": codes,
+        "languages": sorted(local),
+        "local_codes": {lang: sorted(c) for lang, c in sorted(local.items())},
+        "buckets": BUCKETS,
+        "cues": cues,
+        "seed": SEED,
+    }
     return {
         "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), np.uint8),
         "weights": wq,
@@ -103,7 +112,7 @@ def top1(model: TopicModel, items: list[D.Item], gold) -> dict[str, float]:
         ok = gold(item)
         if not ok:
             continue
-        p = model.probabilities(tokens(item.text)) or {}
+        p = model.probabilities(tokens(item.text), item.lang) or {}
         best = max(p, key=p.get) if p else None
         for key in (item.lang, "all"):
             total[key] += 1
@@ -132,7 +141,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--mirror-root", type=Path, default=Path("/work/.mirror"))
     ap.add_argument("--c", type=float, default=8.0, help="inverse L2 strength (chosen on the dev split)")
-    ap.add_argument("--sib-weight", type=float, default=3.0, help="sample weight of SIB-200 items (dev-tuned)")
+    ap.add_argument(
+        "--sib-weight", type=float, default=3.0, help="sample weight of SIB-200 items (dev-tuned)"
+    )
+    ap.add_argument("--no-cues", action="store_true", help="leave the cue-stem features out (ablation)")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     root, t0 = args.mirror_root, time.time()
@@ -145,17 +157,23 @@ def main() -> None:
     train = ag[n_dev:] + D.sib(root, "train")
     dev = ag[:n_dev] + D.sib(root, "dev")
     y_train, y_dev = [iptc(i) for i in train], [iptc(i) for i in dev]
-    codes = sorted(set(y_train))
-    langs = sorted({i.lang for i in train})
+    codes = sorted(set().union(*y_train))
+    local: dict[str, set[str]] = defaultdict(set)  # language -> topics with training items in that language
+    for item, labels in zip(train, y_train, strict=True):
+        local[item.lang] |= labels
     weight = np.array([args.sib_weight if i.source.startswith("sib") else 1.0 for i in train])
-    print(f"train {len(train)} dev {len(dev)} (AG test overlap dropped: {dropped}); topics {Counter(y_train)}")
+    topic_counts = Counter(code for labels in y_train for code in labels)
+    print(
+        f"train {len(train)} dev {len(dev)} (AG test overlap dropped: {dropped}); topics {dict(topic_counts)}"
+    )
 
-    x_train, x_dev = matrix(train), matrix(dev)
+    cues = not args.no_cues
+    x_train, x_dev = matrix(train, cues), matrix(dev, cues)
     w, bias = fit(x_train, y_train, weight, codes, args.c)
     wq, scale = quantise(w)
     z_dev = (x_dev @ (wq.astype(np.float32) * scale)) + bias
-    ab = [platt(z_dev[:, j], np.array([y == code for y in y_dev])) for j, code in enumerate(codes)]
-    model_arrays = arrays(codes, langs, wq, scale, bias, [a for a, _ in ab], [b for _, b in ab])
+    ab = [platt(z_dev[:, j], np.array([code in y for y in y_dev])) for j, code in enumerate(codes)]
+    model_arrays = arrays(codes, local, cues, wq, scale, bias, [a for a, _ in ab], [b for _, b in ab])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, **model_arrays)
     model = TopicModel.from_arrays(model_arrays)
@@ -165,10 +183,12 @@ def main() -> None:
         "train_items": len(train),
         "dev_items": len(dev),
         "ag_test_overlap_dropped": dropped,
-        "train_topics": dict(Counter(y_train)),
+        "train_topics": dict(sorted(topic_counts.items())),
+        "multi_label_train_items": sum(len(labels) > 1 for labels in y_train),
         "c": args.c,
         "sib_weight": args.sib_weight,
-        "dev_top1": top1(model, dev, lambda i: {iptc(i)}),
+        "cues": cues,
+        "dev_top1": top1(model, dev, iptc),
         "ag_test_sample_200": top1(model, sample, ag_gold),
         "ag_test_sample_200_world_as_politics": top1(model, sample, ag_gold_strict),
         "ag_test_7600": top1(model, ag_test, ag_gold),

@@ -25,6 +25,8 @@ MODEL_FILE = "model.npz"
 class TopicModel:
     codes: tuple[str, ...]  # IPTC codes, one per column
     languages: frozenset[str]  # languages the model was trained and measured on
+    cues: bool  # whether cue-stem hits are features (topic_features.hashed)
+    local_codes: dict[str, frozenset[str]]  # language -> topics it had training items for in that language
     weights: np.ndarray  # (BUCKETS, n_codes) int8
     scale: np.ndarray  # (n_codes,) float32: weight = int8 * scale
     bias: np.ndarray  # (n_codes,) float32
@@ -39,6 +41,8 @@ class TopicModel:
         return cls(
             codes=tuple(meta["codes"]),
             languages=frozenset(meta["languages"]),
+            cues=bool(meta.get("cues", False)),
+            local_codes={lang: frozenset(c) for lang, c in meta.get("local_codes", {}).items()},
             weights=arrays["weights"],
             scale=arrays["scale"].astype(np.float32),
             bias=arrays["bias"].astype(np.float32),
@@ -46,9 +50,9 @@ class TopicModel:
             platt_b=arrays["platt_b"].astype(np.float32),
         )
 
-    def probabilities(self, words: Iterable[str]) -> dict[str, float] | None:
+    def probabilities(self, words: Iterable[str], language: str | None) -> dict[str, float] | None:
         """Topic code -> calibrated probability; None when the text has no words to judge by."""
-        idx, val = hashed(words)
+        idx, val = hashed(words, language, self.cues)
         if not len(idx):
             return None
         z = (val @ self.weights[idx].astype(np.float32)) * self.scale + self.bias
@@ -59,6 +63,6 @@ class TopicModel:
 @lru_cache(maxsize=1)
 def load_model() -> TopicModel:
     """The shipped model, read once per process (a few MB; ~50 ms)."""
-    with resources.files("pipeline.data.topics").joinpath(MODEL_FILE).open("rb") as fh:
-        with np.load(fh) as arrays:
-            return TopicModel.from_arrays({k: arrays[k] for k in arrays.files})
+    path = resources.files("pipeline") / "data" / "topics" / MODEL_FILE
+    with path.open("rb") as fh, np.load(fh) as arrays:
+        return TopicModel.from_arrays({k: arrays[k] for k in arrays.files})
