@@ -140,9 +140,9 @@ def ag_sample(test: list[D.Item], per_class: int = 50) -> list[D.Item]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--mirror-root", type=Path, default=Path("/work/.mirror"))
-    ap.add_argument("--c", type=float, default=8.0, help="inverse L2 strength (chosen on the dev split)")
+    ap.add_argument("--c", type=float, default=8.0, help="inverse L2 strength (set once, not tuned)")
     ap.add_argument(
-        "--sib-weight", type=float, default=3.0, help="sample weight of SIB-200 items (dev-tuned)"
+        "--sib-weight", type=float, default=3.0, help="sample weight of SIB-200 items (set once, not tuned)"
     )
     ap.add_argument("--no-cues", action="store_true", help="leave the cue-stem features out (ablation)")
     ap.add_argument("--out", type=Path, default=OUT)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 from pipeline.transforms.enrich.gazetteer import fold
 from pipeline.transforms.enrich.topic_lexicons import LEXICONS
@@ -36,19 +37,28 @@ def has_cues(language: str | None) -> bool:
     return language in INDEX
 
 
-def _topics_of(word: str, index: dict[str, tuple[str, ...]]) -> set[str]:
+@lru_cache(maxsize=1 << 16)
+def fold_word(word: str) -> tuple[str, ...]:
+    """A word folded (casefold, accents removed) and split where ``fold`` splits it ("Jean-Pierre" -> jean, pierre);
+    cached per worker, since news vocabulary repeats."""
+    return tuple(fold(word).split())
+
+
+@lru_cache(maxsize=1 << 16)
+def _topics_of(word: str, language: str) -> frozenset[str]:
+    index = INDEX[language]
     found = set(index.get(word, ()))
     for size in range(EXACT_MAX_LEN + 1, min(len(word), MAX_STEM) + 1):
         found.update(index.get(word[:size], ()))
-    return found
+    return frozenset(found)
 
 
 def cue_hits(words: Iterable[str], language: str | None, folded: bool = False) -> Counter[str]:
     """Topic code -> number of words matching its cue stems (empty for languages without a lexicon)."""
     hits: Counter[str] = Counter()
-    index = INDEX.get(language or "")
-    if index:
+    if language in INDEX:
         for word, n in Counter(words).items():
-            for code in _topics_of(word if folded else fold(word), index):
-                hits[code] += n
+            for tok in (word,) if folded else fold_word(word):
+                for code in _topics_of(tok, language):
+                    hits[code] += n
     return hits

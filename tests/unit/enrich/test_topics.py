@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import subprocess
 import sys
 from collections import Counter
@@ -16,7 +17,7 @@ import pytest
 
 from pipeline.transforms.enrich.keywords import words
 from pipeline.transforms.enrich.topic_cues import cue_hits
-from pipeline.transforms.enrich.topic_features import hashed
+from pipeline.transforms.enrich.topic_features import bucket, feature_counts, hashed
 from pipeline.transforms.enrich.topic_model import MODEL_FILE, load_model
 from pipeline.transforms.enrich.topics import CATEGORY_BONUS, HALF, classify, topic_scores
 
@@ -132,6 +133,22 @@ def test_hashing_is_the_same_in_another_process() -> None:
     ids, vals = json.loads(out.stdout.splitlines()[0])
     assert ids == here[0].tolist() and vals == pytest.approx(here[1].tolist())
     assert out.stdout.splitlines()[1] == "False"  # scoring needs numpy only
+
+
+def test_hashed_vector_is_the_readable_features_bucketed() -> None:
+    """The fast path (cached per-word buckets) builds exactly the vector the readable feature list describes."""
+    text = _words(
+        "Le Bayern Munich s'impose 3-1 face au PSG; Jean-Pierre Dupont marque deux buts en Ligue des champions"
+    )
+    idx, val = hashed(text, "fr", True)
+    per_bucket: Counter[int] = Counter()
+    for feature, n in feature_counts(text, "fr", True).items():
+        per_bucket[bucket(feature)] += n
+    assert "b jean pierre" in feature_counts(text, "fr", True)
+    raw = [1.0 + math.log(per_bucket[b]) for b in sorted(per_bucket)]
+    norm = math.sqrt(sum(v * v for v in raw))
+    assert idx.tolist() == sorted(per_bucket)
+    assert val.tolist() == pytest.approx([v / norm for v in raw], rel=1e-5)
 
 
 def test_shipped_model_is_small() -> None:
