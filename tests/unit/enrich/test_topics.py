@@ -114,12 +114,11 @@ def test_empty_text_gets_no_topic_from_the_model() -> None:
 
 def test_hashing_is_the_same_in_another_process() -> None:
     """Features are hashed with CRC-32, not Python's salted ``hash()``: a worker started elsewhere scores the same."""
-    text = "Les marchés européens reculent après la hausse des taux"
-    here = hashed(_words(text), "fr", True)
+    text = _words("Les marchés européens reculent après la hausse des taux")
+    here = hashed(text, "fr", True)
     code = (
         "import json, sys; from pipeline.transforms.enrich.topic_features import hashed; "
-        "from pipeline.transforms.enrich.keywords import words; "
-        f"i, v = hashed([w for c in words({text!r}) for w in c], 'fr', True); "
+        f"i, v = hashed({text!r}, 'fr', True); "
         "print(json.dumps([i.tolist(), v.tolist()])); print('sklearn' in sys.modules)"
     )
     out = subprocess.run(
