@@ -2,10 +2,10 @@
 
 One definition serves training (``train/topics``) and scoring, so the two cannot drift.  Features are folded words
 (casefolded, accents removed), word bigrams, character 4-grams of each word with boundary marks and (optionally)
-the topics whose cue stems match (``topic_cues``; the same feature in every language); each is hashed
-with CRC-32 (deterministic across processes and machines, unlike Python's ``hash``) into ``BUCKETS`` buckets.
-Counts per bucket are dampened (``1 + log tf``) and the vector is L2-normalised, so a 40-word summary and a 2,000-character
-dispatch land on the same scale.  Only the first ``MAX_WORDS`` words count: the headline and lead carry the topic.
+the topics whose cue stems match (``topic_cues``; the same feature in every language); each is hashed with CRC-32
+(deterministic across processes and machines, unlike Python's ``hash``) into ``BUCKETS`` buckets.  Counts per bucket
+are dampened (``1 + log tf``) and the vector is L2-normalised, so a 40-word summary and a 2,000-character dispatch
+land on the same scale.  Only the first ``MAX_WORDS`` words count: the headline and lead carry the topic.
 """
 
 from __future__ import annotations
