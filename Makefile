@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench faults clean install
+.PHONY: demo test lint bench faults clean install train-topics
 
 install: $(STAMP)
 
@@ -30,6 +30,10 @@ bench: $(STAMP)
 
 faults: $(STAMP)  # crash-consistency fault suite: SIGKILL, poison, soak; FAULTS_ARGS="--only steady,poison --items 900"
 	$(BIN)/python -m tests.faults.run $(FAULTS_ARGS)
+
+train-topics: $(STAMP)  # rebuilds pipeline/data/topics/model.npz from pinned public data; MIRROR=<clones root>
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/python -m train.topics.train --mirror-root $(or $(MIRROR),/work/.mirror)
 
 clean:
 	rm -rf $(VENV) out .news-pipeline build *.egg-info

