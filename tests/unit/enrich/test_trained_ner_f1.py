@@ -16,11 +16,10 @@ import pytest
 
 from pipeline.model import Dispatch
 from pipeline.transforms.enrich import Enricher, models
-from pipeline.transforms.enrich.entities import RawSpan, mention_types
 from pipeline.transforms.enrich.fallback import FALLBACK_NOTE
 
 from .conftest import FIXTURES
-from .test_english_ner_f1 import SCORED, load_uner, score
+from .ner_scoring import SCORED, load_uner, predict_spans, score
 
 GOAL = 0.75
 # language -> post-processed F1 floor on its PUD news half (measured values in train/ner/MODEL_CARD.md)
@@ -32,29 +31,14 @@ def trained() -> dict:
     return {lang: models.load_ner(lang) for lang in FLOORS}
 
 
-def predict(nlp, labels, texts: list[str], post_process: bool) -> list[set]:
-    back = {v: k for k, v in SCORED.items()}
-    out = []
-    for text, doc in zip(texts, nlp.pipe(texts), strict=True):
-        spans = [
-            RawSpan(e.text, labels[e.label_], e.start_char, e.end_char)
-            for e in doc.ents
-            if e.label_ in labels
-        ]
-        if post_process:
-            spans = mention_types(spans, text, None, None)
-        out.append({(s.start, s.end, back[s.type]) for s in spans if s.type in back})
-    return out
-
-
 @pytest.mark.parametrize("lang", sorted(FLOORS))
 def test_trained_ner_f1_on_pud_news(lang: str, trained: dict) -> None:
     gold = load_uner(FIXTURES / f"uner_{lang}_pud_news.iob2")
     assert len(gold) == 215  # every news document parsed
     texts, golds = [t for t, _ in gold], [g for _, g in gold]
     nlp, labels = trained[lang], models.MODELS[lang].labels
-    raw = score(golds, predict(nlp, labels, texts, post_process=False))
-    post = score(golds, predict(nlp, labels, texts, post_process=True))
+    raw = score(golds, predict_spans(nlp, labels, texts, post_process=False))
+    post = score(golds, predict_spans(nlp, labels, texts, post_process=True))
     n = Counter(s[2] for g in golds for s in g)
     print(f"\nUNER {lang}-PUD news, {len(gold)} documents, gold mentions {dict(n)} (goal F1 {GOAL})")
     for label in [*SCORED, "ALL"]:
