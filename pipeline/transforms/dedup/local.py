@@ -3,7 +3,8 @@
 In: dispatches in order.  Out: the emitted (story-versioned) dispatch or a ``DuplicateNotice``.  Exact stages
 (identity, then content hash), then near-duplicates over LSH buckets exactly as the Beam stage does it: every
 bucket is probed and registers the item on its own, then one decision is taken from the best candidate.  State is
-plain dicts bounded by the same horizon and by ``max_items`` tracked stories (the least recently seen go first);
+compact tables (64-bit key hashes -> one packed ``bytes`` record each, see buckets.py and packed.py) bounded by the
+same horizon and by ``max_items`` tracked stories (the least recently seen go first);
 ``seed`` preloads it (e.g. from the output topic, see ``restore.py``).  ``begin``/``commit``/``rollback`` make a
 group of offers (a Beam bundle) all-or-nothing: a retried bundle is decided against the state before it.
 """
@@ -14,9 +15,17 @@ import time
 from collections import ChainMap
 
 from pipeline.model import Dispatch, DuplicateNotice
-from pipeline.transforms.dedup.buckets import BucketTable, band_key, compact, entries
+from pipeline.transforms.dedup.buckets import BucketTable, Overlay, compact, entries, table_key
 from pipeline.transforms.dedup.keys import content_key, identity_key
-from pipeline.transforms.dedup.near import NearEntry, Probe, best_of, decide_near, entry_for, probe, register
+from pipeline.transforms.dedup.near import Probe, best_of, decide_near, entry_for, item_key, probe, register
+from pipeline.transforms.dedup.packed import (
+    EntryPacker,
+    entry_item,
+    item_hash,
+    last_seen_ms,
+    pack_story,
+    unpack_story,
+)
 from pipeline.transforms.dedup.restore import Snapshot
 from pipeline.transforms.dedup.sketch import LEAD, fingerprint
 from pipeline.transforms.dedup.stateful import Clock, StoryState, decide_content, decide_identity
@@ -35,9 +44,11 @@ class LocalDeduplicator:
         self.clock = clock
         self.near = near
         self.max_items = max_items
-        self.by_identity: dict[str, StoryState] | ChainMap = {}
-        self.by_content: dict[str, StoryState] | ChainMap = {}
-        self.buckets: BucketTable | ChainMap = BucketTable()  # LSH band key -> entries, compact (buckets.py)
+        # key hash -> packed StoryState (packed.py); identity and content share one record when they agree
+        self.by_identity: BucketTable | ChainMap = BucketTable()
+        self.by_content: BucketTable | ChainMap = BucketTable()
+        self.buckets: BucketTable | ChainMap = BucketTable()  # LSH band key -> packed entries (buckets.py)
+        self.packer = EntryPacker()
         self._offers = 0
         self.evicted = 0  # stories forgotten early because of max_items
 
@@ -45,9 +56,9 @@ class LocalDeduplicator:
     def begin(self) -> None:
         """Later offers write to an overlay until ``commit`` (or are dropped by ``rollback``)."""
         if not isinstance(self.by_identity, ChainMap):
-            self.by_identity = ChainMap({}, self.by_identity)
-            self.by_content = ChainMap({}, self.by_content)
-            self.buckets = ChainMap({}, self.buckets)
+            self.by_identity = Overlay({}, self.by_identity)
+            self.by_content = Overlay({}, self.by_content)
+            self.buckets = Overlay({}, self.buckets)
 
     def commit(self) -> None:
         for name in ("by_identity", "by_content", "buckets"):
@@ -75,13 +86,15 @@ class LocalDeduplicator:
             self._offers = 0  # inside a group the sweep waits for commit()
             self._expire(now_ms)
         key = identity_key(d)
-        ident, out = decide_identity(self._live(self.by_identity, key, now_ms), key, d, now_ms)
-        self.by_identity[key] = ident
+        ident, out = decide_identity(self._live(self.by_identity, table_key(key), now_ms), key, d, now_ms)
+        packed = self.by_identity[table_key(key)] = pack_story(ident)
         if isinstance(out, DuplicateNotice):
             return out
         ckey = content_key(out)
-        state, out = decide_content(self._live(self.by_content, ckey, now_ms), ckey, out, now_ms)
-        self.by_content[ckey] = ident if state == ident else state  # one object when both tables say the same
+        state, out = decide_content(self._live(self.by_content, table_key(ckey), now_ms), ckey, out, now_ms)
+        self.by_content[table_key(ckey)] = (
+            packed if state == ident else pack_story(state)
+        )  # one record when alike
         if isinstance(out, DuplicateNotice) or not self.near:
             return out
         return self.offer_near(out, now_ms)
@@ -92,18 +105,20 @@ class LocalDeduplicator:
         fp = fingerprint(sh, tuple(ordered[:LEAD]))
         if fp is None:
             return d
-        p = Probe.of(d, sh, fp)
+        p = Probe.of(d, sh, fp, item=item_hash(item_key(d)))  # packed entries keep the item key's hash
         found = []
-        answers: dict[object, NearEntry] = {}  # one entry per distinct answer: memory per item, not per band
+        answers: dict[object, bytes] = {}  # one record per distinct answer: memory per item, not per band
         for band in fp.bands:  # as the Beam stage: each bucket probes and registers independently
-            bkey = band_key(band)
+            bkey = table_key(band)
             bucket = entries(self.buckets.get(bkey, ()))
-            best = probe(bucket, sh, now_ms, self.horizon_ms, exclude=p.item)
+            live = [self.packer.unpack(r) for r in bucket if now_ms - last_seen_ms(r) < self.horizon_ms]
+            best = probe(live, sh, now_ms, self.horizon_ms, exclude=p.item)
             key = None if best is None else (best.entry.item, best.similarity, best.coverage)
             entry = answers.get(key)
             if entry is None:
-                entry = answers[key] = entry_for(p, best, now_ms)
-            self.buckets[bkey] = compact(register(bucket, entry, now_ms, self.horizon_ms))
+                entry = answers[key] = self.packer.pack(entry_for(p, best, now_ms))
+            kept = register(bucket, entry, now_ms, self.horizon_ms, last_seen=last_seen_ms, item=entry_item)
+            self.buckets[bkey] = compact(kept)
             found.append(best)
         return decide_near(d, p, best_of(found), now_ms)
 
@@ -111,33 +126,38 @@ class LocalDeduplicator:
         """Preload state rebuilt from a durable source (``restore.load``); state of this run wins."""
         for table, seeded in ((self.by_identity, snapshot.identity), (self.by_content, snapshot.content)):
             for k, v in seeded.items():
-                table.setdefault(k, v)
+                table.setdefault(table_key(k), pack_story(v))
+        packed: dict[int, bytes] = {}  # one record per entry object, shared by its bands as in offer_near
         for band, seeded in snapshot.buckets.items():
-            self.buckets.setdefault(band_key(band), compact(seeded))
+            recs = tuple(packed.get(id(e)) or packed.setdefault(id(e), self.packer.pack(e)) for e in seeded)
+            self.buckets.setdefault(table_key(band), compact(recs))
 
-    def _live(self, table: dict[str, StoryState], key: str, now_ms: int) -> StoryState | None:
-        s = table.get(key)
-        return s if s is not None and now_ms - s.last_seen_ms < self.horizon_ms else None
+    def _live(self, table: BucketTable | ChainMap, key: int, now_ms: int) -> StoryState | None:
+        rec = table.get(key)
+        return unpack_story(rec) if rec is not None and now_ms - last_seen_ms(rec) < self.horizon_ms else None
 
     def _expire(self, now_ms: int, horizon_ms: int | None = None) -> None:
         """Forget what was last seen ``horizon_ms`` (default: the horizon) or longer ago."""
         horizon_ms = self.horizon_ms if horizon_ms is None else horizon_ms
         for table in (self.by_identity, self.by_content):
-            stale = [k for k, s in table.items() if now_ms - s.last_seen_ms >= horizon_ms]
+            stale = [k for k, rec in table.items() if now_ms - last_seen_ms(rec) >= horizon_ms]
             for k in stale:
                 del table[k]
-        for bkey in list(self.buckets):
-            es = entries(self.buckets.get(bkey, ()))
-            kept = tuple(e for e in es if now_ms - e.last_seen_ms < horizon_ms)
-            if not kept:
-                del self.buckets[bkey]
-            elif len(kept) < len(es):
+        changed = []  # collected first: the table must not change under its own iteration
+        for bkey, bucket in self.buckets.items():
+            es = entries(bucket)
+            if any(now_ms - last_seen_ms(e) >= horizon_ms for e in es):
+                changed.append((bkey, tuple(e for e in es if now_ms - last_seen_ms(e) < horizon_ms)))
+        for bkey, kept in changed:
+            if kept:
                 self.buckets[bkey] = compact(kept)
+            else:
+                del self.buckets[bkey]
 
     def _evict(self, now_ms: int) -> None:
         """Over ``max_items``: forget the least recently seen tenth, as if the horizon were that much shorter."""
         assert self.max_items is not None
-        ages = sorted(now_ms - s.last_seen_ms for s in self.by_identity.values())
+        ages = sorted(now_ms - last_seen_ms(rec) for rec in self.by_identity.values())
         keep = max(1, int(self.max_items * 0.9))
         cut = ages[keep - 1] + 1 if keep <= len(ages) else None
         if cut is None:

@@ -8,9 +8,9 @@ the bucket contents after registering the item (``register``), bounded by the ho
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pipeline.model import Dispatch, DuplicateNotice
 from pipeline.transforms.dedup.keys import version_id
@@ -21,6 +21,7 @@ NEAR_THRESHOLD = (
 )
 UNCHANGED = 0.98  # same source and at least this similar (headline aside): a re-feed, not a revision
 BUCKET_CAP = 16  # entries kept per LSH bucket (newest win): bounds memory on boilerplate-heavy buckets
+E = TypeVar("E")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ class NearEntry:
     headline: str
     paragraphs: int
     fp: Fingerprint
-    item: str  # idempotence: the same item registered twice replaces itself
+    item: str | int  # idempotence: the same item registered twice replaces itself (packed.py keeps its hash)
     last_seen_ms: int
 
 
@@ -99,7 +100,7 @@ def change_summary(prev_headline: str, prev_paragraphs: int, d: Dispatch) -> str
 class Probe:
     """The light part of an item that each LSH bucket needs (the body itself never fans out to the buckets)."""
 
-    item: str
+    item: str | int
     story_id: str
     id: str
     version: int
@@ -111,9 +112,11 @@ class Probe:
     content_hash: str = ""
 
     @classmethod
-    def of(cls, d: Dispatch, shingles: frozenset[int], fp: Fingerprint) -> Probe:
+    def of(
+        cls, d: Dispatch, shingles: frozenset[int], fp: Fingerprint, item: str | int | None = None
+    ) -> Probe:
         return cls(
-            item_key(d),
+            item_key(d) if item is None else item,
             d.story_id,
             d.id,
             d.version,
@@ -176,9 +179,25 @@ def decide_near(d: Dispatch, p: Probe, best: Candidate | None, now_ms: int) -> D
     return DuplicateNotice(e.story_id, e.version_id, "near_duplicate", round(best.similarity, 4), d, now_ms)
 
 
+def _last_seen(e: NearEntry) -> int:
+    return e.last_seen_ms
+
+
+def _item(e: NearEntry) -> str | int:
+    return e.item
+
+
 def register(
-    entries: Iterable[NearEntry], entry: NearEntry, now_ms: int, horizon_ms: int
-) -> tuple[NearEntry, ...]:
-    kept = [e for e in live(entries, now_ms, horizon_ms) if e.item != entry.item]
+    entries: Iterable[E],
+    entry: E,
+    now_ms: int,
+    horizon_ms: int,
+    last_seen: Callable[[E], int] = _last_seen,
+    item: Callable[[E], object] = _item,
+) -> tuple[E, ...]:
+    """The bucket after registering ``entry``: live entries of other items, then it, at most ``BUCKET_CAP``.
+    Entries are ``NearEntry``s or, in the in-process index, their packed records (with that form's accessors)."""
+    own = item(entry)
+    kept = [e for e in entries if now_ms - last_seen(e) < horizon_ms and item(e) != own]
     kept.append(entry)
     return tuple(kept[-BUCKET_CAP:])
