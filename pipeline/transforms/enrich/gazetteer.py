@@ -55,13 +55,16 @@ _SPACES = re.compile(r"[\s\u00a0]+")
 @lru_cache(maxsize=1 << 16)  # pure and hot (every word of every dispatch goes through it for topics)
 def fold(name: str) -> str:
     """Lookup key: casefolded, accents removed, apostrophes and hyphens unified (``Kyïv`` == ``kyiv``)."""
-    text = unicodedata.normalize("NFKD", name.replace("’", "'").replace("-", " "))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if name.isascii():  # NFKD leaves ASCII as it is and no ASCII character is combining: same key, 3x faster
+        text = name.replace("-", " ")
+    else:
+        text = unicodedata.normalize("NFKD", name.replace("’", "'").replace("-", " "))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _SPACES.sub(" ", text).strip().casefold()
 
 
 def _is_code(alias: str) -> bool:
-    return alias.isupper() and len(alias) <= 4 or any(ch.isdigit() or ch == "=" for ch in alias)
+    return alias.isupper() and len(alias) <= 4 or "=" in alias or any(map(str.isdigit, alias))
 
 
 class Gazetteer:
