@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import math
 import re
-from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -72,41 +71,50 @@ def keywords_from(clauses: list[list[str]], language: str | None, top: int = 10)
     """Keyphrases from already-split clauses (the enricher splits once for keywords and topics)."""
     stops = stop_words(language)
     total = sum(len(c) for c in clauses) or 1
-    freq: Counter[str] = Counter()
+    # plain dicts and a flat loop: this is the enrich stage's hottest pure-Python code (same candidates, same order)
+    freq: dict[str, int] = {}
     first_pos: dict[str, int] = {}
-    upper: Counter[str] = Counter()
+    upper: dict[str, int] = {}
     surface: dict[str, str] = {}
     pos = 0
     for clause in clauses:
         lows = [w.casefold() for w in clause]
         size = len(clause)
         for i in range(size):
-            if lows[i] in stops or len(lows[i]) < 2:
+            first = lows[i]
+            if first in stops or len(first) < 2:
                 continue  # no candidate starts with a stop word
-            for n in (1, 2, 3):
-                j = i + n
-                if j > size:
-                    break
+            capital = i > 0 and clause[i][0].isupper()
+            for j in range(i + 1, min(i + 3, size) + 1):
                 last = lows[j - 1]
                 if len(last) < 2:
                     break
-                if last in stops or (n == 1 and len(last) < 4):
+                if j == i + 1:
+                    if len(first) < 4:
+                        continue  # a single word counts from four letters
+                    key = first
+                elif last in stops:
                     continue
-                key = " ".join(lows[i:j])
-                freq[key] += 1
-                if key not in first_pos:
+                else:
+                    key = " ".join(lows[i:j])
+                seen = freq.get(key)
+                if seen is None:
+                    freq[key] = 1
                     first_pos[key] = pos + i
                     surface[key] = " ".join(clause[i:j])
-                if i > 0 and clause[i][0].isupper():
-                    upper[key] += 1
+                else:
+                    freq[key] = seen + 1
+                if capital:
+                    upper[key] = upper.get(key, 0) + 1
         pos += size
     scores: dict[str, float] = {}
     for key, f in freq.items():
         n_words = key.count(" ") + 1
-        if n_words > 1 and f < 2 and not upper[key]:
+        capitals = upper.get(key, 0)
+        if n_words > 1 and f < 2 and not capitals:
             continue  # a one-off word pair is a collocation by chance, not a keyphrase
         position = 1.0 / math.log2(3 + first_pos[key] * 20 / total)
-        scores[key] = f * (1.0 + 0.5 * (n_words - 1)) * position * (1.3 if upper[key] else 1.0)
+        scores[key] = f * (1.0 + 0.5 * (n_words - 1)) * position * (1.3 if capitals else 1.0)
     chosen: list[str] = []
     for key in sorted(scores, key=lambda k: (-scores[k], first_pos[k])):
         if any(key in c or c in key for c in chosen):
