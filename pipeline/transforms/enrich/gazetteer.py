@@ -63,6 +63,10 @@ def fold(name: str) -> str:
     return _SPACES.sub(" ", text).strip().casefold()
 
 
+# ``fold`` without its cache, for building the index: ~150k one-off city names would only evict the hot words
+_fold = fold.__wrapped__
+
+
 def _is_code(alias: str) -> bool:
     return alias.isupper() and len(alias) <= 4 or "=" in alias or any(map(str.isdigit, alias))
 
@@ -132,10 +136,10 @@ class Gazetteer:
                 "city",
                 int(city.get("population") or 0),
             )
-            names = {fold(city["name"])}
+            names = {_fold(city["name"])}
             if rec.population >= ALTERNATES_MIN_POPULATION:
                 names.update(
-                    fold(a) for a in city.get("alternatenames", ()) if len(a) >= 3 and not _is_code(a)
+                    _fold(a) for a in city.get("alternatenames", ()) if len(a) >= 3 and not _is_code(a)
                 )
             for key in names:
                 index.setdefault(key, []).append(rec)
