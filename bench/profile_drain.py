@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import collections
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -27,7 +28,7 @@ BIN = Path(sys.executable).parent
 
 
 def summarize(raw: Path, top: int) -> str:
-    """Top functions of py-spy's collapsed stacks, by inclusive and by self share of all samples."""
+    """Top functions of py-spy's collapsed stacks: inclusive share by function, self share by line."""
     inclusive: collections.Counter[str] = collections.Counter()
     leaf: collections.Counter[str] = collections.Counter()
     threads: collections.Counter[str] = collections.Counter()
@@ -41,7 +42,7 @@ def summarize(raw: Path, top: int) -> str:
         frames = [f.split(" (")[0] + " (" + f.rsplit("/", 1)[-1] if "(" in f else f for f in stack.split(";")]
         frames = [f for f in frames if not f.startswith("process ")]
         threads[next((f for f in frames if f.startswith("thread ")), "?")] += n
-        for f in set(frames):
+        for f in {re.sub(r":\d+\)$", ")", f) for f in frames}:  # a function counts once, whatever its line
             inclusive[f] += n
         leaf[frames[-1]] += n
     lines = [f"{total} samples", "threads:"]
