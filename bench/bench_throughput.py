@@ -1,12 +1,14 @@
 """Drain throughput, end to end and per stage, against the one-process loop of the same stages; NER off/on; 1 vs 2 cores.
 
-    .venv/bin/python bench/bench_throughput.py [--items 4000] [--ner-items 400] [--baseline-src DIR]
+    .venv/bin/python bench/bench_throughput.py [--items 4000] [--ner-items 400 (0: NER off only)] [--baseline-src DIR]
+        [--repeat N]
 
 One embedded broker (memory storage); the generated Reuters-based dispatches of bench_drain.py are produced once per
 run to fresh raw topics.  Measured in the same run, in this order: the plain loop (bench/stage_loop.py) NER off,
 ``news-pipeline run --mode drain`` NER off with the enrich pool off (1 core) and on (2 cores), the same with NER on
 (fewer items), spaCy's own ``nlp.pipe`` on the same texts (one core).  Each pipeline run is its own child process
-(``--baseline-src`` runs the same children on another source tree too: before/after in one run).  Writes
+(``--baseline-src`` runs the same children on another source tree too, right after the same configuration on this
+tree: before/after in one run, under the same load).  Writes
 bench/results/throughput-<time>.json and prints a table; the machine is shared, so the load average is recorded
 beside every number.
 """
@@ -87,6 +89,7 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=4000)
     ap.add_argument("--ner-items", type=int, default=400)
     ap.add_argument("--baseline-src", type=Path, default=None, help="another source tree, run the same way")
+    ap.add_argument("--repeat", type=int, default=1, help="run the pipeline sequence this many times")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--bootstrap", help=argparse.SUPPRESS)
     ap.add_argument("--raw", help=argparse.SUPPRESS)
@@ -114,30 +117,40 @@ def main() -> None:
     def note(name: str, items: int, wall: float, **extra: object) -> None:
         row = {"name": name, "items": items, "wall_s": wall, "items_per_s": items / wall, **extra}
         runs.append(row)
+        cpu = (
+            f"  CPU {extra['cpu_s']:.1f} s + children {extra['cpu_children_s']:.1f} s"
+            if "cpu_s" in extra
+            else ""
+        )
         print(
-            f"{name:44} {items:>6} {wall:8.1f} s {items / wall:9.1f}/s  load {os.getloadavg()[0]:.1f}",
+            f"{name:44} {items:>6} {wall:8.1f} s {items / wall:9.1f}/s  load {os.getloadavg()[0]:.1f}{cpu}",
             flush=True,
         )
 
     load = os.getloadavg()[0]
     loop_off = run_loop(values, ner=False)
     note("loop NER off", len(values), loop_off["total"], stages=loop_off, load_before=load)
-    load = os.getloadavg()[0]
-    loop_on = run_loop(values[: args.ner_items], ner=True)
-    note("loop NER on", args.ner_items, loop_on["total"], stages=loop_on, load_before=load)
-    from pipeline.transforms.normalize.core import normalize_entry
+    if args.ner_items:
+        load = os.getloadavg()[0]
+        loop_on = run_loop(values[: args.ner_items], ner=True)
+        note("loop NER on", args.ner_items, loop_on["total"], stages=loop_on, load_before=load)
+        from pipeline.transforms.normalize.core import normalize_entry
 
-    texts = [compose(normalize_entry(e, now_ms=0)) for e in entries[: args.ner_items]]
-    rate = nlp_pipe_rate(texts)
-    runs.append({"name": "nlp.pipe one core", "items_per_s": rate, "items": len(texts)})
-    print(f"{'spaCy nlp.pipe, one core':44} {len(texts):>6} {'':10} {rate:9.1f}/s", flush=True)
+        texts = [compose(normalize_entry(e, now_ms=0)) for e in entries[: args.ner_items]]
+        rate = nlp_pipe_rate(texts)
+        runs.append({"name": "nlp.pipe one core", "items_per_s": rate, "items": len(texts)})
+        print(f"{'spaCy nlp.pipe, one core':44} {len(texts):>6} {'':10} {rate:9.1f}/s", flush=True)
 
     trees = [("after", ROOT)] + ([("before", args.baseline_src.resolve())] if args.baseline_src else [])
+    # Each configuration runs on every tree back to back (after, before, after, ...), so that both see the same load
+    # on this shared machine; ``--repeat`` repeats the whole sequence.
+    configs = [(False, args.items, (0, 1))] + ([(True, args.ner_items, (0, 1))] if args.ner_items else [])
     with EmbeddedBroker(storage="memory", state_dir=Path(tempfile.mkdtemp())) as broker:
         kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
-        for label, src in trees:
-            for ner, n, procs in ((False, args.items, (0, 1)), (True, args.ner_items, (0, 1))):
-                for p in procs if label == "after" else (-1,):
+        for _ in range(args.repeat):
+            for ner, n, procs in configs:
+                for label, src, p in [(t, s, p) for p in procs for t, s in trees if t == "after" or p == 0]:
+                    p = p if label == "after" else -1
                     raw = f"raw-{uuid.uuid4().hex[:6]}"
                     produce(kafka, raw, entries[:n])
                     r = pipeline_run(src, broker.bootstrap_servers, raw, ner, p)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -20,7 +19,7 @@ from pipeline import option_table
 from pipeline.beam import graph
 from pipeline.beam.options import NewsPipelineOptions
 from pipeline.bus.client import ensure_topics
-from pipeline.files.sink import FileSink
+from pipeline.files.background import FileSinkProcess
 from pipeline.io.kafka import specs as kafka_specs
 from pipeline.settings import PipelineSettings
 
@@ -61,7 +60,8 @@ def run(
     for sig in previous:
         signal.signal(sig, request_stop)
     runner = options.view_as(StandardOptions).runner
-    files = FileSinkThread(settings) if settings.out_dir and not runner else None
+    # the file sink runs in its own process (another core, not this process's GIL): files/background.py
+    files = FileSinkProcess(settings) if settings.out_dir and not runner else None
     try:
         p = beam.Pipeline(runner=runner or local_runner(), options=options)
         graph.build(p, settings, clock)
@@ -73,44 +73,6 @@ def run(
         if files is not None:
             files.finish()  # catch up with everything the pipeline wrote, then finish the open files
     return str(state)
-
-
-def file_sink(settings: PipelineSettings) -> FileSink:
-    s = settings
-    return FileSink(
-        s.kafka,
-        s.topics.output,
-        s.out_dir,
-        group=f"{s.consumer_group}{s.files.group_suffix}",
-        roll=s.files,
-        registry_url=s.schema_registry_url,
-        dead_letter_topic=s.topics.dead_letter,
-    )
-
-
-class FileSinkThread:
-    """The file sink beside the local pipeline: follows the output topic while the pipeline runs."""
-
-    def __init__(self, settings: PipelineSettings):
-        self.sink = file_sink(settings)
-        self.stop = threading.Event()
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="file-sink", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            self.sink.run(stop=self.stop)
-        except BaseException as exc:  # reported by finish()
-            self.error = exc
-
-    def finish(self) -> None:
-        self.stop.set()
-        self.thread.join()
-        if self.error is not None:
-            raise RuntimeError(f"file sink failed: {self.error}") from self.error
-        st = self.sink.stats
-        log.info("file sink: %d records in %d new files", st.records, len(st.files))
 
 
 def settings_from_argv(argv: Sequence[str]) -> tuple[PipelineSettings, PipelineOptions]:

@@ -16,8 +16,7 @@ import contextlib
 import os
 import re
 from dataclasses import dataclass
-
-from apache_beam.io.filesystems import FileSystems
+from typing import Any
 
 TMP = ".tmp-"
 SUFFIX = ".avro"
@@ -52,8 +51,16 @@ def is_remote(path: str) -> bool:
     return "://" in path
 
 
+def remote_fs() -> Any:
+    """Beam's ``FileSystems``, for remote paths only: imported on first use, so a sink writing local files (the
+    file-sink process beside a local run) does not pay Beam's 2 s import."""
+    from apache_beam.io.filesystems import FileSystems
+
+    return FileSystems
+
+
 def join(out_dir: str, name: str) -> str:
-    return FileSystems.join(out_dir, name) if is_remote(out_dir) else os.path.join(out_dir, name)
+    return remote_fs().join(out_dir, name) if is_remote(out_dir) else os.path.join(out_dir, name)
 
 
 def _names(out_dir: str) -> list[str]:
@@ -62,7 +69,7 @@ def _names(out_dir: str) -> list[str]:
             return os.listdir(out_dir)
         except FileNotFoundError:
             return []
-    found = FileSystems.match([FileSystems.join(out_dir, "*")])
+    found = remote_fs().match([remote_fs().join(out_dir, "*")])
     return [m.path.rsplit("/", 1)[-1] for r in found for m in r.metadata_list]
 
 
@@ -88,7 +95,7 @@ def remove_temp(out_dir: str, topic: str) -> list[str]:
             path = join(out_dir, name)
             with contextlib.suppress(FileNotFoundError, OSError):
                 if is_remote(out_dir):
-                    FileSystems.delete([path])
+                    remote_fs().delete([path])
                 else:
                     os.remove(path)
                 removed.append(path)
@@ -106,7 +113,7 @@ def finalize_legacy(out_dir: str) -> list[str]:
             src, dst = join(out_dir, name), join(out_dir, name[len(LEGACY_OPEN) :])
             with contextlib.suppress(OSError):
                 if is_remote(out_dir):
-                    FileSystems.rename([src], [dst])
+                    remote_fs().rename([src], [dst])
                 else:
                     os.replace(src, dst)
                 done.append(dst)

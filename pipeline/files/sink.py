@@ -35,7 +35,7 @@ from pipeline.bus.retry import Backoff
 from pipeline.files.naming import RangeFile, finalize_legacy, next_offsets, remove_temp
 from pipeline.files.writer import RangeFileWriter
 from pipeline.model import Failure
-from pipeline.settings import FileSinkSettings, KafkaSettings
+from pipeline.settings import FileSinkSettings, KafkaSettings, PipelineSettings
 
 log = logging.getLogger(__name__)
 
@@ -231,3 +231,17 @@ class FileSink:
         self._writers.clear()
         self._close()
         backoff.sleep()
+
+
+def file_sink(settings: PipelineSettings) -> FileSink:
+    """The sink of a pipeline's output topic, committing under the pipeline's group + ``files.group_suffix``."""
+    s = settings
+    return FileSink(
+        s.kafka,
+        s.topics.output,
+        s.out_dir,
+        group=f"{s.consumer_group}{s.files.group_suffix}",
+        roll=s.files,
+        registry_url=s.schema_registry_url,
+        dead_letter_topic=s.topics.dead_letter,
+    )

@@ -12,10 +12,9 @@ import os
 import time
 from typing import Any, BinaryIO
 
-from apache_beam.io.filesystems import FileSystems
 from fastavro.write import Writer
 
-from pipeline.files.naming import RangeFile, is_remote, join, temp_name
+from pipeline.files.naming import RangeFile, is_remote, join, remote_fs, temp_name
 
 
 class RangeFileWriter:
@@ -36,7 +35,7 @@ class RangeFileWriter:
         self.opened_at = clock()
         self.tmp = join(out_dir, temp_name(topic, partition, first_offset))
         if is_remote(out_dir):
-            self.fh: BinaryIO = FileSystems.create(self.tmp)
+            self.fh: BinaryIO = remote_fs().create(self.tmp)
         else:
             os.makedirs(out_dir, exist_ok=True)
             self.fh = open(self.tmp, "wb")  # noqa: SIM115 - closed in publish()/abort()
@@ -57,7 +56,7 @@ class RangeFileWriter:
         final = join(self.out_dir, done.name)
         if is_remote(self.out_dir):
             self.fh.close()
-            FileSystems.rename([self.tmp], [final])
+            remote_fs().rename([self.tmp], [final])
             return done
         self.fh.flush()
         os.fsync(self.fh.fileno())
@@ -72,7 +71,7 @@ class RangeFileWriter:
             self.fh.close()
         with contextlib.suppress(Exception):
             if is_remote(self.out_dir):
-                FileSystems.delete([self.tmp])
+                remote_fs().delete([self.tmp])
             else:
                 os.remove(self.tmp)
 

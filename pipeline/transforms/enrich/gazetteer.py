@@ -55,13 +55,20 @@ _SPACES = re.compile(r"[\s\u00a0]+")
 @lru_cache(maxsize=1 << 16)  # pure and hot (every word of every dispatch goes through it for topics)
 def fold(name: str) -> str:
     """Lookup key: casefolded, accents removed, apostrophes and hyphens unified (``Kyïv`` == ``kyiv``)."""
-    text = unicodedata.normalize("NFKD", name.replace("’", "'").replace("-", " "))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if name.isascii():  # NFKD leaves ASCII as it is and no ASCII character is combining: same key, 3x faster
+        text = name.replace("-", " ")
+    else:
+        text = unicodedata.normalize("NFKD", name.replace("’", "'").replace("-", " "))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _SPACES.sub(" ", text).strip().casefold()
 
 
+# ``fold`` without its cache, for building the index: ~150k one-off city names would only evict the hot words
+_fold = fold.__wrapped__
+
+
 def _is_code(alias: str) -> bool:
-    return alias.isupper() and len(alias) <= 4 or any(ch.isdigit() or ch == "=" for ch in alias)
+    return alias.isupper() and len(alias) <= 4 or "=" in alias or any(map(str.isdigit, alias))
 
 
 class Gazetteer:
@@ -129,10 +136,10 @@ class Gazetteer:
                 "city",
                 int(city.get("population") or 0),
             )
-            names = {fold(city["name"])}
+            names = {_fold(city["name"])}
             if rec.population >= ALTERNATES_MIN_POPULATION:
                 names.update(
-                    fold(a) for a in city.get("alternatenames", ()) if len(a) >= 3 and not _is_code(a)
+                    _fold(a) for a in city.get("alternatenames", ()) if len(a) >= 3 and not _is_code(a)
                 )
             for key in names:
                 index.setdefault(key, []).append(rec)

@@ -13,11 +13,12 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
-
-import spacy
-from spacy.language import Language
+from typing import TYPE_CHECKING
 
 from pipeline.model import EntityType
+
+if TYPE_CHECKING:  # spaCy is imported when a model is loaded: a NER-off run never pays its 1.4 s import
+    from spacy.language import Language
 
 # Labels of the WikiNER-trained French model and of the OntoNotes-trained English one.
 WIKINER_LABELS: dict[str, EntityType] = {
@@ -91,4 +92,6 @@ def has_model(language: str | None) -> bool:
 
 def load_ner(language: str) -> Language:
     """Load the language's model with NER alone (raises if the model is missing: callers record the error)."""
+    import spacy
+
     return spacy.load(MODELS[language].location(), exclude=list(NER_ONLY))

@@ -53,12 +53,18 @@ def _topics_of(word: str, language: str) -> frozenset[str]:
     return frozenset(found)
 
 
+@lru_cache(maxsize=1 << 16)
+def _word_topics(word: str, language: str) -> tuple[str, ...]:
+    """The topics of each folded token of ``word``, one entry per matching token: one cache probe per word."""
+    return tuple(code for tok in fold_word(word) for code in _topics_of(tok, language))
+
+
 def cue_hits(words: Iterable[str], language: str | None, folded: bool = False) -> Counter[str]:
     """Topic code -> number of words matching its cue stems (empty for languages without a lexicon)."""
     hits: Counter[str] = Counter()
     if language in INDEX:
+        topics_of = _topics_of if folded else _word_topics
         for word, n in Counter(words).items():
-            for tok in (word,) if folded else fold_word(word):
-                for code in _topics_of(tok, language):
-                    hits[code] += n
+            for code in topics_of(word, language):
+                hits[code] += n
     return hits

@@ -76,10 +76,13 @@ def hashed(
     if cues:
         for code, n in cue_hits(toks, language, folded=True).items():
             ids.extend([bucket("x " + code)] * n)
-    for i, tok in enumerate(toks):
+    crc, mask = zlib.crc32, BUCKETS - 1
+    prev = None
+    for tok in toks:
         ids.extend(_word_buckets(tok))
-        if i:
-            ids.append(bucket("b " + toks[i - 1] + " " + tok))
+        if prev is not None:
+            ids.append(crc(f"b {prev} {tok}".encode()) & mask)  # bucket() inlined: one call per word pair
+        prev = tok
     if not ids:
         return np.zeros(0, np.int32), np.zeros(0, np.float32)
     idx, counts = np.unique(np.array(ids, np.int32), return_counts=True)

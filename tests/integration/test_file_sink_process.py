@@ -1,0 +1,87 @@
+"""The file sink in its own process (files/background.py) on the real broker: finish() returns once the files hold
+every record of the topic, and the sink process leaves when the pipeline process is SIGKILLed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pipeline.bus.client import ensure_topics
+from pipeline.files.background import FileSinkProcess
+from pipeline.settings import KafkaSettings, PipelineSettings, TopicSettings
+from tests.integration.test_file_sink import ids_in_files, produce_items, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+def _settings(kafka: KafkaSettings, topics: TopicSettings, out: Path) -> PipelineSettings:
+    return PipelineSettings(kafka=kafka, topics=topics, out_dir=str(out), consumer_group=f"g-{topics.output}")
+
+
+def test_finish_returns_once_files_hold_every_record(
+    kafka: KafkaSettings, topics: TopicSettings, tmp_path: Path
+) -> None:
+    ensure_topics(kafka, [topics.output])
+    sink = FileSinkProcess(_settings(kafka, topics, tmp_path))
+    ids = produce_items(kafka, topics.output, 0, 25)
+    summary = sink.finish()
+    assert sink.process.exitcode == 0
+    assert summary.records == 25
+    assert sorted(ids_in_files(tmp_path, topics.output)) == sorted(ids)
+
+
+def _state(pid: int) -> str | None:
+    """The process state letter, None once it is gone (a zombie nobody reaps counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return None
+    return None if state in ("Z", "X") else state
+
+
+PARENT = """
+import sys, time
+from pipeline.files.background import FileSinkProcess
+from pipeline.settings import KafkaSettings, PipelineSettings, TopicSettings
+
+if __name__ == "__main__":
+    s = PipelineSettings(
+        kafka=KafkaSettings(bootstrap_servers=sys.argv[1]),
+        topics=TopicSettings(output=sys.argv[2]),
+        out_dir=sys.argv[3],
+        consumer_group="g-" + sys.argv[2],
+    )
+    sink = FileSinkProcess(s)
+    print(sink.process.pid, flush=True)
+    time.sleep(600)
+"""
+
+
+def test_sink_process_leaves_when_the_pipeline_process_is_killed(
+    kafka: KafkaSettings, topics: TopicSettings, tmp_path: Path
+) -> None:
+    ensure_topics(kafka, [topics.output])
+    script = tmp_path / "parent.py"
+    script.write_text(textwrap.dedent(PARENT))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    parent = subprocess.Popen(
+        [sys.executable, str(script), kafka.bootstrap_servers, topics.output, str(tmp_path / "out")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        child = int(parent.stdout.readline())
+        assert _state(child) is not None
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+        wait_for(lambda: _state(child) is None, 20.0, "the orphaned file sink to exit")
+    finally:
+        parent.kill()
+        parent.wait()

@@ -1,0 +1,26 @@
+"""A NER-off worker never imports spaCy (1.4 s of start-up): the pipeline, the enrich stage and the stop-word lists
+load without it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+CHECK = """
+import sys
+from pipeline.beam import graph, run
+from pipeline.transforms.enrich.enricher import Enricher
+from pipeline.transforms.enrich.keywords import stop_words
+enricher = Enricher(None, None, ner=False)  # what load() adds (fastText, gazetteer) does not use spaCy
+assert len(stop_words("fr")) > 100 and len(stop_words("en")) > 100
+print(sorted(m for m in sys.modules if m == "spacy" or m.startswith("spacy.")))
+"""
+
+
+def test_ner_off_start_up_does_not_import_spacy() -> None:
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run(
+        [sys.executable, "-c", CHECK], capture_output=True, text=True, cwd=root, check=True, timeout=120
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"
