@@ -22,7 +22,11 @@ _HTML_TAGS = (
     "footer|h[1-6]|head|header|hr|html|i|iframe|img|ins|li|link|main|meta|nav|noscript|ol|p|pre|q|s|script|section|"
     "small|span|strike|strong|style|sub|sup|table|tbody|td|tfoot|th|thead|time|title|tr|u|ul|video|audio|source|svg"
 )
-TAG_RE = re.compile(rf"<(?:/?(?:{_HTML_TAGS})(?:\s[^<>]*)?/?|!--[^<>]*)>", re.IGNORECASE)
+# A tag never spans a blank line: that is where the normalizer's own output separates paragraphs ("<P" and "000>"
+# from the plain text "<P\r000>" must not read back as one tag).
+TAG_RE = re.compile(
+    rf"<(?:/?(?:{_HTML_TAGS})(?:(?!\n\s*\n)\s(?:(?!\n\s*\n)[^<>])*)?/?|!--[^<>]*)>", re.IGNORECASE
+)
 
 # Elements whose content is not article text (captions and asides included: "FILE PHOTO: ..." is not the story).
 _SKIP = frozenset(
