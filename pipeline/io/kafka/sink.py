@@ -33,11 +33,9 @@ from pipeline.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 _SHARED = shared.Shared()
-STOP_GRACE_S = 60.0
-LINGER_MS = 50
-BATCH_BYTES = (
-    512 * 1024
-)  # after a stop request, how long a bundle keeps waiting for the broker before failing
+STOP_GRACE_S = 60.0  # after a stop request, how long a bundle keeps waiting for the broker before failing
+LINGER_MS = 50  # the producer's linger and batch size (ProducerHandle._make says why)
+BATCH_BYTES = 512 * 1024
 
 
 class ProducerHandle:
