@@ -156,6 +156,9 @@ class BucketTable(MutableMapping[int, V]):
         values = self._values
         return ((k, values[a - 1]) for k, a in zip(self._keys, self._at, strict=True) if a and a != _TOMB)  # type: ignore[misc]
 
+    def values(self) -> Iterator[V]:  # type: ignore[override]
+        return (value for _, value in self.items())
+
     def __len__(self) -> int:
         return len(self._values) - len(self._free)
 

@@ -86,15 +86,15 @@ class LocalDeduplicator:
             self._offers = 0  # inside a group the sweep waits for commit()
             self._expire(now_ms)
         key = identity_key(d)
-        ident, out = decide_identity(self._live(self.by_identity, table_key(key), now_ms), key, d, now_ms)
-        packed = self.by_identity[table_key(key)] = pack_story(ident)
+        at = table_key(key)
+        ident, out = decide_identity(self._live(self.by_identity, at, now_ms), key, d, now_ms)
+        record = self.by_identity[at] = pack_story(ident)
         if isinstance(out, DuplicateNotice):
             return out
         ckey = content_key(out)
-        state, out = decide_content(self._live(self.by_content, table_key(ckey), now_ms), ckey, out, now_ms)
-        self.by_content[table_key(ckey)] = (
-            packed if state == ident else pack_story(state)
-        )  # one record when alike
+        at = table_key(ckey)
+        state, out = decide_content(self._live(self.by_content, at, now_ms), ckey, out, now_ms)
+        self.by_content[at] = record if state == ident else pack_story(state)  # one record when both agree
         if isinstance(out, DuplicateNotice) or not self.near:
             return out
         return self.offer_near(out, now_ms)
