@@ -94,6 +94,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("kafka.ssl_cafile", "ssl_cafile", "CA bundle for the brokers' certificates", common=True),
     Option("kafka.ssl_certfile", "ssl_certfile", "Client certificate (mutual TLS)", common=True),
     Option("kafka.ssl_keyfile", "ssl_keyfile", "Client private key (mutual TLS)", common=True),
+    Option("kafka.idempotence", "producer_idempotence",
+           "Idempotent producers (auto: on, except on tansu, which can lose a retried batch after a crash)",
+           cli="--idempotence", common=True),
     Option("kafka.ssl_check_hostname", "ssl_check_hostname",
            "Verify that the broker certificate matches its host name", words=("true", "false")),
 )  # fmt: skip

@@ -42,6 +42,10 @@ class KafkaSettings(_Frozen):
     # Consumer group timing (tansu makes a group join wait for the whole rebalance timeout: keep it short).  Set it
     # through PipelineSettings.max_poll_interval_ms, which hands it down here.
     max_poll_interval_ms: int = Field(default=8000, gt=0)
+    # Idempotent producers: "auto" turns them off on tansu, whose S3 engine stores a batch's producer sequence
+    # before the batch itself, so a crash between the two acknowledges a retried batch it never wrote
+    # (pipeline/bus/client.py, docs/broker.md).
+    idempotence: Literal["auto", "on", "off"] = "auto"
 
 
 class TopicSettings(_Frozen):

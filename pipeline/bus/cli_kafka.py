@@ -44,6 +44,7 @@ def resolve_kafka(args: argparse.Namespace) -> KafkaSettings:
         ssl_certfile=getattr(args, "ssl_certfile", None),
         ssl_keyfile=getattr(args, "ssl_keyfile", None),
         ssl_check_hostname=defaults.ssl_check_hostname if check is None else check in (True, "true"),
+        idempotence=getattr(args, "idempotence", None) or defaults.idempotence,
     )
 
 

@@ -7,6 +7,8 @@ reach all of them; the SASL password is read here, when the client is built (``p
 from __future__ import annotations
 
 import contextlib
+import logging
+import threading
 import time
 from typing import Any
 
@@ -16,6 +18,12 @@ from kafka.errors import TopicAlreadyExistsError
 
 from pipeline.bus.secrets import sasl_password
 from pipeline.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+# tansu's default cluster id is "tansu_cluster"; Apache Kafka's is a random base64 id.
+TANSU_CLUSTER_PREFIX = "tansu"
+_idempotence_seen: dict[str, bool] = {}
+_idempotence_lock = threading.Lock()
 
 
 def common_config(settings: KafkaSettings) -> dict[str, Any]:
@@ -38,17 +46,59 @@ def common_config(settings: KafkaSettings) -> dict[str, Any]:
 
 
 def producer_config(settings: KafkaSettings, **overrides: Any) -> dict[str, Any]:
-    """Idempotent, acks=all producer: retries cannot duplicate or reorder within a partition."""
+    """acks=all producer that retries forever; idempotent where the broker keeps that promise (``idempotent``).
+
+    Idempotent: a retry cannot duplicate or reorder a batch.  Without idempotence, one request in flight per
+    connection keeps retries in order; a batch whose acknowledgement was lost may be written twice, which the
+    output's ids make recognisable (at-least-once either way).
+    """
+    on = idempotent(settings)
     cfg = common_config(settings) | {
         "acks": "all",
-        "enable_idempotence": True,
+        "enable_idempotence": on,
         "linger_ms": 5,
         "retries": 2**31 - 1,
-        "max_in_flight_requests_per_connection": 5,
+        "max_in_flight_requests_per_connection": 5 if on else 1,
         "compression_type": None,
     }
     cfg.update(overrides)
     return cfg
+
+
+def idempotent(settings: KafkaSettings) -> bool:
+    """Whether producers of ``settings`` are idempotent: ``on``/``off`` as set; ``auto`` asks the cluster once.
+
+    ``auto`` is off on tansu (cluster id ``tansu...``): its S3 engine stores a batch's producer sequence, then the
+    partition watermark, then the batch, each its own object write.  A broker crash between the first and the last
+    leaves the sequence counted and the batch missing; the producer's retry of that batch is then answered
+    DUPLICATE_SEQUENCE_NUMBER, which Kafka clients take as "already written": acknowledged and lost (seen as 32
+    records missing after a SIGKILL, tests/faults/test_broker_crash_acks.py).  When the cluster cannot be asked
+    (broker down), this producer is not idempotent, and the next one asks again.
+    """
+    if settings.idempotence != "auto":
+        return settings.idempotence == "on"
+    key = settings.bootstrap_servers
+    with _idempotence_lock:
+        known = _idempotence_seen.get(key)
+    if known is not None:
+        return known
+    try:
+        admin = KafkaAdminClient(**common_config(settings), request_timeout_ms=5000)
+    except Exception as exc:  # broker away: decide again with the next producer
+        log.info("could not reach %s (%s): this producer is not idempotent", key, exc)
+        return False
+    try:
+        cluster_id = str(admin.describe_cluster().get("cluster_id") or "")
+    except Exception as exc:  # a Kafka before 2.8 has no DescribeCluster (tansu has it): not tansu
+        log.debug("DescribeCluster failed on %s: %s", key, exc)
+        cluster_id = ""
+    finally:
+        admin.close()
+    on = not cluster_id.startswith(TANSU_CLUSTER_PREFIX)
+    log.info("cluster %r at %s: idempotent producers %s", cluster_id, key, "on" if on else "off (tansu)")
+    with _idempotence_lock:
+        _idempotence_seen[key] = on
+    return on
 
 
 def consumer_config(settings: KafkaSettings, **overrides: Any) -> dict[str, Any]:

@@ -72,4 +72,10 @@ def kafka_flags() -> argparse.ArgumentParser:
     sec.add_argument("--ssl-cafile", default=None, help="CA bundle for the brokers' certificates")
     sec.add_argument("--ssl-certfile", default=None, help="client certificate (mutual TLS)")
     sec.add_argument("--ssl-keyfile", default=None, help="client private key (mutual TLS)")
+    common.add_argument(
+        "--idempotence",
+        default="auto",
+        choices=["auto", "on", "off"],
+        help="idempotent producers (auto: on, except on tansu, which can lose a retried batch after a crash)",
+    )
     return common

@@ -1,7 +1,7 @@
 """New and changed entries -> the raw topic; poll failures -> the dead-letter topic; and which sends were acked.
 
-In: ``RawEntry`` and ``Failure`` records.  Out: Avro single-object records on Kafka through the project's idempotent,
-acks=all producer, and per-record delivery outcomes, so the caller advances its state only for what Kafka
+In: ``RawEntry`` and ``Failure`` records.  Out: Avro single-object records on Kafka through the project's
+acks=all producer (bus/client.py), and per-record delivery outcomes, so the caller advances its state only for what Kafka
 acknowledged; raw records come back with their partition and offset (``Delivery.acked``) for the outbox.  Record key on the raw topic: ``<feed hash>/<entry key>`` (keys.record_key).  A broker that is away
 is reported as ``BrokerUnavailable``, never as a crash.
 """

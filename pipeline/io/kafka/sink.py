@@ -1,4 +1,4 @@
-"""Pure-Python Kafka sink for Beam: ``(key, value)`` byte pairs -> one topic, idempotent ``acks=all`` producer.
+"""Pure-Python Kafka sink for Beam: ``(key, value)`` byte pairs -> one topic, ``acks=all`` producer (bus/client.py).
 
 One producer per worker process and Kafka settings, shared by every sink step (output, audit, dead letters): the
 pipeline writes to several topics from one fused stage, and kafka-python producers are thread-safe.  Each step
@@ -212,7 +212,7 @@ def _outcome(fut: Any) -> BaseException | None:
 
 
 class WriteToKafkaPy(beam.PTransform):
-    """Write ``(key, value)`` byte pairs to one topic with an idempotent, acks=all producer."""
+    """Write ``(key, value)`` byte pairs to one topic with an acks=all producer (idempotent off tansu)."""
 
     def __init__(
         self,
