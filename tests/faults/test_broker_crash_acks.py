@@ -98,7 +98,9 @@ def test_acknowledged_records_survive_broker_sigkill(tmp_path: Path) -> None:
         sender.thread.start()
         for kill in range(KILLS):
             before = sender.count()
-            wait_until("records acknowledged before the kill", lambda b=before: sender.count() >= b + 500, 120)
+            wait_until(
+                "records acknowledged before the kill", lambda b=before: sender.count() >= b + 500, 120
+            )
             for pid, _exe in broker.tree():
                 os.kill(pid, signal.SIGKILL)
             broker.proc.wait()
