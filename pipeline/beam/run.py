@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 def local_runner() -> Any:
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
+    from pipeline.beam import runner_metrics
+
+    runner_metrics.apply()  # its metrics would otherwise keep every bundle's response (runner_metrics.py)
     return FnApiRunner()
 
 

@@ -45,14 +45,17 @@ def common_config(settings: KafkaSettings) -> dict[str, Any]:
     return cfg
 
 
-def producer_config(settings: KafkaSettings, **overrides: Any) -> dict[str, Any]:
-    """acks=all producer that retries forever; idempotent where the broker keeps that promise (``idempotent``).
+def producer_config(
+    settings: KafkaSettings, idempotence_on: bool | None = None, **overrides: Any
+) -> dict[str, Any]:
+    """acks=all producer that retries forever, idempotent or not (``make_producer`` asks ``idempotent()``).
 
     Idempotent: a retry cannot duplicate or reorder a batch.  Without idempotence, one request in flight per
     connection keeps retries in order; a batch whose acknowledgement was lost may be written twice, which the
-    output's ids make recognisable (at-least-once either way).
+    output's ids make recognisable (at-least-once either way).  ``None`` takes ``settings.idempotence`` without
+    asking the cluster (``auto`` counts as on).
     """
-    on = idempotent(settings)
+    on = settings.idempotence != "off" if idempotence_on is None else idempotence_on
     cfg = common_config(settings) | {
         "acks": "all",
         "enable_idempotence": on,
@@ -83,7 +86,9 @@ def idempotent(settings: KafkaSettings) -> bool:
     if known is not None:
         return known
     try:
-        admin = KafkaAdminClient(**common_config(settings), request_timeout_ms=5000)
+        admin = KafkaAdminClient(
+            **common_config(settings), request_timeout_ms=5000, bootstrap_timeout_ms=3000
+        )
     except Exception as exc:  # broker away: decide again with the next producer
         log.info("could not reach %s (%s): this producer is not idempotent", key, exc)
         return False
@@ -115,16 +120,19 @@ def consumer_config(settings: KafkaSettings, **overrides: Any) -> dict[str, Any]
 
 
 def make_producer(settings: KafkaSettings, **overrides: Any) -> KafkaProducer:
-    return KafkaProducer(**producer_config(settings, **overrides))
+    return KafkaProducer(**producer_config(settings, idempotent(settings), **overrides))
 
 
 def make_consumer(settings: KafkaSettings, *topics: str, **overrides: Any) -> KafkaConsumer:
     return KafkaConsumer(*topics, **consumer_config(settings, **overrides))
 
 
-def ensure_topics(settings: KafkaSettings, topics: list[str], partitions: int = 1) -> None:
-    """Create missing topics (idempotent). Brokers with auto-create still get explicit partition counts."""
-    admin = KafkaAdminClient(**common_config(settings))
+def ensure_topics(
+    settings: KafkaSettings, topics: list[str], partitions: int = 1, timeout_ms: int = 30_000
+) -> None:
+    """Create missing topics (idempotent). Brokers with auto-create still get explicit partition counts.
+    ``timeout_ms``: how long to look for a broker first."""
+    admin = KafkaAdminClient(**common_config(settings), bootstrap_timeout_ms=timeout_ms)
     try:
         existing = set(admin.list_topics())
         missing = [t for t in topics if t not in existing]

@@ -110,4 +110,4 @@ def test_plaintext_client_cannot_use_the_tls_port(tls_kafka):
 
     plain = KafkaSettings(bootstrap_servers=tls_kafka.bootstrap_servers)
     with pytest.raises(KafkaError):
-        ensure_topics(plain, ["never-created"])
+        ensure_topics(plain, ["never-created"], timeout_ms=5000)
