@@ -7,6 +7,7 @@ keeps every bundle's gauge, so that list (and the bundle responses it references
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from apache_beam.metrics import monitoring_infos as mi
 from apache_beam.metrics.cells import DistributionData, GaugeData
@@ -28,10 +29,20 @@ def bundle_infos(i: int) -> list:
 
 
 def run_bundles(merge) -> list:
-    stage: list = []
+    """As the FnApiRunner does after each bundle: the stage's infos so far replaced by the merge's result."""
+    stage: Any = []
     for i in range(BUNDLES):
-        stage = list(merge(itertools.chain(bundle_infos(i), stage)))
-    return stage
+        stage = merge(itertools.chain(bundle_infos(i), stage))
+    return list(stage)
+
+
+def test_each_merge_is_done_when_it_returns() -> None:
+    """Beam's returns a generator: the runner stored a chain of generators holding every bundle's infos."""
+    stage: Any = []
+    for i in range(3):
+        stage = consolidate(itertools.chain(bundle_infos(i), stage))
+        assert isinstance(stage, list) and len(stage) == len(bundle_infos(0))
+    assert not isinstance(mi.consolidate(bundle_infos(0)), list)  # what this replaces
 
 
 def by_name(infos: list, name: str):
