@@ -279,7 +279,10 @@ class Proc:
         self.started = time.monotonic()
         self.rss_kb = 0  # latest sample
         self.peak_rss_kb = 0
-        self.write_bytes: dict[int, int] = {}
+        self.write_bytes: dict[
+            int, int
+        ] = {}  # the largest /proc/<pid>/io write_bytes seen, per pid of the tree
+        self._reaped: set[int] = set()  # children seen, then gone
         self.timed_out = False  # the harness killed it at a deadline: the scenario's numbers are not valid
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -296,7 +299,16 @@ class Proc:
             self.peak_rss_kb = max(self.peak_rss_kb, self.rss_kb, proc_field(self.pid, "status", "VmHWM"))
             for p in tree:
                 self.write_bytes[p] = max(self.write_bytes.get(p, 0), proc_field(p, "io", "write_bytes"))
+            self._reaped.update(p for p in self.write_bytes if p != self.pid and p not in tree)
             self._stop.wait(0.2)
+
+    @property
+    def tree_write_bytes(self) -> int:
+        """Bytes the process tree wrote.  A reaped child's I/O is added to its parent's /proc/<pid>/io (the kernel
+        folds it in at wait()), so the root's count less its reaped children's, plus every child's own."""
+        children = {p: n for p, n in self.write_bytes.items() if p != self.pid}
+        root = self.write_bytes.get(self.pid, 0) - sum(children[p] for p in self._reaped)
+        return max(0, root) + sum(children.values())
 
     def alive(self) -> bool:
         return self.popen.poll() is None

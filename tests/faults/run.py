@@ -22,8 +22,9 @@ Columns
                   (poller: until every entry is on ``news.raw``); "-" if not reached before the deadline.
   peak RSS MB     highest sum of VmRSS over each pipeline process and its children (sampled every 0.2 s; VmHWM
                   of the process itself counts too), over the scenario's processes.
-Soak adds RSS when 10k/20k/30k articles were out, and write_bytes of the drain process (/proc/<pid>/io, last
-sample) against the bytes of the finished output files.
+Soak adds RSS when 10k/20k/30k articles were out, and the bytes the drain's process tree wrote (/proc/<pid>/io
+write_bytes; a reaped child counted once, harness.Proc.tree_write_bytes) against the bytes of the finished output
+files.
 """
 
 from __future__ import annotations

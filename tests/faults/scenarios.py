@@ -143,7 +143,7 @@ def soak(n: int, keep: Path | None = None, marks: tuple[int, ...] = (), mode: st
                 m.notes.append(f"RSS at {k:,} = last sample before exit")
         watch.close()
         m.extra["rss_at"] = rss_at
-        m.extra["write_bytes"] = sum(proc.write_bytes.values())
+        m.extra["write_bytes"] = proc.tree_write_bytes
         m.extra["soak_peak_rss_mb"] = proc.peak_rss_kb / 1024
         final_drain(s, m, soak_deadline(n))
         return measure(s, m, uris)
