@@ -34,6 +34,8 @@ __all__ = [
 ]
 
 STORAGES = ("s3", "memory")
+# The memory-storage broker's cluster id: producers stay idempotent there (pipeline.bus.client.idempotent says why).
+MEMORY_CLUSTER_ID = "tansu-memory"
 DATA_DIR = "broker-data"
 
 
@@ -93,6 +95,8 @@ class EmbeddedBroker:
                 engine = f"s3://{BUCKET}/"
             url = f"tcp://127.0.0.1:{self.port}"
             cmd = [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url]
+            if self.storage == "memory":
+                cmd += ["--cluster-id", MEMORY_CLUSTER_ID]
             self.proc = spawn([*cmd, "--storage-engine", engine], log=self.log, env=env)
             wait_for_port("127.0.0.1", self.port, proc=self.proc)
         except BaseException:

@@ -75,8 +75,11 @@ def idempotent(settings: KafkaSettings) -> bool:
     partition watermark, then the batch, each its own object write.  A broker crash between the first and the last
     leaves the sequence counted and the batch missing; the producer's retry of that batch is then answered
     DUPLICATE_SEQUENCE_NUMBER, which Kafka clients take as "already written": acknowledged and lost (seen as 32
-    records missing after a SIGKILL, tests/faults/test_broker_crash_acks.py).  When the cluster cannot be asked
-    (broker down), this producer is not idempotent, and the next one asks again.
+    records missing after a SIGKILL, tests/faults/test_broker_crash_acks.py).  It stays on for the embedded
+    memory-storage broker (``MEMORY_CLUSTER_ID``): a crash loses everything there anyway, and after a restart its
+    engine acknowledges a non-idempotent write to a topic it lost without listing the topic, then refuses every
+    batch of the topic created again (AlreadyExists): a poller re-sending its outbox hung on it.  When the cluster
+    cannot be asked (broker down), this producer is not idempotent, and the next one asks again.
     """
     if settings.idempotence != "auto":
         return settings.idempotence == "on"
@@ -99,7 +102,9 @@ def idempotent(settings: KafkaSettings) -> bool:
         cluster_id = ""
     finally:
         admin.close()
-    on = not cluster_id.startswith(TANSU_CLUSTER_PREFIX)
+    from pipeline.bus.broker import MEMORY_CLUSTER_ID
+
+    on = cluster_id == MEMORY_CLUSTER_ID or not cluster_id.startswith(TANSU_CLUSTER_PREFIX)
     log.info("cluster %r at %s: idempotent producers %s", cluster_id, key, "on" if on else "off (tansu)")
     with _idempotence_lock:
         _idempotence_seen[key] = on

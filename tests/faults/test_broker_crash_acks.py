@@ -7,7 +7,8 @@ This is the fault behind a lost backlog in test_stream_broker_restart.py: tansu'
 batch's producer sequence before the batch, so a crash between the two made the retry of that batch come back as
 DUPLICATE_SEQUENCE_NUMBER, which Kafka clients count as written (32 of 600 records were missing).  The producer
 settings' ``auto`` idempotence turns idempotence off on tansu (pipeline/bus/client.py); the second test checks it
-is on for a broker that is not tansu, so production Kafka keeps its idempotent producers.
+is on for a broker that is not tansu (and for the embedded memory broker), so production Kafka keeps its
+idempotent producers.
 """
 
 from __future__ import annotations
@@ -125,37 +126,42 @@ def test_acknowledged_records_survive_broker_sigkill(tmp_path: Path) -> None:
 
 
 def test_auto_idempotence_is_off_on_tansu_only(tmp_path: Path) -> None:
-    """``auto`` asks the cluster: off for tansu's cluster id, on for any other; ``on``/``off`` are taken as set."""
-    from pipeline.bus.broker import broker_binary
+    """``auto`` asks the cluster id: off for tansu's (``tansu_cluster``), on for the embedded memory broker's and for
+    any other; ``on``/``off`` are taken as set; a broker nobody can reach gives off."""
+    from pipeline.bus.broker import EmbeddedBroker, broker_binary
     from pipeline.bus.children import spawn, stop, wait_for_port
 
-    broker = BrokerCli(tmp_path / "broker-state", free_port(), storage="memory")
-    broker.start()
-    try:
-        kafka = KafkaSettings(bootstrap_servers=broker.bootstrap)
-        assert idempotent(kafka) is False
+    def tansu(cluster_id: str | None) -> tuple[object, KafkaSettings]:
+        port = free_port()
+        url = f"tcp://127.0.0.1:{port}"
+        cmd = [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url]
+        cmd += ["--storage-engine", "memory://tansu/"] + (["--cluster-id", cluster_id] if cluster_id else [])
+        proc = spawn(cmd, log=tmp_path / f"tansu-{port}.log")
+        wait_for_port("127.0.0.1", port, proc=proc)
+        return proc, KafkaSettings(bootstrap_servers=f"127.0.0.1:{port}")
+
+    def producer_idempotence(kafka: KafkaSettings) -> bool:
         producer = make_producer(kafka)
-        assert producer.config["enable_idempotence"] is False
-        producer.close(timeout=5)
+        try:
+            return producer.config["enable_idempotence"]
+        finally:
+            producer.close(timeout=5)
+
+    plain, kafka = tansu(None)  # tansu's default cluster id, as the durable embedded broker has
+    try:
+        assert idempotent(kafka) is False
+        assert producer_idempotence(kafka) is False
         assert idempotent(kafka.model_copy(update={"idempotence": "on"})) is True
     finally:
-        broker.stop_quietly()
-    port = free_port()
-    url = f"tcp://127.0.0.1:{port}"
-    other = spawn(
-        [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-         "--cluster-id", "q1Ww8xXGRsS2Xc3bBqzmYA", "--storage-engine", "memory://tansu/"],
-        log=tmp_path / "other.log",
-    )  # fmt: skip
+        stop(plain)
+    other, kafka = tansu("q1Ww8xXGRsS2Xc3bBqzmYA")  # a cluster id like Apache Kafka's
     try:
-        wait_for_port("127.0.0.1", port, proc=other)
-        kafka = KafkaSettings(bootstrap_servers=f"127.0.0.1:{port}")
-        assert idempotent(kafka) is True  # a cluster id like Apache Kafka's
-        producer = make_producer(kafka)
-        assert producer.config["enable_idempotence"] is True
-        producer.close(timeout=5)
+        assert idempotent(kafka) is True
+        assert producer_idempotence(kafka) is True
         assert idempotent(kafka.model_copy(update={"idempotence": "off"})) is False
     finally:
         stop(other)
+    with EmbeddedBroker(state_dir=tmp_path / "memory", storage="memory") as memory:
+        assert idempotent(KafkaSettings(bootstrap_servers=memory.bootstrap_servers)) is True
     down = KafkaSettings(bootstrap_servers=f"127.0.0.1:{free_port()}")
     assert idempotent(down) is False  # nobody to ask: not idempotent this time

@@ -26,9 +26,7 @@ def test_a_bundle_survives_a_broker_restart_that_lost_its_session(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     port = free_port()
-    # An idempotent producer, as on Apache Kafka: its session is what the restart loses.  (Without idempotence,
-    # what tansu does differs: its memory engine acknowledges writes to the topic it lost and never lists them.)
-    kafka = KafkaSettings(bootstrap_servers=f"127.0.0.1:{port}", idempotence="on")
+    kafka = KafkaSettings(bootstrap_servers=f"127.0.0.1:{port}")
     first = EmbeddedBroker(port=port, storage="memory", state_dir=tmp_path / "b1").start()
     second = None
     try:
