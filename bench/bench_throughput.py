@@ -5,7 +5,8 @@
 
 One embedded broker (memory storage); the generated Reuters-based dispatches of bench_drain.py are produced once per
 run to fresh raw topics.  Measured in the same run, in this order: the plain loop (bench/stage_loop.py) NER off,
-``news-pipeline run --mode drain`` NER off with the enrich pool off (1 core) and on (2 cores), the same with NER on
+``news-pipeline run --mode drain`` NER off with the enrich pool off (1 core) and with cores - 1 workers beside the
+pipeline process (2 cores), the same with NER on with the pool off and one worker per core
 (fewer items), spaCy's own ``nlp.pipe`` on the same texts (one core).  Each pipeline run is its own child process
 (``--baseline-src`` runs the same children on another source tree too, right after the same configuration on this
 tree: before/after in one run, under the same load).  Writes
@@ -29,6 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
+COMMIT_S = 1.0
 
 
 def _child_run(args: argparse.Namespace) -> dict:
@@ -45,6 +47,7 @@ def _child_run(args: argparse.Namespace) -> dict:
         consumer_group=f"g-{tag}",
         out_dir=tempfile.mkdtemp(),
         ner=args.ner == "on",
+        commit_interval_s=args.commit_interval,
         **extra,
     )
     t0, c0 = time.perf_counter(), time.process_time()
@@ -63,7 +66,14 @@ def pipeline_run(src: Path, bootstrap: str, raw: str, ner: bool, processes: int)
     env = {**os.environ, "PYTHONPATH": str(src)}
     load = os.getloadavg()[0]
     cmd = [sys.executable, __file__, "--child", "--bootstrap", bootstrap, "--raw", raw]
-    cmd += ["--ner", "on" if ner else "off", "--processes", str(processes)]
+    cmd += [
+        "--ner",
+        "on" if ner else "off",
+        "--processes",
+        str(processes),
+        "--commit-interval",
+        str(COMMIT_S),
+    ]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=src)
     if out.returncode != 0:
         raise SystemExit(f"pipeline run failed:\n{out.stderr[-3000:]}")
@@ -90,6 +100,7 @@ def main() -> None:
     ap.add_argument("--ner-items", type=int, default=400)
     ap.add_argument("--baseline-src", type=Path, default=None, help="another source tree, run the same way")
     ap.add_argument("--repeat", type=int, default=1, help="run the pipeline sequence this many times")
+    ap.add_argument("--commit-interval", type=float, default=1.0, help="the pipeline's --commit-interval (s)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--bootstrap", help=argparse.SUPPRESS)
     ap.add_argument("--raw", help=argparse.SUPPRESS)
@@ -99,6 +110,8 @@ def main() -> None:
     if args.child:
         print(json.dumps(_child_run(args)))
         return
+    global COMMIT_S
+    COMMIT_S = args.commit_interval
 
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(HERE))
@@ -144,7 +157,11 @@ def main() -> None:
     trees = [("after", ROOT)] + ([("before", args.baseline_src.resolve())] if args.baseline_src else [])
     # Each configuration runs on every tree back to back (after, before, after, ...), so that both see the same load
     # on this shared machine; ``--repeat`` repeats the whole sequence.
-    configs = [(False, args.items, (0, 1))] + ([(True, args.ner_items, (0, 1))] if args.ner_items else [])
+    # Pool sizes: none (one core) and what ``auto_processes`` picks on an idle machine (NER off: cores - 1 workers
+    # beside the pipeline process; NER on: one worker per core).
+    cores = os.cpu_count() or 1
+    configs = [(False, args.items, (0, cores - 1))]
+    configs += [(True, args.ner_items, (0, cores))] if args.ner_items else []
     with EmbeddedBroker(storage="memory", state_dir=Path(tempfile.mkdtemp())) as broker:
         kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
         for _ in range(args.repeat):
@@ -154,9 +171,9 @@ def main() -> None:
                     raw = f"raw-{uuid.uuid4().hex[:6]}"
                     produce(kafka, raw, entries[:n])
                     r = pipeline_run(src, broker.bootstrap_servers, raw, ner, p)
-                    cores = "" if p < 0 else f", {p + 1} core{'s' if p else ''}"
+                    pool = "" if p < 0 else f", {p} enrich worker{'s' if p != 1 else ''}"
                     note(
-                        f"pipeline {label} NER {'on' if ner else 'off'}{cores}",
+                        f"pipeline {label} NER {'on' if ner else 'off'}{pool}",
                         n,
                         r["wall_s"],
                         **r,

@@ -7,13 +7,14 @@ from concurrent.futures import wait
 
 import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms import window
 
 from pipeline.transforms.enrich import EnrichDispatches
-from pipeline.transforms.enrich.pool import shared_pool
-from pipeline.transforms.enrich.stage import shared_enricher
+from pipeline.transforms.enrich.pool import shared_pool, usable_cores
+from pipeline.transforms.enrich.stage import _split, auto_processes, shared_enricher
 from tests.unit.enrich.conftest import seed_dispatch
 
 LANGUAGES = ("fr", "en")
@@ -45,3 +46,51 @@ def test_pool_workers_enrich_like_the_pipeline_process() -> None:
     counters = {c.key.metric.name: c.committed for c in result.metrics().query(MetricsFilter())["counters"]}
     assert counters.get("batches_in_pool", 0) >= 1
     assert counters["items"] == len(items)
+
+
+def test_a_pool_with_a_worker_per_core_does_all_the_enriching() -> None:
+    """processes == cores: every batch goes to the workers (none enriched in the pipeline process), in order, and a
+    bundle's last partial batch is shared out between them."""
+    cores = usable_cores()
+    items = [seed_dispatch().replace(id=f"d{i}", headline=f"Poutine à Minsk ({i})") for i in range(7)]
+    local = shared_enricher(LANGUAGES).enrich_batch(items)
+    p = beam.Pipeline(runner=FnApiRunner())
+    out = (
+        p
+        | beam.Create([(d, 200 + i) for i, d in enumerate(items)])
+        | beam.Map(lambda kv: window.TimestampedValue(kv[0], kv[1]))
+        | "EnrichDispatches" >> EnrichDispatches(languages=LANGUAGES, batch_size=3, processes=cores)
+    )
+    got = out.main | beam.ParDo(
+        lambda e, ts=beam.DoFn.TimestampParam: [(e.dispatch.id, e.enrichment, int(ts))]
+    )
+    assert_that(
+        got, equal_to([(d.id, e, 200 + i) for i, (d, e) in enumerate(zip(items, local, strict=True))])
+    )
+    result = p.run()
+    result.wait_until_finish()
+    counters = {c.key.metric.name: c.committed for c in result.metrics().query(MetricsFilter())["counters"]}
+    (sizes,) = [d.committed for d in result.metrics().query(MetricsFilter())["distributions"]]
+    assert counters["items"] == len(items)
+    # every flushed batch went to the pool, the last one split into up to `cores` parts
+    assert counters["batches_in_pool"] >= sizes.count
+    assert counters.get("pool_failures", 0) == 0
+
+
+def test_split_keeps_order_and_sizes_near_equal() -> None:
+    batch = list(range(7))
+    assert _split(batch, 2) == [[0, 1, 2, 3], [4, 5, 6]]
+    assert _split(batch, 1) == [batch]
+    assert _split([1], 4) == [[1]]
+    assert [x for part in _split(batch, 3) for x in part] == batch
+
+
+def test_auto_processes_by_runner_ner_and_load() -> None:
+    cores = usable_cores()
+    local = beam.Pipeline(runner=FnApiRunner())
+    if cores >= 2:
+        assert auto_processes(local, ner=True, load=lambda: 0.0) == cores
+        assert auto_processes(local, ner=False, load=lambda: 0.0) == cores - 1
+    assert auto_processes(local, ner=True, load=lambda: float(cores)) == 0  # the other cores are busy
+    two = beam.Pipeline(runner=FnApiRunner(), options=PipelineOptions(["--direct_num_workers=2"]))
+    assert auto_processes(two, ner=True, load=lambda: 0.0) == 0

@@ -3,13 +3,15 @@
 The enrich stage is stateless and already batched, so on the single-process local runner it is the natural place to
 use the other cores: ``processes`` worker processes (spawned, never forked from a process that runs Beam's gRPC
 threads) each load the ``Enricher`` once and enrich whole batches; the Beam process keeps reading, normalizing,
-deduplicating and writing, and enriches a batch itself whenever the workers are already busy (see ``EnrichDoFn``).
+deduplicating and writing and, with fewer workers than cores, enriches a batch itself whenever the workers are
+already busy (see ``EnrichDoFn``).
 On Dataflow every vCPU already runs its own SDK harness, so the pool is off there (``processes = 0``): see
 docs/performance.md.  A worker that dies breaks the pool; its batches are then enriched in the calling process.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import multiprocessing
 import os
 import threading
@@ -76,9 +78,13 @@ class EnrichPool:
         # Start the workers now so their model loading overlaps the pipeline's own start-up.
         self._warm = [self._executor.submit(_enrich_in_worker, []) for _ in range(processes)]
 
-    def ready(self) -> bool:
-        """True once every worker has loaded its models: until then batches are enriched in the calling process
-        (a bundle must not wait for a worker's start-up)."""
+    def ready(self, wait: bool = False) -> bool:
+        """True once every worker has loaded its models.  Without ``wait`` the caller enriches batches itself until
+        then (a bundle need not wait for a worker's start-up when this process has a core of its own); with it,
+        blocks until the workers are up (or failed: then False, and the caller enriches)."""
+        if wait:
+            concurrent.futures.wait(self._warm)
+            return all(f.exception() is None for f in self._warm)
         return all(f.done() for f in self._warm)
 
     def submit(self, batch: list[Dispatch]) -> Future:

@@ -59,7 +59,8 @@ class EnrichDoFn(beam.DoFn):
 
     A batch goes out when it holds ``batch_size`` items or its oldest item waited ``max_wait_s`` (and at the end of
     the bundle).  With ``processes`` > 0 a batch goes to the worker pool while it has fewer than two batches per
-    worker in flight, else it is enriched here; results are emitted in order as they come back, and the bundle only
+    worker in flight; else, with a worker per core, this process waits for room, and with fewer it enriches the batch
+    here; results are emitted in order as they come back, and the bundle only
     finishes once all of them were emitted (so the source's offset commit still follows the writes).
     """
 
@@ -98,6 +99,9 @@ class EnrichDoFn(beam.DoFn):
         self._pending: deque[tuple[list[WindowedValue], Future]] = deque()
         if self.processes > 0 and self.pool is None:
             self.pool = shared_pool(self.processes, self.languages, self.ner)
+        # As many workers as cores: they do all the enriching and this process only feeds them.  Fewer: this
+        # process enriches a batch itself whenever the workers have two each in flight.
+        self.dedicated = self.processes >= usable_cores()
 
     def process(
         self, element: Any, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam
@@ -124,15 +128,30 @@ class EnrichDoFn(beam.DoFn):
             return
         self.batches.update(len(batch))
         pool = self.pool
-        if not here and pool is not None and len(self._pending) < 2 * pool.processes and pool.ready():
-            self.pooled.inc()
-            self._pending.append((batch, pool.submit([wv.value for wv in batch])))
-            return
+        if pool is not None and pool.ready(wait=self.dedicated):
+            if self.dedicated:
+                # The workers own every core: this process waits for room instead of competing with them, and
+                # a bundle's last batch is shared out so that no worker sits idle while another finishes it.
+                while len(self._pending) >= 2 * pool.processes:
+                    yield from self._collect(wait=True, limit=1)
+                for part in _split(batch, pool.processes if here else 1):
+                    self._submit(pool, part)
+                return
+            if not here and len(self._pending) < 2 * pool.processes:
+                self._submit(pool, batch)
+                return
         yield from self._emit(batch, enrich_each(self.enricher, [wv.value for wv in batch]))
 
-    def _collect(self, wait: bool) -> Iterable[Any]:
-        """Emit the pool's results in submission order: those already back, or all of them when ``wait``."""
-        while self._pending and (wait or self._pending[0][1].done()):
+    def _submit(self, pool: EnrichPool, batch: list[WindowedValue]) -> None:
+        self.pooled.inc()
+        self._pending.append((batch, pool.submit([wv.value for wv in batch])))
+
+    def _collect(self, wait: bool, limit: int | None = None) -> Iterable[Any]:
+        """Emit the pool's results in submission order: those already back, or (``wait``) the next ``limit`` of
+        them, all by default."""
+        done = 0
+        while self._pending and (wait or self._pending[0][1].done()) and (limit is None or done < limit):
+            done += 1
             batch, future = self._pending.popleft()
             try:
                 results = future.result()
@@ -178,22 +197,30 @@ class EnrichDoFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(FAILURES, wv.with_value(failure))
 
 
+def _split(batch: list[WindowedValue], parts: int) -> list[list[WindowedValue]]:
+    """``batch`` in up to ``parts`` consecutive slices of near-equal size (order kept)."""
+    size = -(-len(batch) // max(1, min(parts, len(batch))))
+    return [batch[i : i + size] for i in range(0, len(batch), size)]
+
+
 def auto_processes(
     pipeline: beam.Pipeline, ner: bool, load: Callable[[], float] = lambda: os.getloadavg()[0]
 ) -> int:
-    """Worker processes for the enrich pool when not set.  Only with NER, only on the single-process local runner
-    (on Dataflow each vCPU already runs its own SDK harness: a pool would oversubscribe it), and only while the
-    other cores are idle (1-minute load average < cores - 1): on this shared machine every pool run measured slower
-    than none, the second core being busy with other work (docs/performance.md)."""
+    """Worker processes for the enrich pool when not set: only on the single-process local runner (on Dataflow each
+    vCPU already runs its own SDK harness: a pool would oversubscribe it) and only while the other cores are idle
+    (1-minute load average < cores - 1; on a machine whose other core is busy a pool measured slower than none).
+    With NER one worker per core, which then do all the enriching (NER is ~90 % of the work: this process only
+    feeds them); without NER one fewer, and this process enriches too (it also decodes, normalizes and
+    deduplicates, and that is the larger half).  Measured in docs/performance.md."""
     from apache_beam.options.pipeline_options import DirectOptions
 
-    if not ner:
-        return 0
     local = type(pipeline.runner).__name__ in ("FnApiRunner", "DirectRunner", "SwitchingDirectRunner")
     if not local or pipeline.options.view_as(DirectOptions).direct_num_workers != 1:
         return 0
     cores = usable_cores()
-    return cores - 1 if cores > 1 and load() < cores - 1 else 0
+    if cores < 2 or load() >= cores - 1:
+        return 0
+    return cores if ner else cores - 1
 
 
 class EnrichDispatches(beam.PTransform):
