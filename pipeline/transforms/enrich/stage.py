@@ -246,4 +246,8 @@ class EnrichDispatches(beam.PTransform):
     def expand(self, pcoll: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         processes = self.processes if self.processes is not None else auto_processes(pcoll.pipeline, self.ner)
         fn = EnrichDoFn(self.languages, self.ner, self.batch_size, processes=processes)
+        if processes > 0:
+            # Only on the in-process local runner (auto_processes): start the workers now, so that their imports and
+            # model loading overlap the runner's own start-up; the DoFn gets this same pool from shared_pool.
+            shared_pool(processes, fn.languages, self.ner)
         return pcoll | "EnrichBatches" >> beam.ParDo(fn).with_outputs(FAILURES, main="main")
