@@ -49,8 +49,8 @@ def test_pool_workers_enrich_like_the_pipeline_process() -> None:
 
 
 def test_a_pool_with_a_worker_per_core_does_all_the_enriching() -> None:
-    """processes == cores: every batch goes to the workers (none enriched in the pipeline process), in order, and a
-    bundle's last partial batch is shared out between them."""
+    """processes == cores: every batch goes to the workers (none enriched in the pipeline process), in order, each
+    batch shared out between them."""
     cores = usable_cores()
     items = [seed_dispatch().replace(id=f"d{i}", headline=f"Poutine à Minsk ({i})") for i in range(7)]
     local = shared_enricher(LANGUAGES).enrich_batch(items)
@@ -72,7 +72,7 @@ def test_a_pool_with_a_worker_per_core_does_all_the_enriching() -> None:
     counters = {c.key.metric.name: c.committed for c in result.metrics().query(MetricsFilter())["counters"]}
     (sizes,) = [d.committed for d in result.metrics().query(MetricsFilter())["distributions"]]
     assert counters["items"] == len(items)
-    # every flushed batch went to the pool, the last one split into up to `cores` parts
+    # every flushed batch went to the pool, split into up to `cores` parts
     assert counters["batches_in_pool"] >= sizes.count
     assert counters.get("pool_failures", 0) == 0
 
