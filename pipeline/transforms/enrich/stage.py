@@ -92,6 +92,9 @@ class EnrichDoFn(beam.DoFn):
     def setup(self) -> None:
         self.enricher = shared_enricher(self.languages, self.ner)
         self.pool: EnrichPool | None = None
+        # As many workers as cores: they do all the enriching and this process only feeds them.  Fewer: this
+        # process enriches a batch itself whenever the workers have two each in flight.
+        self.dedicated = self.processes >= usable_cores()
 
     def start_bundle(self) -> None:
         self._buffer: list[WindowedValue] = []
@@ -99,9 +102,6 @@ class EnrichDoFn(beam.DoFn):
         self._pending: deque[tuple[list[WindowedValue], Future]] = deque()
         if self.processes > 0 and self.pool is None:
             self.pool = shared_pool(self.processes, self.languages, self.ner)
-        # As many workers as cores: they do all the enriching and this process only feeds them.  Fewer: this
-        # process enriches a batch itself whenever the workers have two each in flight.
-        self.dedicated = self.processes >= usable_cores()
 
     def process(
         self, element: Any, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam
@@ -204,6 +204,14 @@ def _split(batch: list[WindowedValue], parts: int) -> list[list[WindowedValue]]:
     return [batch[i : i + size] for i in range(0, len(batch), size)]
 
 
+def _in_process_runner(pipeline: beam.Pipeline) -> bool:
+    """The single-process local runner, which runs the DoFns in this very process."""
+    from apache_beam.options.pipeline_options import DirectOptions
+
+    local = type(pipeline.runner).__name__ in ("FnApiRunner", "DirectRunner", "SwitchingDirectRunner")
+    return local and pipeline.options.view_as(DirectOptions).direct_num_workers == 1
+
+
 def auto_processes(
     pipeline: beam.Pipeline, ner: bool, load: Callable[[], float] = lambda: os.getloadavg()[0]
 ) -> int:
@@ -213,10 +221,7 @@ def auto_processes(
     With NER one worker per core, which then do all the enriching (NER is ~90 % of the work: this process only
     feeds them); without NER one fewer, and this process enriches too (it also decodes, normalizes and
     deduplicates, and that is the larger half).  Measured in docs/performance.md."""
-    from apache_beam.options.pipeline_options import DirectOptions
-
-    local = type(pipeline.runner).__name__ in ("FnApiRunner", "DirectRunner", "SwitchingDirectRunner")
-    if not local or pipeline.options.view_as(DirectOptions).direct_num_workers != 1:
+    if not _in_process_runner(pipeline):
         return 0
     cores = usable_cores()
     if cores < 2 or load() >= cores - 1:
@@ -247,8 +252,8 @@ class EnrichDispatches(beam.PTransform):
     def expand(self, pcoll: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         processes = self.processes if self.processes is not None else auto_processes(pcoll.pipeline, self.ner)
         fn = EnrichDoFn(self.languages, self.ner, self.batch_size, processes=processes)
-        if processes > 0:
-            # Only on the in-process local runner (auto_processes): start the workers now, so that their imports and
-            # model loading overlap the runner's own start-up; the DoFn gets this same pool from shared_pool.
+        if processes > 0 and _in_process_runner(pcoll.pipeline):
+            # The DoFns will run in this process: start the workers now, so that their imports and model loading
+            # overlap the runner's own start-up; the DoFn gets this same pool from shared_pool.
             shared_pool(processes, fn.languages, self.ner)
         return pcoll | "EnrichBatches" >> beam.ParDo(fn).with_outputs(FAILURES, main="main")
