@@ -30,7 +30,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
-COMMIT_S = 1.0
 
 
 def _child_run(args: argparse.Namespace) -> dict:
@@ -62,7 +61,7 @@ def _child_run(args: argparse.Namespace) -> dict:
     }
 
 
-def pipeline_run(src: Path, bootstrap: str, raw: str, ner: bool, processes: int) -> dict:
+def pipeline_run(src: Path, bootstrap: str, raw: str, ner: bool, processes: int, commit_s: float) -> dict:
     env = {**os.environ, "PYTHONPATH": str(src)}
     load = os.getloadavg()[0]
     cmd = [sys.executable, __file__, "--child", "--bootstrap", bootstrap, "--raw", raw]
@@ -72,7 +71,7 @@ def pipeline_run(src: Path, bootstrap: str, raw: str, ner: bool, processes: int)
         "--processes",
         str(processes),
         "--commit-interval",
-        str(COMMIT_S),
+        str(commit_s),
     ]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=src)
     if out.returncode != 0:
@@ -110,8 +109,6 @@ def main() -> None:
     if args.child:
         print(json.dumps(_child_run(args)))
         return
-    global COMMIT_S
-    COMMIT_S = args.commit_interval
 
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(HERE))
@@ -170,7 +167,7 @@ def main() -> None:
                     p = p if label == "after" else -1
                     raw = f"raw-{uuid.uuid4().hex[:6]}"
                     produce(kafka, raw, entries[:n])
-                    r = pipeline_run(src, broker.bootstrap_servers, raw, ner, p)
+                    r = pipeline_run(src, broker.bootstrap_servers, raw, ner, p, args.commit_interval)
                     pool = "" if p < 0 else f", {p} enrich worker{'s' if p != 1 else ''}"
                     note(
                         f"pipeline {label} NER {'on' if ner else 'off'}{pool}",
