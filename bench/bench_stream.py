@@ -1,6 +1,7 @@
 """Stream latency (raw record produced -> news item readable on the output topic) and memory over time.
 
     .venv/bin/python bench/bench_stream.py [--rates 10,50] [--seconds 30] [--partitions 1,4] [--ner off,on]
+        [--enrich-processes auto|N]
 
 For each (NER, rate): a fresh raw topic with ``--partitions`` partitions on an embedded broker (memory storage), the
 pipeline in stream mode in a child process (``news-pipeline run``'s code path, ``pipeline.beam.run.run``), a producer
@@ -30,7 +31,7 @@ ROOT = HERE.parent
 RESULTS = HERE / "results"
 
 
-def _child(bootstrap: str, raw: str, output: str, ner: bool) -> None:
+def _child(bootstrap: str, raw: str, output: str, ner: bool, processes: str) -> None:
     from pipeline.beam.run import run
     from pipeline.settings import KafkaSettings, PipelineSettings, TopicSettings
 
@@ -43,6 +44,7 @@ def _child(bootstrap: str, raw: str, output: str, ner: bool) -> None:
         mode="stream",
         out_dir=tempfile.mkdtemp(),
         ner=ner,
+        enrich_processes=None if processes == "auto" else int(processes),
     )
     print(run(settings), flush=True)
 
@@ -71,7 +73,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def one_run(kafka, entries, partitions: int, rate: float, seconds: float, ner: bool) -> dict:
+def one_run(
+    kafka, entries, partitions: int, rate: float, seconds: float, ner: bool, processes: str = "auto"
+) -> dict:
     from kafka import KafkaConsumer
 
     from pipeline.avro.codec import decode_news_item, encode_raw_entry, millis
@@ -83,6 +87,7 @@ def one_run(kafka, entries, partitions: int, rate: float, seconds: float, ner: b
     ensure_topics(kafka, [output], 1)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, __file__, "--child", kafka.bootstrap_servers, raw, output, "on" if ner else "off"]
+    cmd.append(processes)
     child = subprocess.Popen(
         cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )
@@ -155,6 +160,7 @@ def one_run(kafka, entries, partitions: int, rate: float, seconds: float, ner: b
         "ner": ner,
         "rate": rate,
         "partitions": partitions,
+        "enrich_processes": processes,
         "sent": n,
         "received": got,
         "p50_s": percentile(values, 0.5),
@@ -172,11 +178,16 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--partitions", default="1,4", help="comma-separated: one run per partition count")
     ap.add_argument("--ner", default="off,on")
-    ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--enrich-processes",
+        default="auto",
+        help="enrich pool size: auto (the pipeline's default) or a number",
+    )
+    ap.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        bootstrap, raw, output, ner = args.child
-        _child(bootstrap, raw, output, ner == "on")
+        bootstrap, raw, output, ner, processes = args.child
+        _child(bootstrap, raw, output, ner == "on", processes)
         return
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(HERE))
@@ -194,10 +205,10 @@ def main() -> None:
         for ner, rate, parts in [
             (ner, rate, int(k)) for ner in ners for rate in rates for k in args.partitions.split(",")
         ]:
-            r = one_run(kafka, entries, parts, rate, args.seconds, ner)
+            r = one_run(kafka, entries, parts, rate, args.seconds, ner, args.enrich_processes)
             runs.append(r)
             print(
-                f"NER {'on ' if ner else 'off'} {rate:5.0f}/s {parts} partitions: "
+                f"NER {'on ' if ner else 'off'} {rate:5.0f}/s {parts} partitions, pool {args.enrich_processes}: "
                 f"{r['received']}/{r['sent']} out, p50 {r['p50_s']:.2f} s, p99 {r['p99_s']:.2f} s, "
                 f"max {r['max_s']:.2f} s, peak RSS {max((m for _, m in r['rss']), default=0):.0f} MB, "
                 f"load {r['load']:.1f}",

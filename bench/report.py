@@ -106,7 +106,7 @@ def stream_charts(run: dict) -> tuple[list[str], list[str]]:
     ]
     for r in run["runs"]:
         lat = sorted(x for _, x in r["latencies"])
-        label = f"NER {'on' if r['ner'] else 'off'}, {r['rate']:.0f}/s, {r['partitions']} partitions"
+        label = f"NER {'on' if r['ner'] else 'off'}, {r['rate']:.0f}/s, {r['partitions']} partitions, pool {r.get('enrich_processes', 'auto')}"
         if lat:
             ax.plot(lat, [(i + 1) / len(lat) for i in range(len(lat))], label=label)
         peak = max((m for _, m in r["rss"]), default=0)
