@@ -75,6 +75,10 @@ def test_a_pool_with_a_worker_per_core_does_all_the_enriching() -> None:
     # every flushed batch went to the pool, split into up to `cores` parts
     assert counters["batches_in_pool"] >= sizes.count
     assert counters.get("pool_failures", 0) == 0
+    # before the first batch, every other worker got a throw-away copy of its first item (its NER model loads now)
+    warm = shared_pool(cores, LANGUAGES, True)._warm_language
+    assert len(warm) == cores - 1
+    assert all(f.result(timeout=300)[0] == local[0] for f in warm)
 
 
 def test_split_keeps_order_and_sizes_near_equal() -> None:
