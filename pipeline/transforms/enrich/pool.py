@@ -15,6 +15,7 @@ import concurrent.futures
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
@@ -37,10 +38,19 @@ def _init_worker(languages: tuple[str, ...] | None, ner: bool) -> None:
     languages now, else each one when its first batch comes (loading every installed model up front cost ~15 CPU-s
     per worker, which a 300-item NER drain on 2 cores measured as 9 items/s with the pool vs 15 without)."""
     global _WORKER_ENRICHER
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="parent").start()
     enricher = Enricher.load(languages, ner)
     for lang in languages or ():
         keywords.stop_words(lang)
     _WORKER_ENRICHER = enricher
+
+
+def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
+    """A worker whose pipeline process died (SIGKILL) would wait on its task queue for ever, holding its models'
+    memory: once the parent is gone (this process is re-parented), leave."""
+    while os.getppid() == parent:
+        time.sleep(every_s)
+    os._exit(0)
 
 
 def enrich_each(enricher: Enricher, batch: Sequence[Dispatch]) -> list[Enrichment | BaseException]:

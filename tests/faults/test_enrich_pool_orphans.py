@@ -1,0 +1,58 @@
+"""SIGKILL of a process that runs an enrich pool: its workers leave too, instead of waiting on their task queue for
+ever with their models in memory (each restart after a crash would otherwise leave one more)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CHILD = """
+import sys, time
+from pipeline.transforms.enrich.pool import EnrichPool
+
+if __name__ == "__main__":
+    pool = EnrichPool(2, None, False)
+    assert pool.ready(wait=True)
+    print(" ".join(str(pid) for pid in pool._executor._processes), flush=True)
+    time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_workers_leave_when_the_pipeline_process_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    workers: list[int] = []
+    child = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
+    )
+    try:
+        line = child.stdout.readline()
+        workers = [int(pid) for pid in line.split()]
+        assert len(workers) == 2 and all(_alive(pid) for pid in workers), line
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [pid for pid in workers if _alive(pid)], "enrich workers outlived their pipeline process"
+    finally:
+        child.kill()
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
