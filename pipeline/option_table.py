@@ -76,6 +76,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("idle_stop_s", "idle_stop_s", "stream mode: stop after this many idle seconds", cli="--idle-stop"),
     Option("ner", "ner", "Named-entity recognition", cli="--no-ner", words=("on", "off"),
            cli_help="skip named-entity recognition (faster)"),
+    Option("enrich_processes", "enrich_processes", "Enrich worker processes beside a local run (unset: automatic, "
+           "by NER, cores and load; 0: none); never on Dataflow", cli="--enrich-processes", template=False),
     Option("kafka_io", "kafka_io", "python: this project's kafka-python IO; xlang: Beam's Java ReadFromKafka "
            "(needs Java and the expansion service; for Dataflow)"),
     Option("schema_registry_url", "schema_registry_url",
