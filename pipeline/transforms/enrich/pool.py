@@ -11,13 +11,13 @@ docs/performance.md.  A worker that dies breaks the pool; its batches are then e
 
 from __future__ import annotations
 
-import concurrent.futures
 import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import wait as wait_all
 
 from pipeline.model import Dispatch, Enrichment
 from pipeline.transforms.enrich import keywords
@@ -87,15 +87,14 @@ class EnrichPool:
         )
         # Start the workers now so their model loading overlaps the pipeline's own start-up.
         self._warm = [self._executor.submit(_enrich_in_worker, []) for _ in range(processes)]
-        self._warmed_language = False
-        self._warm_language: list[Future] = []
+        self._warm_language: list[Future] | None = None  # warm_once's throw-away batches, once sent
 
     def ready(self, wait: bool = False) -> bool:
         """True once every worker has loaded its models.  Without ``wait`` the caller enriches batches itself until
         then (a bundle need not wait for a worker's start-up when this process has a core of its own); with it,
         blocks until the workers are up (or failed: then False, and the caller enriches)."""
         if wait:
-            concurrent.futures.wait(self._warm)
+            wait_all(self._warm)
             return all(f.exception() is None for f in self._warm)
         return all(f.done() for f in self._warm)
 
@@ -107,8 +106,7 @@ class EnrichPool:
         while one worker takes the real batch the idle others load the same language's NER model too.  Models load
         per language on a worker's first batch of it; without this the second worker loaded its model only when a
         stream at 10 items/s first handed it an item, a ~2 s latency tail right after start-up."""
-        if not self._warmed_language:
-            self._warmed_language = True
+        if self._warm_language is None:
             self._warm_language = [self.submit(sample) for _ in range(self.processes - 1)]
 
     def shutdown(self) -> None:
