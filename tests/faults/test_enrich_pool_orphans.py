@@ -33,6 +33,16 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _describe(pids: list[int]) -> list[str]:
+    """State and parent of each survivor, for the failure message."""
+    out = []
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            out.append(f"{pid} state {fields[0]} ppid {fields[1]}")
+    return out
+
+
 def test_workers_leave_when_the_pipeline_process_is_killed(tmp_path: Path) -> None:
     script = tmp_path / "child.py"
     script.write_text(CHILD)
@@ -50,7 +60,8 @@ def test_workers_leave_when_the_pipeline_process_is_killed(tmp_path: Path) -> No
         deadline = time.monotonic() + 30
         while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert not [pid for pid in workers if _alive(pid)], "enrich workers outlived their pipeline process"
+        survivors = [pid for pid in workers if _alive(pid)]
+        assert not survivors, f"enrich workers outlived their pipeline process: {_describe(survivors)}"
     finally:
         child.kill()
         for pid in workers:

@@ -33,12 +33,13 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _init_worker(languages: tuple[str, ...] | None, ner: bool) -> None:
+def _init_worker(languages: tuple[str, ...] | None, ner: bool, parent: int) -> None:
     """Load the Enricher before the worker reports ready; NER models as the pipeline process does: the configured
     languages now, else each one when its first batch comes (loading every installed model up front cost ~15 CPU-s
     per worker, which a 300-item NER drain on 2 cores measured as 9 items/s with the pool vs 15 without)."""
     global _WORKER_ENRICHER
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="parent").start()
+    # ``parent`` comes from the pool's process: a worker still starting when its parent died is already re-parented
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="parent").start()
     enricher = Enricher.load(languages, ner)
     for lang in languages or ():
         keywords.stop_words(lang)
@@ -83,7 +84,7 @@ class EnrichPool:
             max_workers=processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(languages, ner),
+            initargs=(languages, ner, os.getpid()),
         )
         # Start the workers now so their model loading overlaps the pipeline's own start-up.
         self._warm = [self._executor.submit(_enrich_in_worker, []) for _ in range(processes)]
