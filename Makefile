@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench faults clean install train-topics train-ner
+.PHONY: demo test lint bench faults clean install train-topics train-ner cluster-eval-data
 
 install: $(STAMP)
 
@@ -34,6 +34,9 @@ faults: $(STAMP)  # crash-consistency fault suite: SIGKILL, poison, soak; FAULTS
 train-topics: $(STAMP)  # rebuilds pipeline/data/topics/model.npz from pinned public data; MIRROR=<clones root>
 	$(BIN)/python -m pip install --quiet -e '.[train]'
 	$(BIN)/python -m train.topics.train --mirror-root $(or $(MIRROR),/work/.mirror)
+
+cluster-eval-data: $(STAMP)  # labelled article pairs for the cluster evaluation (texts not committed); EVAL_MIRROR=<clones root>
+	EVAL_MIRROR=$(or $(EVAL_MIRROR),/work/.mirror) $(BIN)/python -m tests.unit.cluster.eval_data
 
 # NER models shipped in pipeline/data/ner/ (train/ner/MODEL_CARD.md): needs local clones of the named source
 # repositories under NER_MIRROR (default /work/.mirror, one owner+name directory each); 15-25 min per language on 2 shared cores.

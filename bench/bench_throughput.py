@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
+import zlib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -61,8 +62,20 @@ def _child_run(args: argparse.Namespace) -> dict:
     }
 
 
+def _schemas_of(src: Path) -> Path:
+    """A directory whose ``news_schemas`` is ``src``'s own schemas/ (the editable install maps that package to the
+    checkout it was installed from, so another tree would otherwise encode with that checkout's schemas)."""
+    shim = Path(tempfile.gettempdir()) / f"bench-schemas-{zlib.crc32(str(src.resolve()).encode()):08x}"
+    shim.mkdir(exist_ok=True)
+    link = shim / "news_schemas"
+    if not link.is_symlink() or link.resolve() != (src / "schemas").resolve():
+        link.unlink(missing_ok=True)
+        link.symlink_to((src / "schemas").resolve())
+    return shim
+
+
 def pipeline_run(src: Path, bootstrap: str, raw: str, ner: bool, processes: int, commit_s: float) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(src)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(_schemas_of(src))])}
     load = os.getloadavg()[0]
     cmd = [sys.executable, __file__, "--child", "--bootstrap", bootstrap, "--raw", raw]
     cmd += [

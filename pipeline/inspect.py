@@ -1,8 +1,9 @@
-"""``news-pipeline inspect``: local files or URLs -> normalize -> dedup -> enrich -> JSON lines, without Kafka.
+"""``news-pipeline inspect``: local files or URLs -> normalize -> dedup -> enrich -> cluster -> JSON lines, no Kafka.
 
 In: paths or URLs in the order given: a plain-text dispatch (like the seed), an HTML page, or an RSS/Atom/JSON
 feed.  Out: one JSON object per emitted item, with the ``news_item`` Avro schema's field names (the record is
-validated against the schema); with ``show_duplicates`` also the suppressed items with ``duplicate_of``.
+validated against the schema, ``cluster_id`` included); with ``show_duplicates`` also the suppressed items with
+``duplicate_of`` and the cluster merges.
 The same pure functions as the Beam stages run here, in input order.  Input is bounded: a file or response larger
 than ``max_bytes`` is refused while reading (streamed, never loaded whole), and so are empty files, binary data and
 feeds without entries: each with a ``UserError`` naming the source, never a junk record.
@@ -95,6 +96,7 @@ def inspect_sources(
     loaded = [(source, load_source(source, now_ms, max_bytes=max_bytes)) for source in sources]
     # The stages (and Beam, which their packages import) load only once every source was read: bad input fails fast.
     from pipeline.avro.codec import decode_news_item, duplicate_to_avro, encode, jsonable, news_item_to_avro
+    from pipeline.transforms.cluster.index import ClusterIndex
     from pipeline.transforms.dedup.local import LocalDeduplicator
     from pipeline.transforms.enrich import Enricher
     from pipeline.transforms.normalize import normalize_entry
@@ -120,11 +122,15 @@ def inspect_sources(
     items = [d for kind, d in emitted if kind == "item"]
     enricher = enricher or Enricher.load(ner=ner)
     enrichments = iter(enricher.enrich_batch(items))
+    clusters = ClusterIndex(clock=clock)
     for kind, value in emitted:
         if kind == "item":
-            record = news_item_to_avro(EnrichedDispatch(value, next(enrichments)))
+            clustered, merges = clusters.offer(EnrichedDispatch(value, next(enrichments)))
+            record = news_item_to_avro(clustered)
             # round-trip through the schema: what inspect prints is exactly what the topic would carry
             yield decode_news_item(encode("news_item", record))
+            if show_duplicates:
+                yield from ({"suppressed": False, **jsonable(duplicate_to_avro(n))} for n in merges)
         else:
             yield {"suppressed": True, **jsonable(duplicate_to_avro(value))}
 

@@ -11,6 +11,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+TRANSIENT = "transient"  # dataclass field metadata: carried between stages in a process, never serialised
+
 Precision = Literal["second", "day", "month", "year"]
 EntityType = Literal["PERSON", "LOCATION", "ORGANIZATION", "MISC"]
 
@@ -153,12 +155,19 @@ class Enrichment:
     keywords: tuple[str, ...] = ()
     topics: tuple[Topic, ...] = ()
     errors: tuple[str, ...] = ()  # what could not be filled, e.g. "ner: no model for language 'sw'"
+    # Evidence for event clustering (transforms/cluster/signals.Signature) when it was computed where the record was
+    # enriched, i.e. in an enrich pool worker with a core to spare; never written out (``TRANSIENT``).
+    cluster_signature: Any = field(default=None, compare=False, repr=False, metadata={TRANSIENT: True})
 
 
 @dataclass(frozen=True)
 class EnrichedDispatch:
     dispatch: Dispatch
     enrichment: Enrichment
+    cluster_id: str | None = None  # event cluster across outlets and languages (transforms/cluster)
+
+    def with_cluster(self, cluster_id: str) -> EnrichedDispatch:
+        return dataclasses.replace(self, cluster_id=cluster_id)
 
 
 @dataclass(frozen=True)
@@ -184,7 +193,16 @@ class DuplicateNotice:
 
     story_id: str
     duplicate_of: str
-    reason: Literal["canonical_url", "guid", "content_hash", "near_duplicate", "unchanged_refeed", "other"]
+    reason: Literal[
+        "canonical_url",
+        "guid",
+        "content_hash",
+        "near_duplicate",
+        "unchanged_refeed",
+        "cluster_merge",
+        "other",
+    ]
     similarity: float
     dispatch: Dispatch
     seen_at_ms: int
+    cluster_id: str | None = None  # cluster_merge: the cluster the linking record joined

@@ -155,6 +155,7 @@ def news_item_to_avro(item: EnrichedDispatch, outlets: tuple[str, ...] = ()) -> 
         "id": d.id,
         "version": d.version,
         "story_id": d.story_id,
+        "cluster_id": item.cluster_id,
         "supersedes": d.supersedes,
         "change_summary": d.change_summary,
         "uri": d.uri,
@@ -259,6 +260,7 @@ def duplicate_to_avro(n: DuplicateNotice) -> dict[str, Any]:
         "raw_topic": d.ingest.raw_topic,
         "raw_partition": d.ingest.raw_partition,
         "raw_offset": d.ingest.raw_offset,
+        "cluster_id": n.cluster_id,
     }
 
 

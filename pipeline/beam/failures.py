@@ -17,7 +17,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from pipeline import __version__
-from pipeline.model import Dispatch, EnrichedDispatch, Failure, KafkaRecord
+from pipeline.model import TRANSIENT, Dispatch, EnrichedDispatch, Failure, KafkaRecord
 
 FAILURES = "failures"
 # A dead letter must fit in the dead-letter topic (brokers refuse records over ~1 MB by default): originals larger
@@ -30,7 +30,8 @@ Clock = Callable[[], float]
 def to_jsonable(obj: Any) -> Any:
     """Dataclasses/tuples/bytes -> JSON-compatible values (bytes as latin-1 text is lossless)."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        fields = (f for f in dataclasses.fields(obj) if not f.metadata.get(TRANSIENT))
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in fields}
     if isinstance(obj, (list, tuple)):
         return [to_jsonable(v) for v in obj]
     if isinstance(obj, bytes):

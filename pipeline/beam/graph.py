@@ -1,6 +1,6 @@
-"""Build the pipeline: raw topic -> decode -> normalize -> dedup -> enrich -> Avro -> output topic + files.
+"""Build the pipeline: raw topic -> decode -> normalize -> dedup -> enrich -> cluster -> Avro -> output topic + files.
 
-Every stage's failures are flattened into one dead-letter topic; duplicates go to the audit topic.  Step labels
+Every stage's failures are flattened into one dead-letter topic; duplicates and cluster merges go to the audit topic.  Step labels
 are fixed strings: Dataflow's streaming ``--update`` matches steps by label, and a test snapshots them.
 The streaming path has no GroupByKey, so read -> ... -> write stays fused and the source's bundle finalizer commits
 offsets only after the writes of the same bundle were flushed.
@@ -29,6 +29,7 @@ from pipeline.io.kafka.source import ReadFromKafkaPy
 from pipeline.io.kafka.specs import ReadConfig
 from pipeline.model import DuplicateNotice, EnrichedDispatch, Failure, KafkaRecord, RawEntry
 from pipeline.settings import KafkaSettings, PipelineSettings
+from pipeline.transforms.cluster import MERGES, ClusterEvents
 from pipeline.transforms.dedup import DUPLICATES, DeduplicateStories
 from pipeline.transforms.dedup.restore import RestoreSource
 from pipeline.transforms.enrich import EnrichDispatches
@@ -165,7 +166,17 @@ def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time
     enriched = deduped["main"] | "EnrichDispatches" >> EnrichDispatches(
         ner=s.ner, processes=s.enrich_processes
     )
-    encoded = enriched["main"] | "EncodeAvro" >> beam.ParDo(
+    # Event clusters across outlets and languages; same state placement and restore source as dedup.
+    clustered = enriched["main"] | "ClusterEvents" >> ClusterEvents(
+        s.dedup_horizon_s,
+        clock,
+        restore=restore,
+        in_process=in_process,
+        max_items=s.dedup_max_items,
+        run=run_id,
+        ttl_timers=not one_process,
+    )
+    encoded = clustered["main"] | "EncodeAvro" >> beam.ParDo(
         SafeFlatMap(
             "encode",
             ItemEncoder(s.schema_registry_url, s.topics.output, s.subject_strategy, s.max_record_bytes),
@@ -182,6 +193,7 @@ def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time
     # Flatten ends the fused stage, so its writes would wait for the end of the run and miss the offset commit.
     for step, notices in zip(("Identity", "Content", "Near"), deduped[DUPLICATES], strict=False):
         _ = notices | f"Audit{step}" >> WriteAuditRecords(s.kafka, s.topics.audit)
+    _ = clustered[MERGES] | "AuditClusterMerges" >> WriteAuditRecords(s.kafka, s.topics.audit)
     for step, outputs in failures.items():
         _ = outputs[FAILURES] | f"DeadLetters{step}" >> WriteDeadLetters(
             s.kafka, s.topics.dead_letter, s.dedup_horizon_s, run_id

@@ -4,14 +4,19 @@ batches really went to the pool (its counter), with timestamps kept."""
 from __future__ import annotations
 
 from concurrent.futures import wait
+from dataclasses import replace
 
 import apache_beam as beam
+import pytest
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms import window
 
+from pipeline.beam.failures import to_jsonable
+from pipeline.model import EnrichedDispatch
+from pipeline.transforms.cluster import signals
 from pipeline.transforms.enrich import EnrichDispatches
 from pipeline.transforms.enrich.pool import shared_pool, usable_cores
 from pipeline.transforms.enrich.stage import _split, auto_processes, shared_enricher
@@ -46,6 +51,25 @@ def test_pool_workers_enrich_like_the_pipeline_process() -> None:
     counters = {c.key.metric.name: c.committed for c in result.metrics().query(MetricsFilter())["counters"]}
     assert counters.get("batches_in_pool", 0) >= 1
     assert counters["items"] == len(items)
+
+
+def test_pool_workers_send_the_cluster_signature_the_cluster_stage_would_compute(monkeypatch) -> None:
+    items = [seed_dispatch().replace(id=f"c{i}", headline=f"Poutine en Biélorussie ({i})") for i in range(3)]
+    pool = shared_pool(1, LANGUAGES, True)
+    done, not_done = wait(pool._warm, timeout=300)
+    assert not not_done
+    got = pool.submit(items).result(timeout=300)
+    for d, e in zip(items, got, strict=True):
+        assert isinstance(e.cluster_signature, signals.Signature), e
+        here = signals.of_enriched(EnrichedDispatch(d, replace(e, cluster_signature=None)))  # computed here
+        assert e.cluster_signature == here
+    # the cluster stage takes the worker's signature instead of tokenizing the text again ...
+    monkeypatch.setattr(signals, "tokens", lambda *a: pytest.fail("tokenized again in the pipeline process"))
+    assert signals.of_enriched(EnrichedDispatch(items[0], got[0])) == got[0].cluster_signature
+    # ... only for its own record, and a dead letter never carries it
+    with pytest.raises(pytest.fail.Exception):
+        signals.of_enriched(EnrichedDispatch(items[1], got[0]))
+    assert "cluster_signature" not in to_jsonable(got[0])
 
 
 def test_a_pool_with_a_worker_per_core_does_all_the_enriching() -> None:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pipeline.model import Dispatch, Enrichment, Entity
-from pipeline.transforms.enrich import fallback, geo, models
+from pipeline.transforms.enrich import fallback, gazetteer, geo, models
 from pipeline.transforms.enrich.entities import RawSpan, build_entities
 from pipeline.transforms.enrich.gazetteer import Gazetteer
 from pipeline.transforms.enrich.keywords import keywords_from, words
@@ -56,7 +56,7 @@ class Enricher:
     @classmethod
     def load(cls, languages: Sequence[str] | None = None, ner: bool = True) -> Enricher:
         """Build once per worker.  ``languages`` preloads (and limits NER to) those models; None loads lazily."""
-        enricher = cls(LanguageIdentifier.build(), Gazetteer.load(), ner=ner, languages=languages)
+        enricher = cls(LanguageIdentifier.build(), gazetteer.shared(), ner=ner, languages=languages)
         if ner:
             for lang in languages or ():
                 enricher._model(lang)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gettext
 import json
 import re
+import threading
 import unicodedata
 from dataclasses import astuple, dataclass
 from functools import lru_cache
@@ -208,3 +209,15 @@ class Gazetteer:
             return True
         cands = self.cities(name)
         return bool(cands) and cands[0].population >= min_population
+
+
+_SHARED: list[Gazetteer] = []
+_SHARED_LOCK = threading.Lock()
+
+
+def shared() -> Gazetteer:
+    """The process-wide ``Gazetteer`` (enrich and clustering use one copy: it is the largest table of a worker)."""
+    with _SHARED_LOCK:
+        if not _SHARED:
+            _SHARED.append(Gazetteer.load())
+        return _SHARED[0]

@@ -18,8 +18,9 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_all
+from dataclasses import replace
 
-from pipeline.model import Dispatch, Enrichment
+from pipeline.model import Dispatch, EnrichedDispatch, Enrichment
 from pipeline.transforms.enrich import keywords
 from pipeline.transforms.enrich.enricher import Enricher
 
@@ -71,8 +72,25 @@ def enrich_each(enricher: Enricher, batch: Sequence[Dispatch]) -> list[Enrichmen
 def _enrich_in_worker(batch: list[Dispatch]) -> list[Enrichment | BaseException]:
     assert _WORKER_ENRICHER is not None, "worker not initialised"
     results = enrich_each(_WORKER_ENRICHER, batch)
+    results = [
+        r if isinstance(r, BaseException) else _with_signature(d, r)
+        for d, r in zip(batch, results, strict=True)
+    ]
     # An exception that does not pickle would break the whole batch's result: send a plain one with the same text.
     return [RuntimeError(f"{type(r).__name__}: {r}") if isinstance(r, BaseException) else r for r in results]
+
+
+def _with_signature(d: Dispatch, e: Enrichment) -> Enrichment:
+    """The enrichment with its record's cluster signature: the cluster stage's heaviest step (tokenizing), done here
+    where a core is free instead of in the pipeline process, which is the bottleneck of a local NER-off run (the
+    signature is the same function of the same fields; docs/dedup.md, cost).  Imported here, not at module level:
+    cluster imports enrich's gazetteer, so a module-level import would be a cycle."""
+    from pipeline.transforms.cluster.signals import of_enriched
+
+    try:
+        return replace(e, cluster_signature=of_enriched(EnrichedDispatch(d, e)))
+    except Exception:  # the cluster stage computes it (and reports what fails) itself
+        return e
 
 
 class EnrichPool:

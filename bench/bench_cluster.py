@@ -1,0 +1,165 @@
+"""Event clustering: P/R of "same cluster" on the shipped pairs, and what clustering costs the NER-off path.
+
+    .venv/bin/python bench/bench_cluster.py [--items 1000] [--reps 2] [--baseline-src <tree without clustering>]
+
+1. P/R tables (pipeline/transforms/cluster/evaluate.py): SemEval-2022 Task 8 training pairs (tune / held-out
+   splits) and the authored seed variants in en/fr/de/es/it/pl/pt.
+2. NER-off cost, in one run, on the bench_drain corpus (Reuters-21578 stories, distinct items):
+   * stage loop: CPU of the one-process loop of the NER-off stages (stage_loop.run_loop) against the CPU of the
+     cluster index deciding the same enriched records; ratio = (loop + cluster) / loop; then the same records once
+     more in a new index with the per-token tables warm (what a long run sees), and the clusters' sizes;
+   * with ``--baseline-src``: the real pipeline (drain, embedded broker) of this tree against a tree without
+     clustering (e.g. ``git archive`` of the commit before it), alternating, ``--reps`` each; ratio of medians.
+Timing is on a shared machine: the loop ratio (CPU seconds) is the steadier number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+
+def pr_tables() -> None:
+    import itertools
+
+    from pipeline.transforms.cluster.evaluate import Score, evaluate, load_pairs, table
+    from pipeline.transforms.cluster.index import ClusterIndex
+    from tests.unit.cluster import eval_data
+    from tests.unit.cluster.records import enriched
+
+    results = {}
+    if eval_data.SEMEVAL.exists() and eval_data.CROSSLANG.exists():
+        semeval, wmt = load_pairs(eval_data.SEMEVAL), load_pairs(eval_data.CROSSLANG)
+        for split in ("tune", "heldout"):
+            results[split] = evaluate(p for p in semeval if p.split == split)
+        for split in ("tune", "heldout"):
+            results[f"wmt09-{split}"] = evaluate(p for p in wmt if p.split == split)
+    else:
+        print(eval_data.MISSING, flush=True)
+    names = [f"{s}-{lang}" for s in ("seed", "kyiv") for lang in ("en", "fr", "de", "es", "it", "pl", "pt")]
+    records = {n: enriched(n) for n in names}
+    variants = {"same-language": Score(), "cross-language": Score()}
+    for a, b in itertools.permutations(names, 2):
+        index = ClusterIndex(clock=lambda: 1_671_408_000.0)
+        first, _ = index.offer(records[a])
+        second, _ = index.offer(records[b])
+        group = "same-language" if a[-2:] == b[-2:] else "cross-language"
+        variants[group] = variants[group].add(a[:4] == b[:4], first.cluster_id == second.cluster_id)
+    results["variants"] = variants
+    print(table(results), flush=True)
+
+
+def loop_ratio(values: list[bytes]) -> float:
+    from stage_loop import run_loop
+
+    from pipeline.avro.codec import decode_raw_entry
+    from pipeline.model import Dispatch, EnrichedDispatch, KafkaRecord
+    from pipeline.transforms.cluster.index import ClusterIndex
+    from pipeline.transforms.cluster.signals import stopwords
+    from pipeline.transforms.dedup.local import LocalDeduplicator
+    from pipeline.transforms.enrich.stage import shared_enricher
+    from pipeline.transforms.normalize.stage import NormalizeRecord
+
+    spent = run_loop(values, ner=False)
+    loop_cpu = sum(v for k, v in spent.items() if k != "total")
+    normalize, dedup, enricher = NormalizeRecord(), LocalDeduplicator(), shared_enricher(None, False)
+    kept = []
+    for i, value in enumerate(values):
+        (d,) = normalize((KafkaRecord("raw", 0, i, None, value, 0), decode_raw_entry(value)))
+        out = dedup.offer(d)
+        if isinstance(out, Dispatch):
+            kept.append(out)
+    records = [EnrichedDispatch(d, e) for d, e in zip(kept, enricher.enrich_batch(kept), strict=True)]
+    for lang in {r.enrichment.language for r in records}:
+        stopwords(lang)  # loaded once per process before the first record, as the enricher's tables are
+    index = ClusterIndex()
+    t = time.process_time()
+    decided = [index.offer(r)[0] for r in records]
+    cluster_cpu = time.process_time() - t
+    sizes = Counter(r.cluster_id for r in decided).most_common()
+    print(
+        f"{'clusters':40} {len(sizes)} for {len(records)} records, largest {sizes[0][1] if sizes else 0}, "
+        f"top 5 sizes {[n for _, n in sizes[:5]]}",
+        flush=True,
+    )
+    ratio = (loop_cpu + cluster_cpu) / loop_cpu
+    index = (
+        ClusterIndex()
+    )  # the same records again, in a new index: the per-token tables are warm (a long run)
+    t = time.process_time()
+    for r in records:
+        index.offer(r)
+    warm_cpu = time.process_time() - t
+    print(
+        f"{'stage loop NER off, CPU s':40} {loop_cpu:8.2f}   cluster {cluster_cpu:6.2f} s "
+        f"({len(records)} records, {cluster_cpu / len(records) * 1000:.2f} ms each; warm tables "
+        f"{warm_cpu / len(records) * 1000:.2f} ms each)   ratio {ratio:.3f}",
+        flush=True,
+    )
+    return ratio
+
+
+def pipeline_ratio(entries: list, baseline: Path, reps: int) -> float:
+    from bench_drain import produce
+    from bench_throughput import pipeline_run
+
+    from pipeline.bus.broker import EmbeddedBroker
+    from pipeline.settings import KafkaSettings
+
+    runs: dict[str, list[tuple[float, float]]] = {"with clustering": [], "without (baseline)": []}
+    trees = [("with clustering", ROOT), ("without (baseline)", baseline.resolve())]
+    for rep in range(reps):
+        # a fresh broker per repetition, and the order flipped every other one: neither tree always runs first
+        with EmbeddedBroker(storage="memory", state_dir=Path(tempfile.mkdtemp())) as broker:
+            kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
+            for label, src in trees if rep % 2 == 0 else trees[::-1]:
+                raw = f"raw-{uuid.uuid4().hex[:6]}"
+                produce(kafka, raw, entries)
+                r = pipeline_run(src, broker.bootstrap_servers, raw, False, -1, 1.0)
+                cpu = r["cpu_s"] + r["cpu_children_s"]  # the pipeline process and its enrich workers
+                runs[label].append((r["wall_s"], cpu))
+                print(
+                    f"{'pipeline drain NER off, ' + label:40} rep {rep + 1}  {r['wall_s']:7.1f} s  "
+                    f"{len(entries) / r['wall_s']:7.1f} items/s  CPU {cpu:6.1f} s  "
+                    f"load {r['load_before']:.1f}-{r['load_after']:.1f}",
+                    flush=True,
+                )
+    with_, without = runs["with clustering"], runs["without (baseline)"]
+    ratio = statistics.median(w for w, _ in with_) / statistics.median(w for w, _ in without)
+    cpu_ratio = statistics.median(c for _, c in with_) / statistics.median(c for _, c in without)
+    print(f"{'pipeline ratio (median wall)':40} {ratio:.3f}   (median CPU) {cpu_ratio:.3f}", flush=True)
+    return ratio
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--items", type=int, default=1000)
+    ap.add_argument("--reps", type=int, default=2)
+    ap.add_argument("--baseline-src", type=Path, default=None, help="a source tree without clustering")
+    ap.add_argument("--skip-pr", action="store_true", help="only the cost measurements")
+    args = ap.parse_args()
+    if not args.skip_pr:
+        pr_tables()
+    from bench_drain import generate
+
+    from pipeline.avro.codec import encode_raw_entry
+
+    entries = generate(args.items)
+    loop_ratio([encode_raw_entry(e) for e in entries])
+    if args.baseline_src:
+        pipeline_ratio(entries, args.baseline_src, args.reps)
+
+
+if __name__ == "__main__":
+    main()

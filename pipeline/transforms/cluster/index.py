@@ -1,0 +1,138 @@
+"""The in-process cluster index: every record decided in arrival order against one process-wide table of blocks.
+
+In: enriched records (``EnrichedDispatch``).  Out: the record with its ``cluster_id`` and, when it linked more than
+one cluster, one ``cluster_merge`` ``DuplicateNotice`` per other cluster.  Blocks map a blocking key (a name, a
+strong word, the story, the dateline city: ``signals.Signature.blocks``) to the newest ``BLOCK_CAP`` entries;
+candidates are the union of the record's blocks, scored with ``link.score``.  Bounded by the horizon and by
+``max_items`` indexed records (over the cap the least recently seen tenth goes first).  ``begin``/``commit``/
+``rollback`` make a bundle all-or-nothing, as in dedup's ``LocalDeduplicator``; ``seed`` preloads entries rebuilt
+from the output topic (restore.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import ChainMap
+from collections.abc import Iterable
+
+from pipeline.model import DuplicateNotice, EnrichedDispatch
+from pipeline.transforms.cluster.link import Decision, Entry, best_links, decide
+from pipeline.transforms.cluster.signals import Signature, of_enriched
+from pipeline.transforms.dedup.stateful import Clock
+
+BLOCK_CAP = 5  # newest entries kept per blocking key
+MERGE = "cluster_merge"
+MAX_MERGES = 3  # notices per record: a record linking more clusters than this is chaining, not news
+
+
+def merge_notices(e: EnrichedDispatch, decision: Decision, now_ms: int) -> list[DuplicateNotice]:
+    """One audit notice per other cluster the record linked: ``story_id`` = that cluster (its first story),
+    ``duplicate_of`` = the linking record, ``cluster_id`` = the cluster it joined."""
+    return [
+        DuplicateNotice(
+            link.entry.cluster_id,
+            e.dispatch.id,
+            MERGE,
+            min(link.score, 1.0),
+            e.dispatch,
+            now_ms,
+            cluster_id=decision.cluster_id,
+        )
+        for link in decision.merged[:MAX_MERGES]
+    ]
+
+
+def register(block: tuple[Entry, ...], entry: Entry, now_ms: int, horizon_ms: int) -> tuple[Entry, ...]:
+    """The block with ``entry`` added (replacing an older entry of the same item), live and capped, newest last."""
+    kept = [x for x in block if x.sig.item != entry.sig.item and now_ms - x.seen_ms < horizon_ms]
+    return (*kept[-(BLOCK_CAP - 1) :], entry)
+
+
+class ClusterIndex:
+    def __init__(
+        self, horizon_s: int = 7 * 24 * 3600, clock: Clock = time.time, max_items: int | None = None
+    ):
+        self.horizon_ms = horizon_s * 1000
+        self.clock = clock
+        self.max_items = max_items
+        self.blocks: dict[str, tuple[Entry, ...]] | ChainMap = {}
+        self.items: dict[str, Entry] | ChainMap = {}
+        self.evicted = 0
+        self._offers = 0
+
+    # -- all-or-nothing groups of offers (a Beam bundle) -----------------------------------------------------------
+    def begin(self) -> None:
+        if not isinstance(self.blocks, ChainMap):
+            self.blocks = ChainMap({}, self.blocks)
+            self.items = ChainMap({}, self.items)
+
+    def commit(self) -> None:
+        for name in ("blocks", "items"):
+            table = getattr(self, name)
+            if isinstance(table, ChainMap):
+                table.maps[1].update(table.maps[0])
+                setattr(self, name, table.maps[1])
+        now_ms = int(self.clock() * 1000)
+        if self._offers >= 10_000:
+            self._offers = 0
+            self._expire(now_ms, self.horizon_ms)
+        if self.max_items is not None and len(self.items) > self.max_items:
+            self._evict(now_ms)
+
+    def rollback(self) -> None:
+        for name in ("blocks", "items"):
+            table = getattr(self, name)
+            if isinstance(table, ChainMap):
+                setattr(self, name, table.maps[1])
+
+    # -- decisions ---------------------------------------------------------------------------------------------
+    def offer(self, e: EnrichedDispatch) -> tuple[EnrichedDispatch, list[DuplicateNotice]]:
+        now_ms = int(self.clock() * 1000)
+        self._offers += 1
+        sig = of_enriched(e)
+        decision = self.decide(sig, now_ms)
+        self.add(Entry(sig, decision.cluster_id, now_ms), now_ms)
+        return e.with_cluster(decision.cluster_id), merge_notices(e, decision, now_ms)
+
+    def decide(self, sig: Signature, now_ms: int) -> Decision:
+        seen: dict[str, Entry] = {}
+        for key in sig.blocks:
+            for entry in self.blocks.get(key, ()):
+                if now_ms - entry.seen_ms < self.horizon_ms:
+                    seen[entry.sig.item] = entry
+        return decide(sig, best_links(sig, seen.values()))
+
+    def add(self, entry: Entry, now_ms: int) -> None:
+        self.items[entry.sig.item] = entry
+        for key in entry.sig.blocks:
+            self.blocks[key] = register(self.blocks.get(key, ()), entry, now_ms, self.horizon_ms)
+
+    def seed(self, entries: Iterable[Entry]) -> None:
+        """Preload entries rebuilt from a durable source; entries of this run win."""
+        for entry in entries:
+            if entry.sig.item in self.items:
+                continue
+            self.items[entry.sig.item] = entry
+            for key in entry.sig.blocks:
+                self.blocks[key] = (*self.blocks.get(key, ())[-(BLOCK_CAP - 1) :], entry)
+
+    # -- bounds ------------------------------------------------------------------------------------------------
+    def _expire(self, now_ms: int, horizon_ms: int) -> None:
+        for item in [k for k, x in self.items.items() if now_ms - x.seen_ms >= horizon_ms]:
+            del self.items[item]
+        for key, entries in list(self.blocks.items()):
+            kept = tuple(x for x in entries if now_ms - x.seen_ms < horizon_ms and x.sig.item in self.items)
+            if not kept:
+                del self.blocks[key]
+            elif len(kept) < len(entries):
+                self.blocks[key] = kept
+
+    def _evict(self, now_ms: int) -> None:
+        assert self.max_items is not None
+        ages = sorted(now_ms - x.seen_ms for x in self.items.values())
+        keep = max(1, int(self.max_items * 0.9))
+        if keep > len(ages):
+            return
+        before = len(self.items)
+        self._expire(now_ms, ages[keep - 1] + 1)
+        self.evicted += before - len(self.items)

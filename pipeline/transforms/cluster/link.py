@@ -1,0 +1,126 @@
+"""Do two records report the same event?  Pure scoring over two ``Signature``s, and the per-item cluster decision.
+
+In: the new record's signature and stored ``Entry``s (signature + the cluster it was put in).  Out: a link score
+(0 = no link) per candidate, and a ``Decision``: the cluster the record joins and the other clusters it links (a
+merge, reported as a notice; emitted records are never rewritten).  Rules (thresholds measured on the SemEval-2022
+Task 8 tuning split, see docs/dedup.md):
+
+* outside the time window (publication times more than ``WINDOW_MS`` apart) nothing links;
+* same language: Jaccard of the content-word keys >= ``SAME_LANG``, or >= ``SAME_LANG_WEAK`` with >= 2 shared
+  numbers; from one outlet (its template text, its beat) only >= ``SAME_OUTLET`` (a shared dateline city, agency or a few shared names are not enough: same-place, same-wire stories on
+  different events share them);
+* across languages words mostly differ, so the evidence is what survives translation: shared word keys (names,
+  places by their language-independent key, cognates) weighted by how rare the word is in its language
+  (``WEIGHTS``: "BepiColombo" 1.0, "Trump" 0.25), plus 1.0 per shared number; at least ``CROSS_MIN_SHARED`` of them
+  and a weight of ``CROSS_MIN_WEIGHT``.  Dateline city, agency and countries only add strength.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pipeline.transforms.cluster.signals import Signature
+
+WINDOW_MS = 4 * 24 * 3600 * 1000
+SAME_LANG = 0.08
+SAME_LANG_WEAK = 0.05  # ... with at least two shared numbers
+SAME_OUTLET = 0.15  # same language and same outlet
+WEIGHTS = (1.0, 0.7, 0.45, 0.25)  # a shared word by rarity tier (tokens.tier_of: zipf < 3, < 4, < 4.5, more)
+CROSS_MIN_SHARED = 3
+CROSS_MIN_WEIGHT = 2.75
+SAME_STORY = 2.0  # score of a record of the same story: always the best link
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A record in the index: its signature and the cluster it belongs to, and when it was last seen."""
+
+    sig: Signature
+    cluster_id: str
+    seen_ms: int
+
+
+@dataclass(frozen=True)
+class Link:
+    score: float
+    entry: Entry
+
+
+@dataclass(frozen=True)
+class Decision:
+    cluster_id: str
+    score: float  # score of the link that decided it (0.0: a new cluster)
+    merged: tuple[Link, ...]  # links to other clusters, one per cluster (best first)
+
+
+def score(a: Signature, b: Signature) -> float:
+    """0.0 when ``a`` and ``b`` are not the same event, else a positive strength (higher is surer)."""
+    return _score(a, frozenset(a.terms), b)
+
+
+def _tier(sig: Signature, code: int) -> int:
+    return sig.tiers[bisect_left(sig.terms, code)]
+
+
+def _score(a: Signature, a_terms: frozenset[int], b: Signature) -> float:
+    if a.story_id == b.story_id:
+        return SAME_STORY
+    far = a.published_ms is not None and b.published_ms is not None
+    if far and abs(a.published_ms - b.published_ms) > WINDOW_MS:  # type: ignore[operator]
+        return 0.0
+    same_lang = a.language is None or b.language is None or a.language == b.language
+    # The masks bound the shared count from above (collisions only add): most candidates stop here, cheaply.
+    bound = (a.mask & b.mask).bit_count()
+    if same_lang and bound < SAME_LANG_WEAK * (len(a.terms) + len(b.terms)) / (1 + SAME_LANG_WEAK):
+        return 0.0
+    if not same_lang and bound + len(a.numbers) < CROSS_MIN_SHARED:
+        return 0.0
+    shared = a_terms.intersection(b.terms)
+    if same_lang:
+        inter = len(shared)
+        union = len(a.terms) + len(b.terms) - inter
+        j = inter / union if union else 0.0
+        if (
+            a.outlet is not None and a.outlet == b.outlet
+        ):  # one outlet's stories share its template and its beat
+            return j if j >= SAME_OUTLET else 0.0
+        if j >= SAME_LANG:
+            return j
+        return j if j >= SAME_LANG_WEAK and len(a.numbers & b.numbers) >= 2 else 0.0
+    # Across languages: shared keys weighted by rarity (the commoner side decides), and shared numbers.
+    shared_numbers = len(a.numbers & b.numbers)
+    if len(shared) + shared_numbers < CROSS_MIN_SHARED:
+        return 0.0
+    weight = shared_numbers + sum(WEIGHTS[max(_tier(a, c), _tier(b, c))] for c in shared)
+    if weight < CROSS_MIN_WEIGHT:
+        return 0.0
+    # context that many unrelated stories share (same dateline city, agency, country) only adds strength
+    context = (a.city is not None and a.city == b.city) + (a.agency is not None and a.agency == b.agency)
+    context += bool(a.countries & b.countries)
+    return weight / 10 + 0.02 * context
+
+
+def best_links(sig: Signature, candidates: Iterable[Entry]) -> list[Link]:
+    """Linked candidates, the best per cluster, best first (ties: the older cluster, then its id)."""
+    best: dict[str, Link] = {}
+    terms = frozenset(sig.terms)
+    for entry in candidates:
+        if entry.sig.item == sig.item:
+            continue
+        s = _score(sig, terms, entry.sig)
+        if s <= 0.0:
+            continue
+        prev = best.get(entry.cluster_id)
+        if prev is None or s > prev.score:
+            best[entry.cluster_id] = Link(s, entry)
+    return sorted(best.values(), key=lambda x: (-x.score, x.entry.seen_ms, x.entry.cluster_id))
+
+
+def decide(sig: Signature, links: list[Link]) -> Decision:
+    """Join the best linked cluster (a new one named by the record's story_id if none); report the others."""
+    if not links:
+        return Decision(sig.story_id, 0.0, ())
+    top = links[0]
+    return Decision(top.entry.cluster_id, top.score, tuple(links[1:]))

@@ -1,0 +1,160 @@
+"""What a record says about its event, reduced to small comparable sets.
+
+In: the fields of an enriched record (headline, body, language, entities, countries, dateline, agency, publication
+time) -- from the live ``EnrichedDispatch`` or from a ``news_item`` read back from the output topic.  Out: a
+``Signature``: spelling-insensitive keys of its content words (``terms``; places by a language-independent key) with
+how rare each word is (``tiers``), numbers of three or more digits (not years), ISO countries, dateline city key and
+agency, and blocking keys from its names (capitalised words inside sentences, entity words) and most frequent words.
+Everything is computed from the text itself, so clustering works with NER off; entities only add names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from operator import itemgetter
+from urllib.parse import urlsplit
+
+from pipeline.model import EnrichedDispatch
+from pipeline.transforms.cluster.names import word_key
+from pipeline.transforms.cluster.tokens import code_of, stopwords, tokens
+
+__all__ = ["Signature", "of_enriched", "outlet_of", "signature", "stopwords"]
+
+MAX_TERMS = 96  # most frequent content words kept per record (memory per indexed record, see docs/dedup.md)
+BLOCK_NAMES, BLOCK_TERMS = 5, 5  # blocking keys per record (one keyed state access each on the keyed path)
+BLOCK_TIER = 1  # words used as blocking keys are at most this common (tokens.tier_of: zipf < 4)
+_WORD = re.compile(r"[^\W\d_]+")
+_NUMBER = re.compile(r"\d(?:[\d.,\u00a0\u202f]*\d)?")
+_NO_SEPARATORS = str.maketrans("", "", ".,\u00a0\u202f")
+MASK_BITS = 1024  # 128 bytes a record
+MAX_CHARS = (
+    1500  # headline + the body's lead: the event is in the lead, and the cost stays flat for long texts
+)
+
+
+@dataclass(frozen=True)
+class Signature:
+    item: str  # id of the record (version id)
+    story_id: str
+    language: str | None
+    published_ms: int | None
+    terms: array  # 16-bit codes of the content-word keys (``tokens.code_of``), sorted, 2 bytes each
+    tiers: bytes  # rarity tier of each of ``terms`` (``tokens.tier_of``; 0 = rare)
+    mask: int  # ``MASK_BITS`` bits, one per term code modulo: a cheap upper bound of an overlap (link._score)
+    numbers: frozenset[str]
+    countries: frozenset[str]
+    city: str | None
+    agency: str | None
+    outlet: str | None  # who published it (``outlet_of``): same-outlet pairs need more (link.SAME_OUTLET)
+    blocks: tuple[str, ...]  # blocking keys: where this record is indexed and looked up
+
+
+def _top(counts: Counter[int], n: int) -> list[int]:
+    """The ``n`` most frequent keys (ties: first seen first; a stable sort, as ``most_common`` but faster here)."""
+    return [k for k, _ in sorted(counts.items(), key=itemgetter(1), reverse=True)[:n]]
+
+
+def _numbers(text: str) -> frozenset[str]:
+    """Numbers of three or more digits, separators dropped ("20,000" and "20.000" alike), years left out: one- and
+    two-digit numbers (dates, counts, "30 cts vs 40 cts") and years are shared by unrelated stories all the time."""
+    found = [m.translate(_NO_SEPARATORS).lstrip("0") for m in _NUMBER.findall(text)]
+    return frozenset([x for x in found if len(x) >= 3 and not (len(x) == 4 and x[:2] in ("19", "20"))])
+
+
+def _mask_bytes(codes: Iterable[int]) -> bytearray:
+    out = bytearray(MASK_BITS // 8)
+    for c in codes:
+        b = c % MASK_BITS
+        out[b >> 3] |= 1 << (b & 7)
+    return out
+
+
+def signature(
+    item: str,
+    story_id: str,
+    headline: str,
+    body: str,
+    language: str | None,
+    published_ms: int | None,
+    entity_names: Iterable[str] = (),
+    countries: Iterable[str] = (),
+    city: str | None = None,
+    agency: str | None = None,
+    outlet: str | None = None,
+) -> Signature:
+    text = f"{headline}\n\n{body[:MAX_CHARS]}"
+    lang = (language or "")[:2].lower() or None
+    terms, names, tiers, digits = tokens(text, lang)
+    for name in entity_names:
+        for w in _WORD.findall(name):
+            if len(w) >= 3:
+                names[code_of(word_key(w.casefold()))] += 2
+    top_names = [c for c in _top(names, 4 * BLOCK_NAMES) if tiers.get(c, 0) <= BLOCK_TIER][:BLOCK_NAMES]
+    top_terms = _top(terms, MAX_TERMS)
+    codes = sorted(top_terms)
+    city_key = word_key(city.casefold()) if city else None
+    # Blocking keys: the record's strongest names and words (spelling-insensitive keys, shared by every language, so
+    # translations meet), its story (a story's later versions always meet the earlier ones), its dateline city.
+    blocks = [f"s:{story_id}"]
+    rare_terms = [c for c in top_terms if tiers.get(c, 3) <= BLOCK_TIER][:BLOCK_TERMS]
+    blocks += [f"k:{c}" for c in dict.fromkeys([*top_names, *rare_terms])]
+    if city_key:
+        blocks.append(f"c:{city_key}")
+    return Signature(
+        item=item,
+        story_id=story_id,
+        language=lang,
+        published_ms=published_ms,
+        terms=array("H", codes),
+        tiers=bytes([tiers.get(c, 3) for c in codes]),
+        mask=int.from_bytes(_mask_bytes(codes), "little"),
+        numbers=_numbers(" ".join(digits)),
+        countries=frozenset(countries),
+        city=city_key,
+        agency=agency,
+        outlet=sys.intern(outlet) if outlet else None,
+        blocks=tuple(sys.intern(b) for b in dict.fromkeys(blocks)),  # shared by every record with that key
+    )
+
+
+def outlet_of(outlet: str | None, uri: str | None, feed_url: str | None) -> str | None:
+    """The outlet's name when the feed gives one, else the host of the item's link or of its feed (``www.`` off)."""
+    if outlet:
+        return outlet.casefold()
+    for url in (uri, feed_url):
+        host = urlsplit(url).hostname if url else None
+        if host:
+            return host.removeprefix("www.")
+    return None
+
+
+def of_enriched(e: EnrichedDispatch) -> Signature:
+    d, en = e.dispatch, e.enrichment
+    done = (
+        en.cluster_signature
+    )  # computed in an enrich pool worker (enrich/pool.py): the same function, same fields
+    if isinstance(done, Signature) and done.item == d.id:
+        # strings that crossed a process boundary come back as copies: shared again, as signature() shares them
+        outlet = sys.intern(done.outlet) if done.outlet else None
+        return dataclasses.replace(done, outlet=outlet, blocks=tuple(map(sys.intern, done.blocks)))
+    published = d.published.millis if d.published is not None else None
+    dl = d.dateline
+    return signature(
+        d.id,
+        d.story_id,
+        d.headline,
+        d.body,
+        en.language or d.language_hint,
+        published,
+        (x.text for x in en.entities if x.type in ("PERSON", "LOCATION", "ORGANIZATION")),
+        en.countries,
+        (dl.city_normalized or dl.city) if dl else None,
+        d.agency,
+        outlet_of(d.outlet, d.uri, d.feed_url),
+    )

@@ -1,0 +1,170 @@
+"""Text -> word keys, name keys and how rare each word is: the cluster stage's hottest code.
+
+In: a record's text and language.  Out: counts of its content-word keys (``terms``: spelling-insensitive keys from
+names.word_key, places by a language-independent key, two names in a row as one more key), counts of its name keys
+(capitalised words inside sentences), the rarity tier of every key (``tier_of``), each key as its 16-bit code
+(``code_of``), and the tokens that hold digits.
+
+Everything that depends only on a token as written (its key, whether it can be part of a name, its tier, whether it
+ends a sentence, opens a quote, ends in punctuation) is computed once per distinct token and language and kept in a
+bounded table, so a record costs one table lookup per token plus a few comprehensions.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import zlib
+from collections import Counter
+from functools import lru_cache
+from itertools import compress
+from operator import itemgetter
+from pathlib import Path
+
+from pipeline.transforms.cluster.names import word_key
+from pipeline.transforms.enrich.gazetteer import shared as shared_gazetteer
+
+LANGS = ("en", "fr", "de", "es", "it", "pl", "pt", "nl", "tr", "ru")
+COMMON_ZIPF = (
+    5.0  # a word at least this frequent in its language (wordfreq's zipf scale) is not event evidence
+)
+CITY_POPULATION = 500_000  # cities whose names in other languages the gazetteer knows
+MAX_TABLE = 200_000  # cached tokens per language, keys' codes (each cleared when full)
+_PUNCT = ".,;:!?\"'“”„«»‹›()[]{}…‘’*/–—-"
+_OPENING = frozenset("\"“„«‹(['‘–—-")
+_ENDING = frozenset(".!?:;")
+# token as written -> (key, can be part of a name, tier, ends a sentence, opens a quote, ends in punctuation,
+# the key's code (-1: no key), holds a digit)
+Token = tuple[str, bool, int, bool, bool, bool, int, bool]
+_START: Token = ("", False, 3, True, False, True, -1, False)
+_TABLES: dict[str | None, dict[str, Token]] = {}
+_CODES: dict[str, int] = {}
+_CAP, _TIER, _CODE, _DIGITS = itemgetter(1), itemgetter(2), itemgetter(6), itemgetter(7)
+
+
+@lru_cache(maxsize=32)
+def stopwords(lang: str | None) -> frozenset[str]:
+    """Words that say nothing about an event: spaCy's stop words (``spacy/lang/<code>/stop_words.py``, plain sets in
+    the spaCy wheel, read from their files without importing spaCy) plus the language's common words by wordfreq's
+    small list (zipf >= ``COMMON_ZIPF``: "said", "company", "year", "président").  All of ``LANGS`` when unknown."""
+    from wordfreq import get_frequency_dict
+
+    spec = importlib.util.find_spec("spacy")
+    root = Path(next(iter(spec.submodule_search_locations or ()))) if spec else None
+    words: set[str] = set()
+    for code in (lang,) if lang in LANGS else LANGS:
+        path = root / "lang" / code / "stop_words.py" if root else None
+        if path is not None and path.is_file():
+            loader = importlib.util.spec_from_file_location(f"_cluster_stop_{code}", path)
+            module = importlib.util.module_from_spec(loader)  # type: ignore[arg-type]
+            loader.loader.exec_module(module)  # type: ignore[union-attr]
+            words |= {w.casefold() for w in module.STOP_WORDS}
+        cutoff = 10 ** (COMMON_ZIPF - 9)
+        words |= {w for w, f in get_frequency_dict(code, wordlist="small").items() if f >= cutoff}
+    return frozenset(words)
+
+
+@lru_cache(maxsize=16)
+def frequent(lang: str | None) -> dict[str, float]:
+    """Word -> frequency, wordfreq's small list for ``lang`` (zipf >= 3: frequent enough to be a common word)."""
+    from wordfreq import get_frequency_dict
+
+    return get_frequency_dict(lang, wordlist="small") if lang in LANGS else {}
+
+
+def tier_of(word: str, lang: str | None) -> int:
+    """0 = rare (zipf < 3, not in the small list), 1 = zipf < 4, 2 = zipf < 4.5, 3 = common (link.WEIGHTS)."""
+    f = frequent(lang).get(word, 0.0)
+    return 0 if f < 1e-6 else 1 if f < 1e-5 else 2 if f < 10**-4.5 else 3
+
+
+def place_key(token: str) -> str:
+    """Language-independent key of a country or large city named by one word ("" when it names none)."""
+    g = shared_gazetteer()
+    country = g.country(token)
+    if country is not None:
+        return f"iso{country.country.lower()}"
+    for city in g.cities(token)[:1]:
+        if city.population >= CITY_POPULATION:
+            return word_key(city.name.casefold())
+    return ""
+
+
+def key_of(core: str, stop: frozenset[str], lang: str | None) -> tuple[str, bool, int]:
+    """(word key, may be part of a name, rarity tier) of one token without its punctuation ("" for stop words,
+    short words, non-words).  A capitalised token that names a country or a city of ``CITY_POPULATION`` or more in
+    any of the gazetteer's languages gets that place's key ("Polen", "Poland", "Pologne" -> ``isopl``; "Moskau",
+    "Moscou" -> the key of "Moscow"; German genitives "Polens", "Warschaus" too), so places match across languages.
+    In German every noun is capitalised: there a capitalised word is a name only when it is rare in German (zipf < 3)
+    or common in English ("Ghosn", "Trump", "Renault"; not "Grenzen", "Umfrage"; German first names are lost)."""
+    if "'" in core or "’" in core:  # French/Italian elision: l'Ukraine, dell'Ucraina
+        core = core.replace("’", "'").rsplit("'", 1)[-1]
+    if len(core) < (3 if core[:1].isupper() else 4) or not core.isalpha():
+        return "", False, 0
+    low = core.casefold()
+    if low in stop:
+        return "", False, 0
+    tier = tier_of(low, lang)
+    if core[0].isupper():
+        place = place_key(core) or (place_key(core[:-1]) if lang == "de" and core[-1] == "s" else "")
+        if place:
+            return place, True, tier
+    key = word_key(low)
+    if len(key) < 3:
+        return "", False, 0
+    return key, lang != "de" or low not in frequent(lang) or low in frequent("en"), tier
+
+
+def code_of(key: str) -> int:
+    """A key's 16-bit code (crc32, stable across processes and runs): two keys share one once in 65,536."""
+    code = _CODES.get(key)
+    if code is None:
+        if len(_CODES) > MAX_TABLE:
+            _CODES.clear()
+        code = _CODES[key] = zlib.crc32(key.encode()) & 0xFFFF
+    return code
+
+
+def _token(raw: str, stop: frozenset[str], lang: str | None) -> Token:
+    digits = not raw.isalpha() and any(ch.isdigit() for ch in raw)
+    core = raw.strip(_PUNCT)
+    if not core:
+        return ("", False, 3, raw[-1] in _ENDING, raw[0] in _OPENING, True, -1, digits)
+    key, nameable, tier = key_of(core, stop, lang)
+    cap = bool(key) and nameable and core[0].isupper()
+    code = code_of(key) if key else -1
+    return (key, cap, tier, raw[-1] in _ENDING, raw[0] in _OPENING, raw[-1] in _PUNCT, code, digits)
+
+
+def tokens(text: str, lang: str | None) -> tuple[Counter[int], Counter[int], dict[int, int], list[str]]:
+    """(content word codes, name codes) with counts, every code's tier (of its last token here; two names in a row:
+    the rarer word's) and the tokens holding digits: a capital that does not open a sentence (or follow an opening
+    quote or parenthesis) is taken as part of a name.  Codes, not keys, are counted: the key set is made of them."""
+    table = _TABLES.setdefault(lang, {})
+    if len(table) > MAX_TABLE:
+        table.clear()
+    raw = text.replace("-", " ").replace("/", " ").split()  # "Merkur-Sonde", "Ghosn-Flucht", "ESA/ATG"
+    # per-token work in C (map, compress, zip below): no Python-level loop over the tokens
+    entries = list(map(table.get, raw))
+    if None in entries:
+        stop = stopwords(lang)
+        for i, e in enumerate(entries):
+            if e is None:
+                entries[i] = table[raw[i]] = _token(raw[i], stop, lang)
+    codes = list(map(_CODE, entries))
+    terms = Counter(codes)
+    del terms[-1]
+    tiers = dict(zip(codes, map(_TIER, entries), strict=True))  # the last token's tier per code
+    caps = list(compress(range(len(entries)), map(_CAP, entries)))  # tokens that can be part of a name
+    # a capital that opens a sentence (or follows an opening quote or parenthesis) is not taken as a name
+    names = Counter(
+        [codes[i] for i in caps if not (entries[i - 1] if i else _START)[3] and not entries[i][4]]
+    )
+    # Two names in a row ("Dwayne Johnson", "Heiko Maas") are one name: a key of their own, as rare as the rarer word
+    following = set(caps)
+    for i in caps:
+        if i + 1 in following and not entries[i][5]:
+            p, e = entries[i], entries[i + 1]
+            code = code_of(f"{p[0]}_{e[0]}")
+            terms[code] += 1
+            tiers[code] = min(p[2], e[2])
+    return terms, names, tiers, list(compress(raw, map(_DIGITS, entries)))
