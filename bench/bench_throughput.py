@@ -76,6 +76,9 @@ def _schemas_of(src: Path) -> Path:
 
 def pipeline_run(src: Path, bootstrap: str, raw: str, ner: bool, processes: int, commit_s: float) -> dict:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(_schemas_of(src))])}
+    # each tree its own gazetteer cache: their cache keys differ (gazetteer.py's source), and a shared directory keeps
+    # only the newest key's file, so alternating trees rebuilt the index (~3 s a process) in every run
+    env.setdefault("NEWS_PIPELINE_CACHE_DIR", str(_schemas_of(src) / "cache"))
     load = os.getloadavg()[0]
     cmd = [sys.executable, __file__, "--child", "--bootstrap", bootstrap, "--raw", raw]
     cmd += [
