@@ -95,6 +95,11 @@ class ClusterIndex:
         return e.with_cluster(decision.cluster_id), merge_notices(e, decision, now_ms)
 
     def decide(self, sig: Signature, now_ms: int) -> Decision:
+        done = self.items.get(sig.item)
+        if (
+            done is not None
+        ):  # decided before (a replay after a crash, restored from the output): the same cluster
+            return Decision(done.cluster_id, 0.0, ())
         seen: dict[str, Entry] = {}
         for key in sig.blocks:
             for entry in self.blocks.get(key, ()):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from pipeline.transforms.cluster.index import ClusterIndex
-from pipeline.transforms.cluster.link import WINDOW_MS, score
+from pipeline.transforms.cluster.link import WINDOW_MS, Entry, score
 from pipeline.transforms.cluster.names import word_key
-from pipeline.transforms.cluster.signals import signature
+from pipeline.transforms.cluster.signals import of_enriched, signature
 from pipeline.transforms.cluster.tokens import code_of, tier_of, tokens
 from tests.support import Clock
 from tests.unit.cluster.records import BODY_A, BODY_AB, BODY_B, enriched, record
@@ -62,6 +62,17 @@ def test_a_record_linking_two_clusters_joins_the_best_and_reports_a_merge() -> N
     (notice,) = notices
     assert notice.reason == "cluster_merge" and notice.cluster_id == c.cluster_id
     assert notice.story_id == ({"a", "b"} - {c.cluster_id}).pop() and notice.duplicate_of == "c"
+
+
+def test_a_replayed_record_keeps_the_cluster_it_was_given() -> None:
+    """After a crash a record can be read again although its output was written: the index restored from the output
+    topic already holds it, and the replay must not decide again (later records could link it elsewhere)."""
+    index = ClusterIndex(clock=Clock())
+    index.offer(record("a", BODY_A))
+    c = record("c", BODY_AB)  # links to "a" when decided afresh
+    index.seed([Entry(of_enriched(c), "earlier", 0)])  # as the earlier run decided and wrote it
+    again, notices = index.offer(c)
+    assert again.cluster_id == "earlier" and notices == []
 
 
 def test_a_bundle_is_all_or_nothing() -> None:
