@@ -193,6 +193,9 @@ class ItemWatch:
         self.reader = TopicReader(kafka, topic)
         self.decoder = WireDecoder()
         self.pairs: list[tuple[str, str]] = []
+        self.clusters: dict[str, set[str]] = collections.defaultdict(
+            set
+        )  # record id, story id -> cluster ids
         self.undecodable = 0
         self._decoded = 0  # records of the reader decoded so far
 
@@ -203,6 +206,8 @@ class ItemWatch:
             try:
                 _, rec = self.decoder.decode(msg.value)
                 self.pairs.append(_id_uri(rec))
+                for key in (f"id:{rec['id']}", f"story:{rec.get('story_id')}"):
+                    self.clusters[key].add(str(rec.get("cluster_id")))
             except Exception:  # counted, not fatal: the instrument reports what it found
                 self.undecodable += 1
         return got
@@ -431,6 +436,7 @@ class Measurement:
     articles_out: int = 0
     lost: int = 0
     shared_ids: int = 0
+    split_clusters: int = 0  # record ids (copies) or stories (versions) on the topic under two cluster ids
     files_diff: int = 0
     dead_letters: int = 0
     exit_codes: list[int] = dataclasses.field(default_factory=list)
@@ -493,6 +499,7 @@ def measure(s: Scene, m: Measurement, good_uris: set[str], poison: list[Poison] 
     m.articles_out = len(out_uris)
     m.lost = len(good_uris - out_uris)
     m.shared_ids = sum(1 for us in uris_of.values() if len(us) > 1)
+    m.split_clusters = sum(1 for cs in watch.clusters.values() if len(cs) > 1)
     m.files_diff = len(set(topic_ids) ^ set(file_ids)) + sum(
         n > topic_ids[i] for i, n in file_ids.items() if i in topic_ids
     )

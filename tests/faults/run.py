@@ -12,6 +12,8 @@ Columns
   articles out    distinct URIs among the records on ``news.items`` (an article without a URI counts by headline).
   lost            good input articles whose URI is not on ``news.items`` after the final drain.
   ids shared      ``id`` values carried by records with different URIs (output topic and files together).
+  two clusters    record ids whose copies on ``news.items`` carry different ``cluster_id``s (a replay decided
+                  again), plus stories whose versions do.
   files vs topic  |ids in finished files (names starting with neither ``.`` nor ``_``) XOR ids on the topic| plus
                   the ids on both that appear more often in the files than on the topic.  Leftover ``_open-`` /
                   ``.tmp-`` files after the final drain are listed in the notes.
@@ -44,6 +46,7 @@ HEADER = (
     "articles out",
     "lost",
     "ids shared by two articles",
+    "ids or stories in two clusters",
     "files vs topic diff",
     "dead letters",
     "exit codes",
@@ -61,6 +64,7 @@ def row(m: Measurement) -> tuple[str, ...]:
         str(m.articles_out),
         str(m.lost),
         str(m.shared_ids),
+        str(m.split_clusters),
         str(m.files_diff),
         str(m.dead_letters),
         ", ".join(str(c) for c in m.exit_codes),

@@ -34,6 +34,7 @@ def test_steady_kill_loses_no_article(steady_kill: Measurement) -> None:
 def test_steady_kill_no_id_shared_by_two_articles(steady_kill: Measurement) -> None:
     assert steady_kill.articles_out > 0
     assert steady_kill.shared_ids == 0, str(steady_kill)
+    assert steady_kill.split_clusters == 0, str(steady_kill)  # a replayed record keeps its cluster
 
 
 def test_steady_kill_files_equal_topic(steady_kill: Measurement) -> None:
