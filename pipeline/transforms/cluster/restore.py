@@ -13,13 +13,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.avro.codec import AvroDecodeError
-from pipeline.avro.registry import registry_from_url
-from pipeline.avro.wire import WireDecoder
-from pipeline.bus.read import read_to_end
 from pipeline.transforms.cluster.link import Entry
 from pipeline.transforms.cluster.signals import outlet_of, signature
-from pipeline.transforms.dedup.restore import RestoreSource
+from pipeline.transforms.dedup.restore import RestoreSource, restored
 
 log = logging.getLogger(__name__)
 ENTITY_TYPES = ("PERSON", "LOCATION", "ORGANIZATION")
@@ -61,17 +57,8 @@ def entry_of(item: dict[str, Any], seen_ms: int) -> Entry:
 
 def load(source: RestoreSource, horizon_s: int, now_s: float) -> ClusterSnapshot:
     snap = ClusterSnapshot()
-    cutoff_ms = int((now_s - horizon_s) * 1000)
-    decoder = WireDecoder(registry_from_url(source.registry_url) if source.registry_url else None)
-    for rec in read_to_end(source.kafka, source.topic, wait_partitions_s=2.0, missing_ok=True):
-        if rec.value is None or rec.timestamp < cutoff_ms:
-            continue
-        try:
-            _, item = decoder.decode_json(rec.value)
-            snap.entries.append(entry_of(item, rec.timestamp))
-        except (AvroDecodeError, KeyError, TypeError) as exc:
-            snap.undecodable += 1
-            log.warning("cluster restore: skipped %s/%d/%d: %s", rec.topic, rec.partition, rec.offset, exc)
+    entries, snap.undecodable = restored(source, horizon_s, now_s, entry_of, "cluster")
+    snap.entries = [entry for entry, _ in entries]
     snap.entries.sort(key=lambda e: e.seen_ms)
     log.info("cluster: restored %d records from %s", len(snap.entries), source.topic)
     return snap

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from pipeline.avro.codec import AvroDecodeError
 from pipeline.avro.registry import registry_from_url
@@ -25,6 +27,7 @@ from pipeline.transforms.dedup.story import SEEN_CAP, StoryState
 from pipeline.transforms.dedup.text import shingle_list
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -85,9 +88,18 @@ def dispatch_of(item: dict) -> Dispatch:
     )
 
 
-def load(source: RestoreSource, horizon_s: int, now_s: float) -> Snapshot:
-    """Read the output topic to its end (``read_to_end``'s stop rule); records older than the horizon are skipped."""
-    snap = Snapshot()
+def restored(
+    source: RestoreSource,
+    horizon_s: int,
+    now_s: float,
+    convert: Callable[[dict[str, Any], int], T],
+    what: str,
+) -> tuple[list[tuple[T, int]], int]:
+    """Every ``news_item`` on the output topic younger than the horizon, read to its end (``read_to_end``'s stop
+    rule), decoded and ``convert``ed (item, timestamp): (values with their record timestamps, records skipped
+    because they did not decode or convert).  Shared by dedup's and clustering's restore."""
+    out: list[tuple[T, int]] = []
+    skipped = 0
     cutoff_ms = int((now_s - horizon_s) * 1000)
     decoder = WireDecoder(registry_from_url(source.registry_url) if source.registry_url else None)
     for rec in read_to_end(source.kafka, source.topic, wait_partitions_s=2.0, missing_ok=True):
@@ -95,12 +107,21 @@ def load(source: RestoreSource, horizon_s: int, now_s: float) -> Snapshot:
             continue
         try:
             _, item = decoder.decode_json(rec.value)
-            d = dispatch_of(item)
+            out.append((convert(item, rec.timestamp), rec.timestamp))
         except (AvroDecodeError, KeyError, TypeError) as exc:
-            snap.undecodable += 1
-            log.warning("dedup restore: skipped %s/%d/%d: %s", rec.topic, rec.partition, rec.offset, exc)
-            continue
-        snap.add(d, rec.timestamp)
+            skipped += 1
+            log.warning("%s restore: skipped %s/%d/%d: %s", what, rec.topic, rec.partition, rec.offset, exc)
+    return out, skipped
+
+
+def load(source: RestoreSource, horizon_s: int, now_s: float) -> Snapshot:
+    """Read the output topic to its end (``read_to_end``'s stop rule); records older than the horizon are skipped."""
+    snap = Snapshot()
+    dispatches, snap.undecodable = restored(
+        source, horizon_s, now_s, lambda item, _: dispatch_of(item), "dedup"
+    )
+    for d, timestamp in dispatches:
+        snap.add(d, timestamp)
     log.info("dedup: restored %d emitted versions from %s", snap.records, source.topic)
     return snap
 
