@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from pipeline.model import DuplicateNotice, EnrichedDispatch
 from pipeline.transforms.cluster.link import Decision, Entry, best_links, decide
 from pipeline.transforms.cluster.signals import Signature, of_enriched
+from pipeline.transforms.dedup.buckets import OverlaidTables
 from pipeline.transforms.dedup.stateful import Clock
 
 BLOCK_CAP = 5  # newest entries kept per blocking key
@@ -48,7 +49,9 @@ def register(block: tuple[Entry, ...], entry: Entry, now_ms: int, horizon_ms: in
     return (*kept[-(BLOCK_CAP - 1) :], entry)
 
 
-class ClusterIndex:
+class ClusterIndex(OverlaidTables):
+    TABLES = ("blocks", "items")
+
     def __init__(
         self, horizon_s: int = 7 * 24 * 3600, clock: Clock = time.time, max_items: int | None = None
     ):
@@ -62,16 +65,10 @@ class ClusterIndex:
 
     # -- all-or-nothing groups of offers (a Beam bundle) -----------------------------------------------------------
     def begin(self) -> None:
-        if not isinstance(self.blocks, ChainMap):
-            self.blocks = ChainMap({}, self.blocks)
-            self.items = ChainMap({}, self.items)
+        self.begin_tables()
 
     def commit(self) -> None:
-        for name in ("blocks", "items"):
-            table = getattr(self, name)
-            if isinstance(table, ChainMap):
-                table.maps[1].update(table.maps[0])
-                setattr(self, name, table.maps[1])
+        self.commit_tables()
         now_ms = int(self.clock() * 1000)
         if self._offers >= 10_000:
             self._offers = 0
@@ -80,10 +77,7 @@ class ClusterIndex:
             self._evict(now_ms)
 
     def rollback(self) -> None:
-        for name in ("blocks", "items"):
-            table = getattr(self, name)
-            if isinstance(table, ChainMap):
-                setattr(self, name, table.maps[1])
+        self.rollback_tables()
 
     # -- decisions ---------------------------------------------------------------------------------------------
     def offer(self, e: EnrichedDispatch) -> tuple[EnrichedDispatch, list[DuplicateNotice]]:

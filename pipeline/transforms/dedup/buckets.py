@@ -173,3 +173,30 @@ class Overlay(ChainMap):
         top, base = self.maps
         value = top.get(key, _MISSING)
         return base.get(key, default) if value is _MISSING else value
+
+
+class OverlaidTables:
+    """All-or-nothing groups of writes (a Beam bundle) over the dict attributes named in ``TABLES``: ``begin`` puts
+    an ``Overlay`` over each, ``commit`` folds its writes in, ``rollback`` drops them (``LocalDeduplicator``,
+    cluster's ``ClusterIndex``)."""
+
+    TABLES: tuple[str, ...] = ()
+
+    def begin_tables(self) -> None:
+        for name in self.TABLES:
+            table = getattr(self, name)
+            if not isinstance(table, ChainMap):
+                setattr(self, name, Overlay({}, table))
+
+    def commit_tables(self) -> None:
+        for name in self.TABLES:
+            table = getattr(self, name)
+            if isinstance(table, ChainMap):
+                table.maps[1].update(table.maps[0])
+                setattr(self, name, table.maps[1])
+
+    def rollback_tables(self) -> None:
+        for name in self.TABLES:
+            table = getattr(self, name)
+            if isinstance(table, ChainMap):
+                setattr(self, name, table.maps[1])

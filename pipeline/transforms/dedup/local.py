@@ -15,7 +15,7 @@ import time
 from collections import ChainMap
 
 from pipeline.model import Dispatch, DuplicateNotice
-from pipeline.transforms.dedup.buckets import BucketTable, Overlay, compact, entries, table_key
+from pipeline.transforms.dedup.buckets import BucketTable, OverlaidTables, compact, entries, table_key
 from pipeline.transforms.dedup.keys import content_key, identity_key
 from pipeline.transforms.dedup.near import Probe, best_of, decide_near, entry_for, item_key, probe, register
 from pipeline.transforms.dedup.packed import (
@@ -32,7 +32,9 @@ from pipeline.transforms.dedup.stateful import Clock, StoryState, decide_content
 from pipeline.transforms.dedup.text import shingle_list
 
 
-class LocalDeduplicator:
+class LocalDeduplicator(OverlaidTables):
+    TABLES = ("by_identity", "by_content", "buckets")
+
     def __init__(
         self,
         horizon_s: int = 7 * 24 * 3600,
@@ -55,17 +57,10 @@ class LocalDeduplicator:
     # -- all-or-nothing groups of offers ------------------------------------------------------------------------
     def begin(self) -> None:
         """Later offers write to an overlay until ``commit`` (or are dropped by ``rollback``)."""
-        if not isinstance(self.by_identity, ChainMap):
-            self.by_identity = Overlay({}, self.by_identity)
-            self.by_content = Overlay({}, self.by_content)
-            self.buckets = Overlay({}, self.buckets)
+        self.begin_tables()
 
     def commit(self) -> None:
-        for name in ("by_identity", "by_content", "buckets"):
-            table = getattr(self, name)
-            if isinstance(table, ChainMap):
-                table.maps[1].update(table.maps[0])
-                setattr(self, name, table.maps[1])
+        self.commit_tables()
         now_ms = int(self.clock() * 1000)
         if self._offers >= 10_000:
             self._offers = 0
@@ -74,10 +69,7 @@ class LocalDeduplicator:
             self._evict(now_ms)
 
     def rollback(self) -> None:
-        for name in ("by_identity", "by_content", "buckets"):
-            table = getattr(self, name)
-            if isinstance(table, ChainMap):
-                setattr(self, name, table.maps[1])
+        self.rollback_tables()
 
     def offer(self, d: Dispatch) -> Dispatch | DuplicateNotice:
         now_ms = int(self.clock() * 1000)
