@@ -26,7 +26,7 @@ from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateS
 from pipeline.beam import statecache
 from pipeline.model import EnrichedDispatch
 from pipeline.transforms.cluster.index import merge_notices, register
-from pipeline.transforms.cluster.link import Entry, Link, best_links, decide
+from pipeline.transforms.cluster.link import DECIDED, Entry, Link, best_links, decide
 from pipeline.transforms.cluster.signals import of_enriched
 from pipeline.transforms.dedup.stateful import Clock
 
@@ -65,7 +65,10 @@ class ProbeBlockFn(beam.DoFn):
         if entries is None:
             entries = self.seed.get(key, ())
         live = [x for x in entries if now_ms - x.seen_ms < self.horizon_ms]
-        links = best_links(sig, live)
+        prior = next(
+            (x for x in reversed(live) if x.sig.item == sig.item), None
+        )  # this record, decided before
+        links = [Link(DECIDED, prior)] if prior is not None else best_links(sig, live)
         block.write(
             register(tuple(live), Entry(sig, decide(sig, links).cluster_id, now_ms), now_ms, self.horizon_ms)
         )

@@ -31,6 +31,9 @@ WEIGHTS = (1.0, 0.7, 0.45, 0.25)  # a shared word by rarity tier (tokens.tier_of
 CROSS_MIN_SHARED = 3
 CROSS_MIN_WEIGHT = 2.75
 SAME_STORY = 2.0  # score of a record of the same story: always the best link
+DECIDED = (
+    3.0  # the record itself, decided before (a replay after a crash): its earlier cluster, above every link
+)
 
 
 @dataclass(frozen=True)
@@ -123,4 +126,8 @@ def decide(sig: Signature, links: list[Link]) -> Decision:
     if not links:
         return Decision(sig.story_id, 0.0, ())
     top = links[0]
+    if (
+        top.score >= DECIDED
+    ):  # a replay keeps its cluster and reports no merge (they were reported the first time)
+        return Decision(top.entry.cluster_id, top.score, ())
     return Decision(top.entry.cluster_id, top.score, tuple(links[1:]))
