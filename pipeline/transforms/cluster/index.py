@@ -16,7 +16,7 @@ from collections import ChainMap
 from collections.abc import Iterable
 
 from pipeline.model import DuplicateNotice, EnrichedDispatch
-from pipeline.transforms.cluster.link import Decision, Entry, best_links, decide
+from pipeline.transforms.cluster.link import DECIDED, Decision, Entry, Link, best_links, decide
 from pipeline.transforms.cluster.signals import Signature, of_enriched
 from pipeline.transforms.dedup.buckets import OverlaidTables
 from pipeline.transforms.dedup.stateful import Clock
@@ -89,11 +89,10 @@ class ClusterIndex(OverlaidTables):
         return e.with_cluster(decision.cluster_id), merge_notices(e, decision, now_ms)
 
     def decide(self, sig: Signature, now_ms: int) -> Decision:
+        # decided before (a replay after a crash, restored from the output): the keyed path's rule, link.DECIDED
         done = self.items.get(sig.item)
-        if (
-            done is not None
-        ):  # decided before (a replay after a crash, restored from the output): the same cluster
-            return Decision(done.cluster_id, 0.0, ())
+        if done is not None:
+            return decide(sig, [Link(DECIDED, done)])
         seen: dict[str, Entry] = {}
         for key in sig.blocks:
             for entry in self.blocks.get(key, ()):
