@@ -20,6 +20,7 @@ from itertools import compress
 from operator import itemgetter
 from pathlib import Path
 
+from pipeline.transforms.cluster.compounds import split as split_compound
 from pipeline.transforms.cluster.names import word_key
 from pipeline.transforms.enrich.gazetteer import shared as shared_gazetteer
 
@@ -29,16 +30,19 @@ COMMON_ZIPF = (
 )
 CITY_POPULATION = 500_000  # cities whose names in other languages the gazetteer knows
 MAX_TABLE = 200_000  # cached tokens per language, keys' codes (each cleared when full)
+# a German compound's part: never a blocking key (signals.BLOCK_TIER), a middle word's weight across languages
+PART_TIER = 2
 _PUNCT = ".,;:!?\"'“”„«»‹›()[]{}…‘’*/–—-"
 _OPENING = frozenset("\"“„«‹(['‘–—-")
 _ENDING = frozenset(".!?:;")
 # token as written -> (key, can be part of a name, tier, ends a sentence, opens a quote, ends in punctuation,
-# the key's code (-1: no key), holds a digit)
-Token = tuple[str, bool, int, bool, bool, bool, int, bool]
-_START: Token = ("", False, 3, True, False, True, -1, False)
+# the key's code (-1: no key), holds a digit, a German compound's parts as (code, tier) pairs)
+Token = tuple[str, bool, int, bool, bool, bool, int, bool, tuple[tuple[int, int], ...]]
+_START: Token = ("", False, 3, True, False, True, -1, False, ())
 _TABLES: dict[str | None, dict[str, Token]] = {}
 _CODES: dict[str, int] = {}
 _CAP, _TIER, _CODE, _DIGITS = itemgetter(1), itemgetter(2), itemgetter(6), itemgetter(7)
+_PARTS = itemgetter(8)
 
 
 @lru_cache(maxsize=32)
@@ -128,11 +132,22 @@ def _token(raw: str, stop: frozenset[str], lang: str | None) -> Token:
     digits = not raw.isalpha() and any(ch.isdigit() for ch in raw)
     core = raw.strip(_PUNCT)
     if not core:
-        return ("", False, 3, raw[-1] in _ENDING, raw[0] in _OPENING, True, -1, digits)
+        return ("", False, 3, raw[-1] in _ENDING, raw[0] in _OPENING, True, -1, digits, ())
     key, nameable, tier = key_of(core, stop, lang)
     cap = bool(key) and nameable and core[0].isupper()
     code = code_of(key) if key else -1
-    return (key, cap, tier, raw[-1] in _ENDING, raw[0] in _OPENING, raw[-1] in _PUNCT, code, digits)
+    parts = _parts(core, stop) if lang == "de" and key else ()
+    return (key, cap, tier, raw[-1] in _ENDING, raw[0] in _OPENING, raw[-1] in _PUNCT, code, digits, parts)
+
+
+def _parts(core: str, stop: frozenset[str]) -> tuple[tuple[int, int], ...]:
+    """(code, tier) of each part of a German compound ("Gesundheitsminister": gesundheit, minister), stop words out."""
+    out = []
+    for part in split_compound(core.casefold(), frequent("de")):
+        key = word_key(part)
+        if part not in stop and len(key) >= 3:
+            out.append((code_of(key), max(PART_TIER, tier_of(part, "de"))))
+    return tuple(out)
 
 
 def tokens(text: str, lang: str | None) -> tuple[Counter[int], Counter[int], dict[int, int], list[str]]:
@@ -154,6 +169,11 @@ def tokens(text: str, lang: str | None) -> tuple[Counter[int], Counter[int], dic
     terms = Counter(codes)
     del terms[-1]
     tiers = dict(zip(codes, map(_TIER, entries), strict=True))  # the last token's tier per code
+    # German compounds count their parts too (compounds.py); a part also written alone keeps that word's tier
+    if lang == "de":
+        for code, tier in [p for parts in map(_PARTS, entries) if parts for p in parts]:
+            terms[code] += 1
+            tiers.setdefault(code, tier)
     caps = list(compress(range(len(entries)), map(_CAP, entries)))  # tokens that can be part of a name
     # a capital that opens a sentence (or follows an opening quote or parenthesis) is not taken as a name
     names = Counter(
