@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pipeline.transforms.cluster.signals import Signature
+from pipeline.transforms.cluster.template import shared_runs
 
 WINDOW_MS = 4 * 24 * 3600 * 1000
 SAME_LANG = 0.08
@@ -85,9 +86,11 @@ def _score(a: Signature, a_terms: frozenset[int], b: Signature) -> float:
         inter = len(shared)
         union = len(a.terms) + len(b.terms) - inter
         j = inter / union if union else 0.0
-        if (
-            a.outlet is not None and a.outlet == b.outlet
-        ):  # one outlet's stories share its template and its beat
+        # One outlet's stories share its template and its beat; text both print word for word (a consent notice, a
+        # paywall) is the outlet's, not the event's: checked only where it could matter, over the threshold.
+        if a.outlet is not None and a.outlet == b.outlet:
+            if j >= SAME_OUTLET:
+                j = _without_template(a_terms, b, shared_runs(a.sequence, b.sequence))
             return j if j >= SAME_OUTLET else 0.0
         if j >= SAME_LANG:
             return j
@@ -103,6 +106,13 @@ def _score(a: Signature, a_terms: frozenset[int], b: Signature) -> float:
     context = (a.city is not None and a.city == b.city) + (a.agency is not None and a.agency == b.agency)
     context += bool(a.countries & b.countries)
     return weight / 10 + 0.02 * context
+
+
+def _without_template(a_terms: frozenset[int], b: Signature, template: set[int]) -> float:
+    """Jaccard of the two records' keys once the keys of their shared verbatim runs (template.py) are left out."""
+    a_kept, b_kept = a_terms - template, frozenset(b.terms) - template
+    union = len(a_kept | b_kept)
+    return len(a_kept & b_kept) / union if union else 0.0
 
 
 def best_links(sig: Signature, candidates: Iterable[Entry]) -> list[Link]:

@@ -53,6 +53,9 @@ class Signature:
     agency: str | None
     outlet: str | None  # who published it (``outlet_of``): same-outlet pairs need more (link.SAME_OUTLET)
     blocks: tuple[str, ...]  # blocking keys: where this record is indexed and looked up
+    # every content key's code in text order (2 bytes each): one outlet's template text shows as long shared runs.
+    # A plain default, so a Signature pickled before this field (keyed state, a streaming update) reads as empty.
+    sequence: array | tuple[()] = ()
 
 
 def _top(counts: Counter[int], n: int) -> list[int]:
@@ -90,7 +93,7 @@ def signature(
 ) -> Signature:
     text = f"{headline}\n\n{body[:MAX_CHARS]}"
     lang = (language or "")[:2].lower() or None
-    terms, names, tiers, digits = tokens(text, lang)
+    terms, names, tiers, digits, sequence = tokens(text, lang)
     for name in entity_names:
         for w in _WORD.findall(name):
             if len(w) >= 3:
@@ -120,6 +123,7 @@ def signature(
         agency=agency,
         outlet=sys.intern(outlet) if outlet else None,
         blocks=tuple(sys.intern(b) for b in dict.fromkeys(blocks)),  # shared by every record with that key
+        sequence=sequence,
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import zlib
+from array import array
 from collections import Counter
 from functools import lru_cache
 from itertools import compress
@@ -150,7 +151,9 @@ def _parts(core: str, stop: frozenset[str]) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
-def tokens(text: str, lang: str | None) -> tuple[Counter[int], Counter[int], dict[int, int], list[str]]:
+def tokens(
+    text: str, lang: str | None
+) -> tuple[Counter[int], Counter[int], dict[int, int], list[str], array]:
     """(content word codes, name codes) with counts, every code's tier (of its last token here; two names in a row:
     the rarer word's) and the tokens holding digits: a capital that does not open a sentence (or follow an opening
     quote or parenthesis) is taken as part of a name.  Codes, not keys, are counted: the key set is made of them."""
@@ -187,4 +190,5 @@ def tokens(text: str, lang: str | None) -> tuple[Counter[int], Counter[int], dic
             code = code_of(f"{p[0]}_{e[0]}")
             terms[code] += 1
             tiers[code] = min(p[2], e[2])
-    return terms, names, tiers, list(compress(raw, map(_DIGITS, entries)))
+    sequence = array("H", filter((-1).__ne__, codes))  # every content key in text order (template.py)
+    return terms, names, tiers, list(compress(raw, map(_DIGITS, entries))), sequence

@@ -42,10 +42,10 @@ def test_common_short_or_unknown_words_stay_whole(word: str) -> None:
 def test_a_german_record_counts_its_compounds_parts() -> None:
     """ "Gesundheitsminister" in one report and "Minister für Gesundheit" in another share two word keys; in English
     nothing is split, and a part is never rarer than tokens.PART_TIER (no blocking key, a middle weight)."""
-    compound, _, tiers, _ = tokens("Der Gesundheitsminister verteidigt die Impfpflicht.", "de")
-    spelled, _, _, _ = tokens("Der Minister für Gesundheit verteidigt die Impfpflicht.", "de")
+    compound, _, tiers, _, _ = tokens("Der Gesundheitsminister verteidigt die Impfpflicht.", "de")
+    spelled, _, _, _, _ = tokens("Der Minister für Gesundheit verteidigt die Impfpflicht.", "de")
     parts = {code_of(word_key("minister")), code_of(word_key("gesundheit"))}
     assert parts <= set(compound) and parts <= set(spelled)
     assert all(tiers[c] >= PART_TIER for c in parts)
-    english, _, _, _ = tokens("The Gesundheitsminister defends the mandate.", "en")
+    english, _, _, _, _ = tokens("The Gesundheitsminister defends the mandate.", "en")
     assert not parts & set(english)

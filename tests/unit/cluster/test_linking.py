@@ -124,7 +124,7 @@ def test_places_share_one_key_across_languages(lang_a: str, text_a: str, lang_b:
 
 
 def test_german_nouns_are_not_names_but_german_names_are() -> None:
-    _, names, _, _ = tokens(
+    _, names, _, _, _ = tokens(
         "Nach der Umfrage lehnt die Regierung den Plan ab, sagte Donald Trump zu Carlos Ghosn.", "de"
     )
     assert {code_of(word_key(w)) for w in ("donald", "trump", "ghosn")} <= set(names)
@@ -132,7 +132,7 @@ def test_german_nouns_are_not_names_but_german_names_are() -> None:
 
 
 def test_a_full_name_is_a_key_of_its_own_and_rare_words_weigh_more() -> None:
-    terms, _, tiers, _ = tokens(
+    terms, _, tiers, _, _ = tokens(
         "Der Schauspieler Dwayne Johnson wandte sich an Präsident Donald Trump.", "de"
     )
     full = code_of(f"{word_key('dwayne')}_{word_key('johnson')}")
