@@ -11,19 +11,18 @@ dissimilar" pairs (mean score 3 to 3.5) and 1 of 2 between unrelated ones (docs/
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 
 RUN = 8  # keys in a row, stop words left out: about a sentence of ordinary text
 
 
 def shared_runs(a: Sequence[int], b: Sequence[int], run: int = RUN) -> set[int]:
-    """Codes inside a window of ``run`` consecutive codes that occurs in both sequences."""
+    """Codes inside a window of ``run`` consecutive codes that occurs in both sequences (16-bit codes)."""
     if len(a) < run or len(b) < run:
         return set()
-    windows = {tuple(b[i : i + run]) for i in range(len(b) - run + 1)}
-    out: set[int] = set()
-    for i in range(len(a) - run + 1):
-        window = tuple(a[i : i + run])
-        if window in windows:
-            out.update(window)
-    return out
+    # windows as byte slices of the 2-byte codes: hashed and compared in C, no tuple per window
+    ab, bb, width = array("H", a).tobytes(), array("H", b).tobytes(), 2 * run
+    windows = {bb[i : i + width] for i in range(0, len(bb) - width + 2, 2)}
+    hits = [i for i in range(0, len(ab) - width + 2, 2) if ab[i : i + width] in windows]
+    return {a[j] for i in hits for j in range(i // 2, i // 2 + run)}
