@@ -155,8 +155,9 @@ def tokens(
     text: str, lang: str | None
 ) -> tuple[Counter[int], Counter[int], dict[int, int], list[str], array]:
     """(content word codes, name codes) with counts, every code's tier (of its last token here; two names in a row:
-    the rarer word's) and the tokens holding digits: a capital that does not open a sentence (or follow an opening
-    quote or parenthesis) is taken as part of a name.  Codes, not keys, are counted: the key set is made of them."""
+    the rarer word's), the tokens holding digits and every content word's code in text order: a capital that does not
+    open a sentence (or follow an opening quote or parenthesis) is taken as part of a name.  Codes, not keys, are
+    counted: the key set is made of them."""
     table = _TABLES.setdefault(lang, {})
     if len(table) > MAX_TABLE:
         table.clear()
