@@ -1,12 +1,12 @@
 """Text -> word keys, name keys and how rare each word is: the cluster stage's hottest code.
 
 In: a record's text and language.  Out: counts of its content-word keys (``terms``: spelling-insensitive keys from
-names.word_key, places by a language-independent key, two names in a row as one more key), counts of its name keys
-(capitalised words inside sentences), the rarity tier of every key (``tier_of``), each key as its 16-bit code
-(``code_of``), and the tokens that hold digits.
+names.word_key, places by a language-independent key, two names in a row as one more key, a German compound's parts),
+counts of its name keys (capitalised words inside sentences), the rarity tier of every key (``tier_of``), each key as
+its 16-bit code (``code_of``), the tokens that hold digits, and the content keys' codes in text order.
 
 Everything that depends only on a token as written (its key, whether it can be part of a name, its tier, whether it
-ends a sentence, opens a quote, ends in punctuation) is computed once per distinct token and language and kept in a
+ends a sentence, opens a quote, ends in punctuation, its compound parts) is computed once per distinct token and language and kept in a
 bounded table, so a record costs one table lookup per token plus a few comprehensions.
 """
 
