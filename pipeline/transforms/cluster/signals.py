@@ -17,8 +17,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import accumulate
-from operator import itemgetter
+from itertools import accumulate, compress, islice, repeat
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -60,7 +59,7 @@ class Signature:
 
 def _top(counts: Counter[int], n: int) -> list[int]:
     """The ``n`` most frequent keys (ties: first seen first; a stable sort, as ``most_common`` but faster here)."""
-    return [k for k, _ in sorted(counts.items(), key=itemgetter(1), reverse=True)[:n]]
+    return sorted(counts, key=counts.__getitem__, reverse=True)[:n]
 
 
 def _numbers(text: str) -> frozenset[str]:
@@ -70,12 +69,11 @@ def _numbers(text: str) -> frozenset[str]:
     return frozenset([x for x in found if len(x) >= 3 and not (len(x) == 4 and x[:2] in ("19", "20"))])
 
 
-def _mask_bytes(codes: Iterable[int]) -> bytearray:
-    out = bytearray(MASK_BITS // 8)
-    for c in codes:
-        b = c % MASK_BITS
-        out[b >> 3] |= 1 << (b & 7)
-    return out
+def _mask(terms: array) -> int:
+    """Bit ``code % MASK_BITS`` set for every code (in numpy: half the time of a loop over the codes)."""
+    bits = np.zeros(MASK_BITS, np.bool_)
+    bits[np.frombuffer(terms, np.uint16) % MASK_BITS] = True
+    return int.from_bytes(np.packbits(bits, bitorder="little").tobytes(), "little")
 
 
 def shared_counts(terms: array, others: list[array]) -> list[int]:
@@ -114,12 +112,14 @@ def signature(
                 names[code_of(word_key(w.casefold()))] += 2
     top_names = [c for c in _top(names, 4 * BLOCK_NAMES) if tiers.get(c, 0) <= BLOCK_TIER][:BLOCK_NAMES]
     top_terms = _top(terms, MAX_TERMS)
-    codes = sorted(top_terms)
+    codes = array("H", sorted(top_terms))
     city_key = word_key(city.casefold()) if city else None
     # Blocking keys: the record's strongest names and words (spelling-insensitive keys, shared by every language, so
     # translations meet), its story (a story's later versions always meet the earlier ones), its dateline city.
     blocks = [f"s:{story_id}"]
-    rare_terms = [c for c in top_terms if tiers.get(c, 3) <= BLOCK_TIER][:BLOCK_TERMS]
+    # the first BLOCK_TERMS of top_terms at most BLOCK_TIER common (lazily: they are found in the first few)
+    rare = map(BLOCK_TIER.__ge__, map(tiers.get, top_terms, repeat(3)))
+    rare_terms = list(islice(compress(top_terms, rare), BLOCK_TERMS))
     blocks += [f"k:{c}" for c in dict.fromkeys([*top_names, *rare_terms])]
     if city_key:
         blocks.append(f"c:{city_key}")
@@ -128,9 +128,9 @@ def signature(
         story_id=story_id,
         language=lang,
         published_ms=published_ms,
-        terms=array("H", codes),
-        tiers=bytes([tiers.get(c, 3) for c in codes]),
-        mask=int.from_bytes(_mask_bytes(codes), "little"),
+        terms=codes,
+        tiers=bytes(map(tiers.get, codes, repeat(3))),
+        mask=_mask(codes),
         numbers=_numbers(" ".join(digits)),
         countries=frozenset(countries),
         city=city_key,
