@@ -21,7 +21,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pipeline.transforms.cluster.signals import Signature
+from pipeline.transforms.cluster.signals import Signature, shared_counts
 from pipeline.transforms.cluster.template import shared_runs
 
 WINDOW_MS = 4 * 24 * 3600 * 1000
@@ -68,7 +68,8 @@ def _tier(sig: Signature, code: int) -> int:
     return sig.tiers[bisect_left(sig.terms, code)]
 
 
-def _score(a: Signature, a_terms: frozenset[int], b: Signature) -> float:
+def _score(a: Signature, a_terms: frozenset[int], b: Signature, inter: int | None = None) -> float:
+    """``inter``: how many terms ``a`` and ``b`` share when known (``best_links`` counts them for all at once)."""
     if a.story_id == b.story_id:
         return SAME_STORY
     far = a.published_ms is not None and b.published_ms is not None
@@ -81,9 +82,9 @@ def _score(a: Signature, a_terms: frozenset[int], b: Signature) -> float:
         return 0.0
     if not same_lang and bound + len(a.numbers) < CROSS_MIN_SHARED:
         return 0.0
-    shared = a_terms.intersection(b.terms)
     if same_lang:
-        inter = len(shared)
+        if inter is None:
+            inter = len(a_terms.intersection(b.terms))
         union = len(a.terms) + len(b.terms) - inter
         j = inter / union if union else 0.0
         # One outlet's stories share its template and its beat; text both print word for word (a consent notice, a
@@ -96,6 +97,7 @@ def _score(a: Signature, a_terms: frozenset[int], b: Signature) -> float:
             return j
         return j if j >= SAME_LANG_WEAK and len(a.numbers & b.numbers) >= 2 else 0.0
     # Across languages: shared keys weighted by rarity (the commoner side decides), and shared numbers.
+    shared = a_terms.intersection(b.terms)
     shared_numbers = len(a.numbers & b.numbers)
     if len(shared) + shared_numbers < CROSS_MIN_SHARED:
         return 0.0
@@ -119,10 +121,10 @@ def best_links(sig: Signature, candidates: Iterable[Entry]) -> list[Link]:
     """Linked candidates, the best per cluster, best first (ties: the older cluster, then its id)."""
     best: dict[str, Link] = {}
     terms = frozenset(sig.terms)
-    for entry in candidates:
-        if entry.sig.item == sig.item:
-            continue
-        s = _score(sig, terms, entry.sig)
+    others = [entry for entry in candidates if entry.sig.item != sig.item]
+    counts = shared_counts(sig.terms, [entry.sig.terms for entry in others])
+    for entry, inter in zip(others, counts, strict=True):
+        s = _score(sig, terms, entry.sig, inter)
         if s <= 0.0:
             continue
         prev = best.get(entry.cluster_id)

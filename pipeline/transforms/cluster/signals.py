@@ -17,14 +17,16 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from operator import itemgetter
+from itertools import accumulate, compress, islice, repeat
 from urllib.parse import urlsplit
+
+import numpy as np
 
 from pipeline.model import EnrichedDispatch
 from pipeline.transforms.cluster.names import word_key
 from pipeline.transforms.cluster.tokens import code_of, stopwords, tokens
 
-__all__ = ["Signature", "of_enriched", "outlet_of", "signature", "stopwords"]
+__all__ = ["Signature", "of_enriched", "outlet_of", "shared_counts", "signature", "stopwords"]
 
 MAX_TERMS = 96  # most frequent content words kept per record (memory per indexed record, see docs/dedup.md)
 BLOCK_NAMES, BLOCK_TERMS = 5, 5  # blocking keys per record (one keyed state access each on the keyed path)
@@ -60,7 +62,7 @@ class Signature:
 
 def _top(counts: Counter[int], n: int) -> list[int]:
     """The ``n`` most frequent keys (ties: first seen first; a stable sort, as ``most_common`` but faster here)."""
-    return [k for k, _ in sorted(counts.items(), key=itemgetter(1), reverse=True)[:n]]
+    return sorted(counts, key=counts.__getitem__, reverse=True)[:n]
 
 
 def _numbers(text: str) -> frozenset[str]:
@@ -70,12 +72,25 @@ def _numbers(text: str) -> frozenset[str]:
     return frozenset([x for x in found if len(x) >= 3 and not (len(x) == 4 and x[:2] in ("19", "20"))])
 
 
-def _mask_bytes(codes: Iterable[int]) -> bytearray:
-    out = bytearray(MASK_BITS // 8)
-    for c in codes:
-        b = c % MASK_BITS
-        out[b >> 3] |= 1 << (b & 7)
-    return out
+def _mask(terms: array) -> int:
+    """Bit ``code % MASK_BITS`` set for every code (in numpy: half the time of a loop over the codes)."""
+    bits = np.zeros(MASK_BITS, np.bool_)
+    bits[np.frombuffer(terms, np.uint16) % MASK_BITS] = True
+    return int.from_bytes(np.packbits(bits, bitorder="little").tobytes(), "little")
+
+
+def shared_counts(terms: array, others: list[array]) -> list[int]:
+    """How many of ``terms`` each of ``others`` holds (``Signature.terms``: distinct codes).  Scoring a record's
+    candidates one by one, the set intersections were most of the time: numpy counts them all at once (a 64K-flag
+    lookup of every candidate's codes, summed per candidate).  A few candidates: the intersections are cheaper."""
+    if len(others) < 3 or not all(others):  # (reduceat cannot sum an empty run)
+        own = frozenset(terms)
+        return [len(own.intersection(t)) for t in others]
+    flags = np.zeros(1 << 16, np.bool_)
+    flags[np.frombuffer(terms, np.uint16)] = True
+    starts = np.fromiter(accumulate(map(len, others[:-1]), initial=0), np.intp, len(others))
+    hits = flags[np.frombuffer(b"".join(others), np.uint16)]
+    return np.add.reduceat(hits, starts, dtype=np.intp).tolist()
 
 
 def signature(
@@ -100,12 +115,14 @@ def signature(
                 names[code_of(word_key(w.casefold()))] += 2
     top_names = [c for c in _top(names, 4 * BLOCK_NAMES) if tiers.get(c, 0) <= BLOCK_TIER][:BLOCK_NAMES]
     top_terms = _top(terms, MAX_TERMS)
-    codes = sorted(top_terms)
+    codes = array("H", sorted(top_terms))
     city_key = word_key(city.casefold()) if city else None
     # Blocking keys: the record's strongest names and words (spelling-insensitive keys, shared by every language, so
     # translations meet), its story (a story's later versions always meet the earlier ones), its dateline city.
     blocks = [f"s:{story_id}"]
-    rare_terms = [c for c in top_terms if tiers.get(c, 3) <= BLOCK_TIER][:BLOCK_TERMS]
+    # the first BLOCK_TERMS of top_terms at most BLOCK_TIER common (lazily: they are found in the first few)
+    rare = map(BLOCK_TIER.__ge__, map(tiers.get, top_terms, repeat(3)))
+    rare_terms = list(islice(compress(top_terms, rare), BLOCK_TERMS))
     blocks += [f"k:{c}" for c in dict.fromkeys([*top_names, *rare_terms])]
     if city_key:
         blocks.append(f"c:{city_key}")
@@ -114,9 +131,9 @@ def signature(
         story_id=story_id,
         language=lang,
         published_ms=published_ms,
-        terms=array("H", codes),
-        tiers=bytes([tiers.get(c, 3) for c in codes]),
-        mask=int.from_bytes(_mask_bytes(codes), "little"),
+        terms=codes,
+        tiers=bytes(map(tiers.get, codes, repeat(3))),
+        mask=_mask(codes),
         numbers=_numbers(" ".join(digits)),
         countries=frozenset(countries),
         city=city_key,

@@ -164,11 +164,15 @@ def tokens(
     raw = text.replace("-", " ").replace("/", " ").split()  # "Merkur-Sonde", "Ghosn-Flucht", "ESA/ATG"
     # per-token work in C (map, compress, zip below): no Python-level loop over the tokens
     entries = list(map(table.get, raw))
-    if None in entries:
-        stop = stopwords(lang)
-        for i, e in enumerate(entries):
-            if e is None:
-                entries[i] = table[raw[i]] = _token(raw[i], stop, lang)
+    missing = entries.count(None)
+    if missing:  # tokens not seen yet, found by list.index (in C), not by a Python loop over every token
+        stop, i = stopwords(lang), -1
+        for _ in range(missing):
+            i = entries.index(None, i + 1)
+            entry = table.get(raw[i])  # (a token twice in the text: computed the first time)
+            if entry is None:
+                entry = table[raw[i]] = _token(raw[i], stop, lang)
+            entries[i] = entry
     codes = list(map(_CODE, entries))
     terms = Counter(codes)
     del terms[-1]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import random
+from array import array
+
 import pytest
 
 from pipeline.transforms.cluster.index import ClusterIndex
 from pipeline.transforms.cluster.link import WINDOW_MS, Entry, score
 from pipeline.transforms.cluster.names import word_key
-from pipeline.transforms.cluster.signals import of_enriched, signature
+from pipeline.transforms.cluster.signals import of_enriched, shared_counts, signature
 from pipeline.transforms.cluster.tokens import code_of, tier_of, tokens
 from tests.support import Clock
 from tests.unit.cluster.records import BODY_A, BODY_AB, BODY_B, enriched, record
@@ -166,3 +169,18 @@ def test_one_outlets_stories_need_more_shared_words_than_two_outlets() -> None:
 
     assert pair("y.de") > 0.0  # two outlets: 3 of 25 words shared is enough
     assert pair("x.de") == 0.0  # one outlet: not enough
+
+
+def test_shared_counts_are_the_set_intersections() -> None:
+    """link.best_links scores candidates with counts made all at once: each must be the intersection's size."""
+    rng = random.Random(3)
+
+    def terms(n: int) -> array:
+        return array("H", sorted(rng.sample(range(1 << 16), n)))
+
+    for _ in range(300):
+        own = terms(rng.choice([0, 1, 5, 96]))
+        others = [terms(rng.choice([0, 1, 2, 40, 96])) for _ in range(rng.randint(0, 30))]
+        others += [array("H", sorted(set(own[: rng.randint(0, len(own))]) | set(o))) for o in others[:3]]
+        want = [len(set(own) & set(o)) for o in others]
+        assert shared_counts(own, others) == want
