@@ -61,30 +61,25 @@ class Decision:
 
 def score(a: Signature, b: Signature) -> float:
     """0.0 when ``a`` and ``b`` are not the same event, else a positive strength (higher is surer)."""
-    return _score(a, frozenset(a.terms), b)
+    terms = frozenset(a.terms)
+    return _score(a, terms, b, len(terms.intersection(b.terms)))
 
 
 def _tier(sig: Signature, code: int) -> int:
     return sig.tiers[bisect_left(sig.terms, code)]
 
 
-def _score(a: Signature, a_terms: frozenset[int], b: Signature, inter: int | None = None) -> float:
-    """``inter``: how many terms ``a`` and ``b`` share when known (``best_links`` counts them for all at once)."""
+def _score(a: Signature, a_terms: frozenset[int], b: Signature, inter: int) -> float:
+    """``inter``: how many terms ``a`` and ``b`` share (``best_links`` counts them for all candidates at once)."""
     if a.story_id == b.story_id:
         return SAME_STORY
     far = a.published_ms is not None and b.published_ms is not None
     if far and abs(a.published_ms - b.published_ms) > WINDOW_MS:  # type: ignore[operator]
         return 0.0
     same_lang = a.language is None or b.language is None or a.language == b.language
-    # The masks bound the shared count from above (collisions only add): most candidates stop here, cheaply.
-    bound = (a.mask & b.mask).bit_count()
-    if same_lang and bound < SAME_LANG_WEAK * (len(a.terms) + len(b.terms)) / (1 + SAME_LANG_WEAK):
-        return 0.0
-    if not same_lang and bound + len(a.numbers) < CROSS_MIN_SHARED:
-        return 0.0
+    if not same_lang and inter + len(a.numbers) < CROSS_MIN_SHARED:
+        return 0.0  # most cross-language candidates stop here, before any set is built
     if same_lang:
-        if inter is None:
-            inter = len(a_terms.intersection(b.terms))
         union = len(a.terms) + len(b.terms) - inter
         j = inter / union if union else 0.0
         # One outlet's stories share its template and its beat; text both print word for word (a consent notice, a

@@ -34,7 +34,6 @@ BLOCK_TIER = 1  # words used as blocking keys are at most this common (tokens.ti
 _WORD = re.compile(r"[^\W\d_]+")
 _NUMBER = re.compile(r"\d(?:[\d.,\u00a0\u202f]*\d)?")
 _NO_SEPARATORS = str.maketrans("", "", ".,\u00a0\u202f")
-MASK_BITS = 1024  # 128 bytes a record
 MAX_CHARS = (
     1500  # headline + the body's lead: the event is in the lead, and the cost stays flat for long texts
 )
@@ -48,7 +47,6 @@ class Signature:
     published_ms: int | None
     terms: array  # 16-bit codes of the content-word keys (``tokens.code_of``), sorted, 2 bytes each
     tiers: bytes  # rarity tier of each of ``terms`` (``tokens.tier_of``; 0 = rare)
-    mask: int  # ``MASK_BITS`` bits, one per term code modulo: a cheap upper bound of an overlap (link._score)
     numbers: frozenset[str]
     countries: frozenset[str]
     city: str | None
@@ -70,13 +68,6 @@ def _numbers(text: str) -> frozenset[str]:
     two-digit numbers (dates, counts, "30 cts vs 40 cts") and years are shared by unrelated stories all the time."""
     found = [m.translate(_NO_SEPARATORS).lstrip("0") for m in _NUMBER.findall(text)]
     return frozenset([x for x in found if len(x) >= 3 and not (len(x) == 4 and x[:2] in ("19", "20"))])
-
-
-def _mask(terms: array) -> int:
-    """Bit ``code % MASK_BITS`` set for every code (in numpy: half the time of a loop over the codes)."""
-    bits = np.zeros(MASK_BITS, np.bool_)
-    bits[np.frombuffer(terms, np.uint16) % MASK_BITS] = True
-    return int.from_bytes(np.packbits(bits, bitorder="little").tobytes(), "little")
 
 
 def shared_counts(terms: array, others: list[array]) -> list[int]:
@@ -133,7 +124,6 @@ def signature(
         published_ms=published_ms,
         terms=codes,
         tiers=bytes(map(tiers.get, codes, repeat(3))),
-        mask=_mask(codes),
         numbers=_numbers(" ".join(digits)),
         countries=frozenset(countries),
         city=city_key,

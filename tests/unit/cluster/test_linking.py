@@ -10,7 +10,7 @@ import pytest
 from pipeline.transforms.cluster.index import ClusterIndex
 from pipeline.transforms.cluster.link import WINDOW_MS, Entry, score
 from pipeline.transforms.cluster.names import word_key
-from pipeline.transforms.cluster.signals import of_enriched, shared_counts, signature
+from pipeline.transforms.cluster.signals import Signature, of_enriched, shared_counts, signature
 from pipeline.transforms.cluster.tokens import code_of, tier_of, tokens
 from tests.support import Clock
 from tests.unit.cluster.records import BODY_A, BODY_AB, BODY_B, enriched, record
@@ -184,3 +184,28 @@ def test_shared_counts_are_the_set_intersections() -> None:
         others += [array("H", sorted(set(own[: rng.randint(0, len(own))]) | set(o))) for o in others[:3]]
         want = [len(set(own) & set(o)) for o in others]
         assert shared_counts(own, others) == want
+
+
+def test_two_shared_keys_count_twice_whatever_their_codes() -> None:
+    """Codes 5 and 5 + 1,024 fell on one bit of the old 1,024-bit mask, whose "upper bound" of the overlap then
+    counted 1 and rejected a pair whose Jaccard (2 shared of 22 keys: 0.091) clears SAME_LANG."""
+
+    def sig(item: str, own: range) -> Signature:
+        codes = sorted({5, 5 + 1024, *own})
+        return Signature(
+            item,
+            item,
+            "en",
+            None,
+            array("H", codes),
+            bytes(len(codes)),
+            frozenset(),
+            frozenset(),
+            None,
+            None,
+            None,
+            (),
+        )
+
+    a, b = sig("a", range(2000, 2010)), sig("b", range(3000, 3010))
+    assert score(a, b) == pytest.approx(2 / 22)
