@@ -19,15 +19,14 @@ rules fixed before the held-out splits were scored (once):
 * ``lexical or embedding``: a lexical link, or cosine >= t, t = the lowest threshold whose tune precision of the
   union is >= 0.95 (a recall boost).
 
-Cost: CPU ms per text at 1,500 characters and at 200 (headline and lead) in batches of 64, against the lexical
-signature of the same texts (``signals.signature``) in the same run.
+Cost: CPU ms per text at 1,500 characters and at 200 (headline and lead) in batches of 64 with one BLAS thread,
+against the lexical signature of the same texts (``signals.signature``) in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import re
 import sys
 import time
@@ -104,7 +103,7 @@ def quality() -> None:
     semeval, wmt = load_pairs(eval_data.SEMEVAL), load_pairs(eval_data.CROSSLANG)
     sides = [(p, _text(p.headline1, p.text1), _text(p.headline2, p.text2)) for p in semeval + wmt]
     t0 = time.perf_counter()
-    vectors = _embed_all(USE(), [t for _, a, b in sides for t in (a, b)])
+    vectors = _embed_all(USE(threads=1), [t for _, a, b in sides for t in (a, b)])
     print(f"embedded {len(vectors)} texts in {time.perf_counter() - t0:.0f} s", flush=True)
     rows: dict[tuple[str, str, str], list[Row]] = {}
     for p, a, b in sides:
@@ -141,7 +140,9 @@ def cost(docs: int) -> None:
 
     entries = generate(docs)
     texts = [_text(e.title or "", re.sub(r"<[^>]+>", " ", e.content or "")) for e in entries]
-    model = USE()
+    # one BLAS thread: per-core cost (its default, 4 threads through threadpoolctl, oversubscribes 2 cores, and under
+    # another process's load the spinning threads made it 5-15 times slower per text)
+    model = USE(threads=1)
     model.encode(["warm up"])
     for label, batch in (("1,500 chars", texts), ("200 chars", [t[:200] for t in texts])):
         t, c = time.perf_counter(), time.process_time()
@@ -158,7 +159,7 @@ def cost(docs: int) -> None:
         print(
             f"lexical signature ({tables} tables) {(time.process_time() - c) / len(texts) * 1000:8.2f} CPU ms/text"
         )
-    print(f"threads: OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")
+    print("embedding: one BLAS thread (USE(threads=1)); CPU ms = per-core cost")
 
 
 def main() -> None:
