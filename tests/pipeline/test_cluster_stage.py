@@ -7,9 +7,10 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+from pipeline.model import EnrichedDispatch
 from pipeline.transforms.cluster import MERGES, ClusterEvents
 from tests.support import Clock
-from tests.unit.cluster.records import BODY_A, BODY_AB, BODY_B, record
+from tests.unit.cluster.records import BODY_A, BODY_AB, BODY_B, DEATHS, NOTICE, TRADE, record
 
 
 @pytest.mark.parametrize("in_process", [True, False], ids=["in-process", "keyed"])
@@ -49,3 +50,24 @@ def clusters_as_expected():
         assert got["c"] in ("a", "b"), got
 
     return check
+
+
+@pytest.mark.parametrize("in_process", [True, False], ids=["in-process", "keyed"])
+def test_one_outlets_consent_notice_does_not_join_its_stories(in_process: bool) -> None:
+    """Two stories of one outlet whose pages carry its consent notice stay apart in both placements: the keyed path's
+    signatures (pickled into state) keep the key sequence that shows the notice as template (template.py)."""
+
+    def page(item: str, story: str) -> EnrichedDispatch:
+        e = record(item, f"{story} {NOTICE}")
+        return EnrichedDispatch(e.dispatch.replace(outlet="Sputnik (example)"), e.enrichment)
+
+    with TestPipeline(runner="FnApiRunner") as p:
+        out = (
+            p
+            | beam.Create([page("trade", TRADE), page("deaths", DEATHS)], reshuffle=False)
+            | ClusterEvents(horizon_s=3600, clock=Clock(), in_process=in_process, run=f"n-{in_process}")
+        )
+        assert_that(
+            out["main"] | beam.Map(lambda e: (e.dispatch.id, e.cluster_id)),
+            equal_to([("trade", "trade"), ("deaths", "deaths")]),
+        )

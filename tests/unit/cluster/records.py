@@ -41,3 +41,13 @@ BODY_A = (
 )
 BODY_B = "Lithium battery factory planned near Grünheide by Tesla awaits approval from Brandenburg environment office."
 BODY_AB = BODY_A + " " + BODY_B
+
+# One outlet's consent notice, as scraped pages carry it (template.py), and two different stories of that outlet
+NOTICE = (
+    "To improve our website, show relevant news and targeted advertising, we collect anonymous technical information "
+    "about your device, including through the tools of our partners. A detailed description of the data processing "
+    "can be found in the privacy policy. You can withdraw your consent at any time in the cookie settings."
+)
+# the two share one rare name, so that blocking makes them candidates of each other
+TRADE = "Trade negotiations between Washington and London were postponed until after the summer recess, Peskov noted."
+DEATHS = "More than 3,300 deaths from the coronavirus were recorded in a single day in America, according to Peskov."

@@ -7,18 +7,8 @@ import pickle
 from pipeline.transforms.cluster.link import SAME_OUTLET, score
 from pipeline.transforms.cluster.signals import Signature, signature
 from pipeline.transforms.cluster.template import RUN, shared_runs
+from tests.unit.cluster.records import DEATHS, NOTICE, TRADE
 
-NOTICE = (
-    "To improve our website, show relevant news and targeted advertising, we collect anonymous technical information "
-    "about your device, including through the tools of our partners. A detailed description of the data processing "
-    "can be found in the privacy policy. You can withdraw your consent at any time in the cookie settings."
-)
-TRADE = (
-    "Media: trade negotiations between the United States and Britain postponed until after the summer recess."
-)
-DEATHS = (
-    "United States: more than 3,300 deaths from the coronavirus recorded in a single day, officials said."
-)
 FLOOD_A = (
     "Flooding along the Danube forced thousands from their homes in Passau and Regensburg on Monday as the river "
     "kept rising; Bavarian authorities opened emergency shelters."
