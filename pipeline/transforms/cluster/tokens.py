@@ -6,8 +6,8 @@ counts of its name keys (capitalised words inside sentences), the rarity tier of
 its 16-bit code (``code_of``), the tokens that hold digits, and the content keys' codes in text order.
 
 Everything that depends only on a token as written (its key, whether it can be part of a name, its tier, whether it
-ends a sentence, opens a quote, ends in punctuation, its compound parts) is computed once per distinct token and language and kept in a
-bounded table, so a record costs one table lookup per token plus a few comprehensions.
+ends a sentence, opens a quote, ends in punctuation, its compound parts) is computed once per distinct token and
+language and kept in a bounded table, so a record costs one table lookup per token plus a few comprehensions.
 """
 
 from __future__ import annotations
