@@ -50,7 +50,8 @@ def register(block: tuple[Entry, ...], entry: Entry, now_ms: int, horizon_ms: in
 
 
 class ClusterIndex(OverlaidTables):
-    TABLES = ("blocks", "items")
+    TABLES = ("blocks", "items")  # begin/commit/rollback (a Beam bundle) and the bounds: OverlaidTables
+    SIZE = "items"
 
     def __init__(
         self, horizon_s: int = 7 * 24 * 3600, clock: Clock = time.time, max_items: int | None = None
@@ -62,22 +63,6 @@ class ClusterIndex(OverlaidTables):
         self.items: dict[str, Entry] | ChainMap = {}
         self.evicted = 0
         self._offers = 0
-
-    # -- all-or-nothing groups of offers (a Beam bundle) -----------------------------------------------------------
-    def begin(self) -> None:
-        self.begin_tables()
-
-    def commit(self) -> None:
-        self.commit_tables()
-        now_ms = int(self.clock() * 1000)
-        if self._offers >= 10_000:
-            self._offers = 0
-            self._expire(now_ms, self.horizon_ms)
-        if self.max_items is not None and len(self.items) > self.max_items:
-            self._evict(now_ms)
-
-    def rollback(self) -> None:
-        self.rollback_tables()
 
     # -- decisions ---------------------------------------------------------------------------------------------
     def offer(self, e: EnrichedDispatch) -> tuple[EnrichedDispatch, list[DuplicateNotice]]:
@@ -115,7 +100,8 @@ class ClusterIndex(OverlaidTables):
                 self.blocks[key] = (*self.blocks.get(key, ())[-(BLOCK_CAP - 1) :], entry)
 
     # -- bounds ------------------------------------------------------------------------------------------------
-    def _expire(self, now_ms: int, horizon_ms: int) -> None:
+    def _expire(self, now_ms: int, horizon_ms: int | None = None) -> None:
+        horizon_ms = self.horizon_ms if horizon_ms is None else horizon_ms
         for item in [k for k, x in self.items.items() if now_ms - x.seen_ms >= horizon_ms]:
             del self.items[item]
         for key, entries in list(self.blocks.items()):

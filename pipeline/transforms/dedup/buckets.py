@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from array import array
 from collections import ChainMap
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any, TypeVar
 
 import numpy as np
@@ -177,10 +177,37 @@ class Overlay(ChainMap):
 
 class OverlaidTables:
     """All-or-nothing groups of writes (a Beam bundle) over the dict attributes named in ``TABLES``: ``begin`` puts
-    an ``Overlay`` over each, ``commit`` folds its writes in, ``rollback`` drops them (``LocalDeduplicator``,
-    cluster's ``ClusterIndex``)."""
+    an ``Overlay`` over each, ``commit`` folds its writes in and then keeps the index bounded, ``rollback`` drops
+    them (``LocalDeduplicator``, cluster's ``ClusterIndex``).
+
+    Bounds, after a commit: every ``SWEEP_EVERY`` offers (the subclass counts them in ``_offers``) ``_expire(now_ms)``
+    forgets what is older than the horizon; over ``max_items`` entries in the ``SIZE`` table ``_evict(now_ms)``
+    forgets the least recently seen."""
 
     TABLES: tuple[str, ...] = ()
+    SIZE = ""  # the table whose length counts the tracked items (``max_items``)
+    SWEEP_EVERY = 10_000
+    clock: Callable[[], float]
+    max_items: int | None
+    _offers: int
+    _expire: Callable[[int], None]  # the subclass's sweeps (see above)
+    _evict: Callable[[int], None]
+
+    def begin(self) -> None:
+        """Later offers write to an overlay until ``commit`` (or are dropped by ``rollback``)."""
+        self.begin_tables()
+
+    def commit(self) -> None:
+        self.commit_tables()
+        now_ms = int(self.clock() * 1000)
+        if self._offers >= self.SWEEP_EVERY:
+            self._offers = 0
+            self._expire(now_ms)
+        if self.max_items is not None and len(getattr(self, self.SIZE)) > self.max_items:
+            self._evict(now_ms)
+
+    def rollback(self) -> None:
+        self.rollback_tables()
 
     def begin_tables(self) -> None:
         for name in self.TABLES:

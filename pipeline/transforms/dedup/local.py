@@ -33,7 +33,8 @@ from pipeline.transforms.dedup.text import shingle_list
 
 
 class LocalDeduplicator(OverlaidTables):
-    TABLES = ("by_identity", "by_content", "buckets")
+    TABLES = ("by_identity", "by_content", "buckets")  # begin/commit/rollback and the bounds: OverlaidTables
+    SIZE = "by_identity"
 
     def __init__(
         self,
@@ -54,27 +55,10 @@ class LocalDeduplicator(OverlaidTables):
         self._offers = 0
         self.evicted = 0  # stories forgotten early because of max_items
 
-    # -- all-or-nothing groups of offers ------------------------------------------------------------------------
-    def begin(self) -> None:
-        """Later offers write to an overlay until ``commit`` (or are dropped by ``rollback``)."""
-        self.begin_tables()
-
-    def commit(self) -> None:
-        self.commit_tables()
-        now_ms = int(self.clock() * 1000)
-        if self._offers >= 10_000:
-            self._offers = 0
-            self._expire(now_ms)
-        if self.max_items is not None and len(self.by_identity) > self.max_items:
-            self._evict(now_ms)
-
-    def rollback(self) -> None:
-        self.rollback_tables()
-
     def offer(self, d: Dispatch) -> Dispatch | DuplicateNotice:
         now_ms = int(self.clock() * 1000)
         self._offers += 1
-        if self._offers >= 10_000 and not isinstance(self.by_identity, ChainMap):
+        if self._offers >= self.SWEEP_EVERY and not isinstance(self.by_identity, ChainMap):
             self._offers = 0  # inside a group the sweep waits for commit()
             self._expire(now_ms)
         key = identity_key(d)
