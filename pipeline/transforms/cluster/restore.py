@@ -9,13 +9,12 @@ countries, dateline, agency), records younger than the horizon.  Out: index ``En
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.transforms.cluster.link import Entry
 from pipeline.transforms.cluster.signals import outlet_of, signature
-from pipeline.transforms.dedup.restore import RestoreSource, restored
+from pipeline.transforms.dedup.restore import RestoreSource, SnapshotCache, restored
 
 log = logging.getLogger(__name__)
 ENTITY_TYPES = ("PERSON", "LOCATION", "ORGANIZATION")
@@ -64,17 +63,5 @@ def load(source: RestoreSource, horizon_s: int, now_s: float) -> ClusterSnapshot
     return snap
 
 
-_lock = threading.Lock()
-_cache: dict[tuple[str, str, str, int], ClusterSnapshot] = {}
-
-
-def shared(source: RestoreSource | None, horizon_s: int, now_s: float) -> ClusterSnapshot:
-    """One snapshot per worker process, topic and run (every DoFn instance reads the same one)."""
-    if source is None:
-        return ClusterSnapshot()
-    key = (source.kafka.bootstrap_servers, source.topic, source.run, horizon_s)
-    with _lock:
-        if key not in _cache:
-            _cache.clear()  # a new run in this process: the previous run's snapshot is done
-            _cache[key] = load(source, horizon_s, now_s)
-        return _cache[key]
+# one snapshot per worker process, topic and run; a new run in this process: the previous run's snapshot is done
+shared = SnapshotCache(load, ClusterSnapshot, one_run=True).get

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pipeline.avro.codec import AvroDecodeError
 from pipeline.avro.registry import registry_from_url
@@ -126,16 +126,27 @@ def load(source: RestoreSource, horizon_s: int, now_s: float) -> Snapshot:
     return snap
 
 
-_lock = threading.Lock()
-_cache: dict[tuple[str, str, str, int], Snapshot] = {}
+class SnapshotCache(Generic[T]):
+    """One snapshot per worker process, topic, run and horizon, loaded by the first DoFn instance that asks (every
+    other instance reads the same one); with ``one_run`` a new run's snapshot replaces the previous run's."""
+
+    def __init__(
+        self, load: Callable[[RestoreSource, int, float], T], empty: Callable[[], T], one_run: bool = False
+    ):
+        self._load, self._empty, self._one_run = load, empty, one_run
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[str, str, str, int], T] = {}
+
+    def get(self, source: RestoreSource | None, horizon_s: int, now_s: float) -> T:
+        if source is None:
+            return self._empty()
+        key = (source.kafka.bootstrap_servers, source.topic, source.run, horizon_s)
+        with self._lock:
+            if key not in self._cache:
+                if self._one_run:
+                    self._cache.clear()
+                self._cache[key] = self._load(source, horizon_s, now_s)
+            return self._cache[key]
 
 
-def shared(source: RestoreSource | None, horizon_s: int, now_s: float) -> Snapshot:
-    """One snapshot per worker process and topic (every stateful DoFn instance reads the same one)."""
-    if source is None:
-        return Snapshot()
-    key = (source.kafka.bootstrap_servers, source.topic, source.run, horizon_s)
-    with _lock:
-        if key not in _cache:
-            _cache[key] = load(source, horizon_s, now_s)
-        return _cache[key]
+shared = SnapshotCache(load, Snapshot).get  # one snapshot per worker process and topic
