@@ -24,3 +24,23 @@ def test_ner_off_start_up_does_not_import_spacy() -> None:
         [sys.executable, "-c", CHECK], capture_output=True, text=True, cwd=root, check=True, timeout=120
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+WORKER = """
+import sys
+from pipeline.transforms.enrich import pool  # the worker's own module, then what its tasks unpickle
+from pipeline.transforms.normalize.record import normalize_record
+from pipeline.transforms.cluster.signals import of_enriched
+from pipeline.model import Dispatch
+print(sorted({m.split(".")[0] for m in sys.modules} & {"apache_beam", "kafka", "grpc"}))
+"""
+
+
+def test_a_stage_pool_worker_does_not_import_beam() -> None:
+    """A worker imports the pool, normalize's record and cluster's signals, not Beam through their packages (1.7 s
+    of imports per spawned worker, on the core the pipeline process needs at start-up)."""
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run(
+        [sys.executable, "-c", WORKER], capture_output=True, text=True, cwd=root, check=True, timeout=120
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"
