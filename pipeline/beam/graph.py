@@ -33,6 +33,7 @@ from pipeline.transforms.cluster import MERGES, ClusterEvents
 from pipeline.transforms.dedup import DUPLICATES, DeduplicateStories
 from pipeline.transforms.dedup.restore import RestoreSource
 from pipeline.transforms.enrich import EnrichDispatches
+from pipeline.transforms.enrich.stage import auto_processes
 from pipeline.transforms.normalize import NormalizeDispatches
 
 Clock = Callable[[], float]
@@ -148,7 +149,11 @@ def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time
     decoded = records | "DecodeRawEntries" >> beam.ParDo(
         SafeFlatMap("decode", decode_record, clock)
     ).with_outputs(FAILURES, main="main")
-    normalized = decoded.main | "NormalizeDispatches" >> NormalizeDispatches(clock=clock)
+    # the stage pool (transforms/enrich/pool.py) of this run, shared by enrich and, without NER, normalize
+    processes = s.enrich_processes if s.enrich_processes is not None else auto_processes(p, s.ner)
+    normalized = decoded.main | "NormalizeDispatches" >> NormalizeDispatches(
+        clock=clock, pool=(processes, None, s.ner)
+    )
     run_id = uuid.uuid4().hex
     # dedup survives restarts: state is rebuilt from the output topic, in the wire format the output is written in
     restore = RestoreSource(s.kafka, s.topics.output, run=run_id, registry_url=s.schema_registry_url)
@@ -163,9 +168,7 @@ def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time
         max_items=s.dedup_max_items,
         run=run_id,
     )
-    enriched = deduped["main"] | "EnrichDispatches" >> EnrichDispatches(
-        ner=s.ner, processes=s.enrich_processes
-    )
+    enriched = deduped["main"] | "EnrichDispatches" >> EnrichDispatches(ner=s.ner, processes=processes)
     # Event clusters across outlets and languages; same state placement and restore source as dedup.
     clustered = enriched["main"] | "ClusterEvents" >> ClusterEvents(
         s.dedup_horizon_s,

@@ -15,11 +15,12 @@ from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms import window
 
 from pipeline.beam.failures import to_jsonable
+from pipeline.beam.pooled import _split
 from pipeline.model import EnrichedDispatch
 from pipeline.transforms.cluster import signals
 from pipeline.transforms.enrich import EnrichDispatches
 from pipeline.transforms.enrich.pool import shared_pool, usable_cores
-from pipeline.transforms.enrich.stage import _split, auto_processes, shared_enricher
+from pipeline.transforms.enrich.stage import auto_processes, shared_enricher
 from tests.unit.enrich.conftest import seed_dispatch
 
 LANGUAGES = ("fr", "en")

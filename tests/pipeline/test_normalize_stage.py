@@ -103,3 +103,48 @@ class _LabelCollector(beam.pipeline.PipelineVisitor):
 
     def enter_composite_transform(self, node) -> None:
         self.labels.add(node.full_label)
+
+
+def test_entries_normalized_in_the_stage_pool_equal_the_pure_core() -> None:
+    """With a stage pool of fewer workers than cores (the NER-off path), batches of entries are normalized in its
+    worker: the same Dispatches, ingest metadata from the pipeline process's clock, and a failure keeps its type,
+    coordinates and bytes."""
+    from concurrent.futures import wait
+
+    from pipeline.transforms.enrich.pool import shared_pool, usable_cores
+
+    assert usable_cores() >= 2, "the stage pool runs beside the pipeline process: this needs two cores"
+    key = (1, None, False)
+    _, starting = wait(shared_pool(*key)._warm, timeout=300)  # the worker is up: batches go to it from the first
+    assert not starting
+    elements = [(record(i), seed_entry(i)) for i in range(20)]
+    elements.insert(9, (record(99), broken_entry()))
+    expected = [
+        normalize_entry(
+            raw,
+            now_ms=int(NOW_S * 1000),
+            pipeline_version=__version__,
+            ingest=IngestMeta("raw", 2, rec.offset, raw.fetched_at_ms, int(NOW_S * 1000), __version__),
+        )
+        for rec, raw in elements
+        if rec.offset != 99
+    ]
+    p = TestPipeline(runner="FnApiRunner")
+    out = p | beam.Create(elements) | "NormalizeDispatches" >> NormalizeDispatches(
+        clock=Clock(NOW_S), pool=key, batch_size=4
+    )
+    assert_that(out["main"], equal_to(expected), label="Dispatches")
+    assert_that(
+        out[FAILURES] | beam.Map(lambda f: (f.error_type, f.source_offset, f.original)),
+        equal_to([("TypeError", 99, b"raw-bytes-99")]),
+        label="Failures",
+    )
+    result = p.run()
+    result.wait_until_finish()
+    counters = {
+        (c.key.metric.namespace, c.key.metric.name): c.committed
+        for c in result.metrics().query(MetricsFilter())["counters"]
+    }
+    assert counters.get(("normalize", "batches_in_pool"), 0) >= 1
+    assert counters[("normalize", "ok")] == 20
+    assert counters.get(("normalize", "pool_failures"), 0) == 0

@@ -1,4 +1,5 @@
-"""A pool of enrich worker processes: batches of ``Dispatch`` in, one ``Enrichment`` (or exception) per item out.
+"""A pool of stage worker processes: batches of ``Dispatch`` in, one ``Enrichment`` (or exception) per item out; any
+stateless stage's pure function of each item of a batch (``submit_each``: normalize on the NER-off path).
 
 The enrich stage is stateless and already batched, so on the single-process local runner it is the natural place to
 use the other cores: ``processes`` worker processes (spawned, never forked from a process that runs Beam's gRPC
@@ -13,12 +14,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_all
 from dataclasses import replace
+from typing import Any
 
 from pipeline.model import Dispatch, EnrichedDispatch, Enrichment
 from pipeline.transforms.enrich import keywords
@@ -80,6 +83,26 @@ def _enrich_in_worker(batch: list[Dispatch]) -> list[Enrichment | BaseException]
     return [RuntimeError(f"{type(r).__name__}: {r}") if isinstance(r, BaseException) else r for r in results]
 
 
+def _each_in_worker(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+    """``fn`` of each item in a worker (a stateless stage's pure function, e.g. normalize): one result or exception
+    per item; an exception that does not pickle is sent as a plain one with the same text."""
+    out: list[Any] = []
+    for item in items:
+        try:
+            out.append(fn(item))
+        except Exception as exc:
+            out.append(exc if _pickles(exc) else RuntimeError(f"{type(exc).__name__}: {exc}"))
+    return out
+
+
+def _pickles(obj: object) -> bool:
+    try:
+        pickle.dumps(obj)
+    except Exception:
+        return False
+    return True
+
+
 def _with_signature(d: Dispatch, e: Enrichment) -> Enrichment:
     """The enrichment with its record's cluster signature: the cluster stage's heaviest step (tokenizing), done here
     where a core is free instead of in the pipeline process, which is the bottleneck of a local NER-off run (the
@@ -119,6 +142,11 @@ class EnrichPool:
 
     def submit(self, batch: list[Dispatch]) -> Future:
         return self._executor.submit(_enrich_in_worker, batch)
+
+    def submit_each(self, fn: Callable[[Any], Any], items: list[Any]) -> Future:
+        """``fn`` (a picklable module-level function) of each item in a worker: a future of one result or
+        exception per item."""
+        return self._executor.submit(_each_in_worker, fn, items)
 
     def warm_once(self, sample: list[Dispatch]) -> None:
         """Before the first real batch: ``processes - 1`` throw-away copies of ``sample`` (results ignored), so that

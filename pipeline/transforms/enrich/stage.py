@@ -10,11 +10,9 @@ what cannot be emitted at all (not a Dispatch, a batch crash that also fails ite
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from typing import Any
@@ -24,16 +22,14 @@ from apache_beam.metrics import Metrics
 from apache_beam.utils import shared
 from apache_beam.utils.windowed_value import WindowedValue
 
-from pipeline.beam.failures import FAILURES, Clock, make_failure
+from pipeline.beam.failures import FAILURES, Clock
+from pipeline.beam.pooled import MAX_WAIT_S, PooledBatchFn
 from pipeline.model import Dispatch, EnrichedDispatch, Enrichment
 from pipeline.transforms.enrich.enricher import Enricher
-from pipeline.transforms.enrich.pool import EnrichPool, drop_pool, enrich_each, shared_pool, usable_cores
-
-log = logging.getLogger(__name__)
+from pipeline.transforms.enrich.pool import EnrichPool, enrich_each, shared_pool, usable_cores
 
 STAGE = "enrich"
 DEFAULT_BATCH = 32
-MAX_WAIT_S = 0.15  # a buffered item waits at most this long for its batch to fill (stream latency)
 
 
 # One handle per (languages, ner) for the whole process: every EnrichDoFn instance (and every pipeline built in the
@@ -54,14 +50,11 @@ def shared_enricher(languages: Sequence[str] | None = None, ner: bool = True) ->
     return handle.acquire(lambda: Enricher.load(langs, ner), tag=tag)
 
 
-class EnrichDoFn(beam.DoFn):
+class EnrichDoFn(PooledBatchFn):
     """Buffer dispatches within a bundle, enrich them in batches, emit ``EnrichedDispatch`` (or a ``Failure``).
 
-    A batch goes out when it holds ``batch_size`` items or its oldest item waited ``max_wait_s`` (and at the end of
-    the bundle).  With ``processes`` > 0 a batch goes to the worker pool while it has fewer than two batches per
-    worker in flight; else, with a worker per core, this process waits for room, and with fewer it enriches the batch
-    here; results are emitted in order as they come back, and the bundle only
-    finishes once all of them were emitted (so the source's offset commit still follows the writes).
+    The batching and the pool policy are ``PooledBatchFn``'s (pipeline/beam/pooled.py); ``processes`` > 0 shares
+    the batches with that many enrich worker processes.
     """
 
     def __init__(
@@ -76,133 +69,40 @@ class EnrichDoFn(beam.DoFn):
     ):
         self.languages = tuple(languages) if languages is not None else None
         self.ner = ner
-        self.batch_size = batch_size
-        self.clock = clock
         self.processes = processes
-        self.max_wait_s = max_wait_s
-        self.monotonic = monotonic
+        pool_key = (processes, self.languages, ner) if processes > 0 else None
+        super().__init__(STAGE, batch_size, clock, pool_key, max_wait_s, monotonic)
         self.items = Metrics.counter(STAGE, "items")
         self.with_errors = Metrics.counter(STAGE, "items_with_errors")
-        self.failed = Metrics.counter(STAGE, "failures")
-        self.batches = Metrics.distribution(STAGE, "batch_size")
-        self.pooled = Metrics.counter(STAGE, "batches_in_pool")
-        self.pool_failures = Metrics.counter(STAGE, "pool_failures")
-        self._counters: dict[str, Any] = {}
 
     def setup(self) -> None:
+        super().setup()
         self.enricher = shared_enricher(self.languages, self.ner)
-        self.pool: EnrichPool | None = None
-        # As many workers as cores: they do all the enriching and this process only feeds them.  Fewer: this
-        # process enriches a batch itself whenever the workers have two each in flight.
-        self.dedicated = self.processes >= usable_cores()
 
-    def start_bundle(self) -> None:
-        self._buffer: list[WindowedValue] = []
-        self._oldest = 0.0
-        self._pending: deque[tuple[list[WindowedValue], Future]] = deque()
-        if self.processes > 0 and self.pool is None:
-            self.pool = shared_pool(self.processes, self.languages, self.ner)
+    def accept(self, element: Any) -> BaseException | None:
+        return (
+            None
+            if isinstance(element, Dispatch)
+            else TypeError(f"expected Dispatch, got {type(element).__name__}")
+        )
 
-    def process(
-        self, element: Any, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam
-    ) -> Iterable[Any]:
-        wv = WindowedValue(element, timestamp, (window,))
-        if not isinstance(element, Dispatch):
-            yield from self._fail([wv], TypeError(f"expected Dispatch, got {type(element).__name__}"))
-            return
-        now = self.monotonic()
-        if not self._buffer:
-            self._oldest = now
-        self._buffer.append(wv)
-        if len(self._buffer) >= self.batch_size or now - self._oldest >= self.max_wait_s:
-            yield from self._flush(here=False)
-        yield from self._collect(wait=False)
+    def work_here(self, values: list[Any]) -> list[Any]:
+        return enrich_each(self.enricher, values)
 
-    def finish_bundle(self) -> Iterable[Any]:
-        yield from self._flush(here=True)  # nothing else to do in this process now
-        yield from self._collect(wait=True)
+    def send(self, pool: EnrichPool, values: list[Any]) -> Future:
+        return pool.submit(values)
 
-    def _flush(self, here: bool) -> Iterable[Any]:
-        batch, self._buffer = self._buffer, []
-        if not batch:
-            return
-        self.batches.update(len(batch))
-        pool = self.pool
-        if pool is not None and pool.ready(wait=self.dedicated):
-            if self.dedicated:
-                # The workers own every core: this process waits for room instead of competing with them.  Each
-                # batch is shared out between the workers, so at a bundle's end no worker sits idle for long while
-                # another finishes a whole batch (500 NER-on items: 18.2-19.8/s vs 17.6-17.9/s unsplit).
-                while len(self._pending) >= 2 * pool.processes:
-                    yield from self._collect(wait=True, limit=1)
-                pool.warm_once([batch[0].value])
-                for part in _split(batch, pool.processes):
-                    self._submit(pool, part)
-                return
-            if not here and len(self._pending) < 2 * pool.processes:
-                self._submit(pool, batch)
-                return
-        yield from self._emit(batch, enrich_each(self.enricher, [wv.value for wv in batch]))
+    def before_send(self, pool: EnrichPool, batch: list[WindowedValue]) -> None:
+        pool.warm_once([batch[0].value])
 
-    def _submit(self, pool: EnrichPool, batch: list[WindowedValue]) -> None:
-        self.pooled.inc()
-        self._pending.append((batch, pool.submit([wv.value for wv in batch])))
-
-    def _collect(self, wait: bool, limit: int | None = None) -> Iterable[Any]:
-        """Emit the pool's results in submission order: those already back, or (``wait``) the next ``limit`` of
-        them, all by default."""
-        done = 0
-        while self._pending and (wait or self._pending[0][1].done()) and (limit is None or done < limit):
-            done += 1
-            batch, future = self._pending.popleft()
-            try:
-                results = future.result()
-            except Exception as exc:  # the pool broke (a worker died): enrich here; a fresh pool next bundle
-                self.pool_failures.inc()
-                log.warning(
-                    "enrich pool failed (%s); enriching %d items in the pipeline process", exc, len(batch)
-                )
-                if self.pool is not None:
-                    drop_pool(self.pool)
-                    self.pool = None
-                results = enrich_each(self.enricher, [wv.value for wv in batch])
-            yield from self._emit(batch, results)
-
-    def _emit(self, batch: list[WindowedValue], results: list[Enrichment | BaseException]) -> Iterable[Any]:
-        for wv, result in zip(batch, results, strict=True):
-            if isinstance(result, BaseException):
-                yield from self._fail([wv], result)
-                continue
-            yield wv.with_value(EnrichedDispatch(wv.value, result))
-            self._count(result)
-
-    def _counter(self, name: str) -> Any:
-        """Counters named by value (language_fr, error_ner, ...), created once per DoFn instance."""
-        counter = self._counters.get(name)
-        if counter is None:
-            counter = self._counters[name] = Metrics.counter(STAGE, name)
-        return counter
-
-    def _count(self, result: Enrichment) -> None:
+    def emit(self, wv: WindowedValue, result: Enrichment) -> Iterable[Any]:
+        yield wv.with_value(EnrichedDispatch(wv.value, result))
         self.items.inc()
-        self._counter(f"language_{result.language or 'unknown'}").inc()
+        self.counter(f"language_{result.language or 'unknown'}").inc()
         if result.errors:
             self.with_errors.inc()
             for err in result.errors:
-                self._counter(f"error_{err.split(':', 1)[0]}").inc()
-
-    def _fail(self, batch: list[WindowedValue], exc: BaseException) -> Iterable[Any]:
-        for wv in batch:
-            self.failed.inc()
-            self._counter(f"failed_{type(exc).__name__}").inc()
-            failure = make_failure(STAGE, exc, wv.value, int(self.clock() * 1000))
-            yield beam.pvalue.TaggedOutput(FAILURES, wv.with_value(failure))
-
-
-def _split(batch: list[WindowedValue], parts: int) -> list[list[WindowedValue]]:
-    """``batch`` in up to ``parts`` consecutive slices of near-equal size (order kept)."""
-    size = -(-len(batch) // max(1, min(parts, len(batch))))
-    return [batch[i : i + size] for i in range(0, len(batch), size)]
+                self.counter(f"error_{err.split(':', 1)[0]}").inc()
 
 
 def _in_process_runner(pipeline: beam.Pipeline) -> bool:

@@ -1,27 +1,33 @@
 """The normalize stage: raw feed entries -> normalized Dispatches (clean text, dateline, byline, agency, dates, URLs).
 
 Pure functions, one module per concern; ``stage.NormalizeDispatches`` is the thin Beam wrapper.
+
+The names below are imported on first use (PEP 562), not with the package: a stage pool worker imports
+``normalize.record`` and must not import Beam through this file.
 """
 
-from pipeline.transforms.normalize.agency import canonical_agency
-from pipeline.transforms.normalize.byline import parse_byline
-from pipeline.transforms.normalize.core import normalize_entry
-from pipeline.transforms.normalize.dateline import parse_dateline
-from pipeline.transforms.normalize.dates import parse_date
-from pipeline.transforms.normalize.headline import clean_headline
-from pipeline.transforms.normalize.html import html_to_text, sanitize_html
-from pipeline.transforms.normalize.stage import NormalizeDispatches
-from pipeline.transforms.normalize.urls import canonical_url
+from __future__ import annotations
 
-__all__ = [
-    "NormalizeDispatches",
-    "canonical_agency",
-    "canonical_url",
-    "clean_headline",
-    "html_to_text",
-    "normalize_entry",
-    "parse_byline",
-    "parse_date",
-    "parse_dateline",
-    "sanitize_html",
-]
+import importlib
+from typing import Any
+
+_LAZY = {
+    "NormalizeDispatches": "stage",
+    "canonical_agency": "agency",
+    "canonical_url": "urls",
+    "clean_headline": "headline",
+    "html_to_text": "html",
+    "normalize_entry": "core",
+    "parse_byline": "byline",
+    "parse_date": "dates",
+    "parse_dateline": "dateline",
+    "sanitize_html": "html",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
