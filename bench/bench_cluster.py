@@ -71,7 +71,7 @@ def loop_ratio(values: list[bytes]) -> float:
     from pipeline.transforms.enrich.stage import shared_enricher
     from pipeline.transforms.normalize.stage import NormalizeRecord
 
-    spent = run_loop(values, ner=False)
+    spent = run_loop(values, ner=False, cluster=False)
     loop_cpu = sum(v for k, v in spent.items() if k != "total")
     normalize, dedup, enricher = NormalizeRecord(), LocalDeduplicator(), shared_enricher(None, False)
     kept = []

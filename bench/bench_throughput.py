@@ -56,6 +56,7 @@ def _child_run(args: argparse.Namespace) -> dict:
     cpu_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "state": state,
+        "output": topics.output,
         "wall_s": wall,
         "cpu_s": time.process_time() - c0,
         "cpu_children_s": cpu_children.ru_utime + cpu_children.ru_stime,
@@ -89,13 +90,45 @@ def pipeline_run(src: Path, bootstrap: str, raw: str, ner: bool, processes: int,
         "--commit-interval",
         str(commit_s),
     ]
+    spawned = time.time()
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=src)
     if out.returncode != 0:
         raise SystemExit(f"pipeline run failed:\n{out.stderr[-3000:]}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
+    result.update(output_timeline(bootstrap, result["output"], spawned))
     result["load_before"] = load
     result["load_after"] = os.getloadavg()[0]
     return result
+
+
+def output_timeline(bootstrap: str, topic: str, spawned: float) -> dict:
+    """When the output records were written (their producer timestamps), from the child's spawn: the first output's
+    delay (start-up) and the steady rate, items between the 5th and the 95th percentile record over their span."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    from pipeline.bus.client import consumer_config
+    from pipeline.settings import KafkaSettings
+
+    consumer = KafkaConsumer(**consumer_config(KafkaSettings(bootstrap_servers=bootstrap), max_poll_records=5000))
+    tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+    consumer.assign(tps)
+    consumer.seek_to_beginning(*tps)
+    end = consumer.end_offsets(tps)
+    stamps: list[float] = []
+    deadline = time.monotonic() + 60
+    while any(consumer.position(tp) < end[tp] for tp in tps) and time.monotonic() < deadline:
+        for records in consumer.poll(timeout_ms=500).values():
+            stamps += [r.timestamp / 1000 for r in records]
+    consumer.close()
+    if len(stamps) < 20:
+        return {}
+    stamps.sort()
+    lo, hi = stamps[len(stamps) // 20], stamps[len(stamps) * 19 // 20]
+    return {
+        "first_output_s": stamps[0] - spawned,
+        "last_output_s": stamps[-1] - spawned,
+        "steady_items_per_s": (len(stamps) * 9 // 10) / max(hi - lo, 1e-9),
+    }
 
 
 def nlp_pipe_rate(texts: list[str]) -> float:
@@ -148,6 +181,8 @@ def main() -> None:
             if "cpu_s" in extra
             else ""
         )
+        if "steady_items_per_s" in extra:
+            cpu += f"  first out {extra['first_output_s']:.1f} s, steady {extra['steady_items_per_s']:.1f}/s"
         print(
             f"{name:44} {items:>6} {wall:8.1f} s {items / wall:9.1f}/s  load {os.getloadavg()[0]:.1f}{cpu}",
             flush=True,

@@ -1,6 +1,7 @@
 """Where a NER-off drain spends its time: py-spy over ``news-pipeline run --mode drain`` and over the one-process loop.
 
     .venv/bin/python bench/profile_drain.py [--items 3000] [--ner] [--top 25] [--out DIR] [--only drain|loop]
+        [--enrich-processes N]
 
 Starts the embedded broker (memory storage), produces the generated Reuters-based dispatches of bench_drain.py to a
 fresh raw topic, then records with ``py-spy record --format raw`` (all threads, subprocesses included): the CLI drain
@@ -105,6 +106,7 @@ def profile_drain(args: argparse.Namespace, env: dict[str, str]) -> None:
         cmd += ["--raw-topic", raw, "--output-topic", f"o-{tag}", "--dead-letter-topic", f"d-{tag}"]
         cmd += ["--audit-topic", f"a-{tag}", "--group", f"g-{tag}", "--out-dir", str(args.out / "files")]
         cmd += [] if args.ner else ["--no-ner"]
+        cmd += [] if args.enrich_processes is None else ["--enrich-processes", str(args.enrich_processes)]
         load = os.getloadavg()[0]
         wall = record(cmd, args.out / "drain.txt", env, args.rate, args.gil)
     print(f"== drain: {args.items} items, {wall:.1f} s wall under py-spy, load {load:.1f}")
@@ -130,6 +132,7 @@ def main() -> None:
     ap.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
     ap.add_argument("--out", type=Path, default=Path(tempfile.mkdtemp(prefix="profile-")))
     ap.add_argument("--only", choices=("drain", "loop"), default=None)
+    ap.add_argument("--enrich-processes", type=int, default=None, help="the drain's pool size (default: auto)")
     ap.add_argument("--gil", action="store_true", help="only samples holding the GIL (py-spy --gil)")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))

@@ -77,7 +77,7 @@ def stage_chart(run: dict) -> tuple[str, list[str]]:
     fig, ax = plt.subplots(figsize=(8, 4))
     table = ["| stage | NER off items/CPU-s | NER on items/CPU-s |", "|---|---|---|"]
     loops = {r["name"]: r for r in run["runs"] if r["name"].startswith("loop")}
-    stages = ["decode", "normalize", "dedup", "enrich", "encode"]
+    stages = [s for s in ("decode", "normalize", "dedup", "enrich", "cluster", "encode") if all(s in r["stages"] for r in loops.values())]
     width = 0.4
     for k, (name, r) in enumerate(sorted(loops.items())):
         rates = [r["items"] / max(r["stages"][s], 1e-9) for s in stages]
