@@ -16,7 +16,7 @@ from pipeline.model import Dispatch, Enrichment, Entity
 from pipeline.transforms.enrich import fallback, gazetteer, geo, models
 from pipeline.transforms.enrich.entities import RawSpan, build_entities
 from pipeline.transforms.enrich.gazetteer import Gazetteer
-from pipeline.transforms.enrich.keywords import keywords_from, words
+from pipeline.transforms.enrich.keywords import flat_words, keywords_from_flat
 from pipeline.transforms.enrich.language import DetectedLanguage, LanguageIdentifier
 from pipeline.transforms.enrich.topics import classify, has_lexicon
 
@@ -179,15 +179,15 @@ class Enricher:
         keywords: tuple[str, ...] = ()
         topics = ()
         try:
-            clauses = words(text)
-            keywords = keywords_from(clauses, code)
+            flat = flat_words(text)  # the words, "" at clause breaks
+            keywords = keywords_from_flat(flat, code)
         except Exception as exc:
-            clauses = []
+            flat = []
             errors.append(_error("keywords", exc))
         try:
             if not has_lexicon(code):
                 errors.append(f"topics: no lexicon for {code!r}; feed categories only")
-            topics = classify((w for clause in clauses for w in clause), code, d.categories)
+            topics = classify(filter(None, flat), code, d.categories)
         except Exception as exc:
             errors.append(_error("topics", exc))
         return Enrichment(

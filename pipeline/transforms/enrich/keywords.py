@@ -12,12 +12,21 @@ from __future__ import annotations
 import importlib.util
 import math
 import re
+from collections import Counter
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 
 CLAUSE = re.compile(r"[.,;:!?()\[\]«»\"“”„…\n]+|\s[-–—]\s")
 WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", re.UNICODE)
 ELIDED = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
+# WORD with ELIDED's prefix matched and left out of the group: the same words as ``ELIDED.sub("", w)`` over
+# ``WORD.findall`` (the prefix is optional and needs a letter after it, as WORD's joiner does), without one ``sub`` per
+# word.  _TOKEN adds CLAUSE's breaks as matches without the group ("" in ``findall``): no break starts with a character a
+# word can hold, so one scan of the text finds the same breaks and words as splitting it first.
+_UNELIDED = rf"(?i:{ELIDED.pattern[1:]})?({WORD.pattern})"
+_WORD_UNELIDED = re.compile(_UNELIDED)
+_TOKEN = re.compile(rf"(?:{CLAUSE.pattern})|{_UNELIDED}")
 
 
 @lru_cache(maxsize=1)
@@ -55,12 +64,13 @@ def stop_words(language: str | None) -> frozenset[str]:
 
 def words(text: str) -> list[list[str]]:
     """Clauses as lists of words, French-style elisions removed (``l'Ukraine`` -> ``Ukraine``)."""
-    out = []
-    for clause in CLAUSE.split(text):
-        ws = [ELIDED.sub("", w) for w in WORD.findall(clause)]
-        if ws:
-            out.append([w for w in ws if w])
-    return out
+    findall = _WORD_UNELIDED.findall
+    return [ws for clause in CLAUSE.split(text) if (ws := findall(clause))]
+
+
+def flat_words(text: str) -> list[str]:
+    """The words of ``words(text)`` in one list, with "" at every clause break (one or more between two clauses)."""
+    return _TOKEN.findall(text)
 
 
 def extract_keywords(text: str, language: str | None, top: int = 10) -> tuple[str, ...]:
@@ -68,58 +78,62 @@ def extract_keywords(text: str, language: str | None, top: int = 10) -> tuple[st
 
 
 def keywords_from(clauses: list[list[str]], language: str | None, top: int = 10) -> tuple[str, ...]:
-    """Keyphrases from already-split clauses (the enricher splits once for keywords and topics)."""
-    stops = stop_words(language)
-    total = sum(len(c) for c in clauses) or 1
-    # plain dicts and a flat loop: this is the enrich stage's hottest pure-Python code (same candidates, same order)
-    freq: dict[str, int] = {}
-    first_pos: dict[str, int] = {}
-    upper: dict[str, int] = {}
-    surface: dict[str, str] = {}
-    pos = 0
+    """Keyphrases from clauses as ``words`` splits them (no empty words)."""
+    flat: list[str] = []
     for clause in clauses:
-        lows = [w.casefold() for w in clause]
-        size = len(clause)
-        for i in range(size):
-            first = lows[i]
-            if first in stops or len(first) < 2:
-                continue  # no candidate starts with a stop word
-            capital = i > 0 and clause[i][0].isupper()
-            for j in range(i + 1, min(i + 3, size) + 1):
-                last = lows[j - 1]
-                if len(last) < 2:
-                    break
-                if j == i + 1:
-                    if len(first) < 4:
-                        continue  # a single word counts from four letters
-                    key = first
-                elif last in stops:
-                    continue
-                else:
-                    key = " ".join(lows[i:j])
-                seen = freq.get(key)
-                if seen is None:
-                    freq[key] = 1
-                    first_pos[key] = pos + i
-                    surface[key] = " ".join(clause[i:j])
-                else:
-                    freq[key] = seen + 1
-                if capital:
-                    upper[key] = upper.get(key, 0) + 1
-        pos += size
-    scores: dict[str, float] = {}
-    for key, f in freq.items():
-        n_words = key.count(" ") + 1
-        capitals = upper.get(key, 0)
-        if n_words > 1 and f < 2 and not capitals:
-            continue  # a one-off word pair is a collocation by chance, not a keyphrase
-        position = 1.0 / math.log2(3 + first_pos[key] * 20 / total)
-        scores[key] = f * (1.0 + 0.5 * (n_words - 1)) * position * (1.3 if capitals else 1.0)
+        flat.append("")
+        flat += clause
+    return keywords_from_flat(flat, language, top)
+
+
+def keywords_from_flat(flat: list[str], language: str | None, top: int = 10) -> tuple[str, ...]:
+    """Keyphrases from ``flat_words`` (the enricher splits once for keywords and topics).
+
+    Candidates start at a word that is neither a stop word nor shorter than two letters: the word alone (from four
+    letters), the pair of it and the next such word, the triple with any word of two letters or more between; none
+    spans a clause break ("" is too short to be inside one).  Built as whole lists over the flat word list (this is
+    the enrich stage's hottest pure-Python code); a candidate's first position decides ties, then its length, which
+    is the order a per-word loop first sees the keys in."""
+    stops = stop_words(language)
+    # seen[k]: how many words up to flat[k]; flat[k]'s position among the words is seen[k] - 1
+    seen = list(accumulate(map(bool, flat)))
+    total = seen[-1] if seen else 0
+    lows = list(map(str.casefold, flat))
+    n = len(lows)
+    wide = [len(w) >= 2 for w in lows]
+    ok = [wd and w not in stops for w, wd in zip(lows, wide, strict=True)]
+    cap = [bool(prev) and w[:1].isupper() for prev, w in zip(flat, flat[1:], strict=False)]
+    cap.insert(0, False)  # cap[k]: flat[k] is capitalised and not its clause's first word
+    at1 = [k for k in range(n) if ok[k] and len(lows[k]) >= 4]
+    at2 = [k for k in range(n - 1) if ok[k] and ok[k + 1]]
+    at3 = [k for k in range(n - 2) if ok[k] and wide[k + 1] and ok[k + 2]]
+    keys1 = [lows[k] for k in at1]
+    keys2 = [f"{lows[k]} {lows[k + 1]}" for k in at2]
+    keys3 = [f"{lows[k]} {lows[k + 1]} {lows[k + 2]}" for k in at3]
+    total = total or 1
+    scored: list[tuple[float, int, int, int, str]] = []
+    for n_words, keys, at in ((1, keys1, at1), (2, keys2, at2), (3, keys3, at3)):
+        freq = Counter(keys)
+        upper = Counter([key for key, k in zip(keys, at, strict=True) if cap[k]])
+        first = dict(zip(reversed(keys), reversed(at), strict=True))  # key -> its first flat index
+        mult = 1.0 + 0.5 * (n_words - 1)
+        for key, f in freq.items():
+            capitals = upper.get(key, 0)
+            if n_words > 1 and f < 2 and not capitals:
+                continue  # a one-off word pair is a collocation by chance, not a keyphrase
+            k = first[key]
+            pos = seen[k] - 1
+            position = 1.0 / math.log2(3 + pos * 20 / total)
+            score = f * mult * position * (1.3 if capitals else 1.0)
+            scored.append((-score, pos, n_words, k, key))
+    scored.sort()
     chosen: list[str] = []
-    for key in sorted(scores, key=lambda k: (-scores[k], first_pos[k])):
+    surfaces: list[str] = []
+    for _, _, n_words, k, key in scored:
         if any(key in c or c in key for c in chosen):
             continue  # "Poutine" after "Vladimir Poutine" adds nothing
         chosen.append(key)
+        surfaces.append(" ".join(flat[k : k + n_words]))
         if len(chosen) == top:
             break
-    return tuple(surface[k] for k in chosen)
+    return tuple(surfaces)

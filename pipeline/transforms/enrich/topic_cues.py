@@ -59,12 +59,31 @@ def _word_topics(word: str, language: str) -> tuple[str, ...]:
     return tuple(code for tok in fold_word(word) for code in _topics_of(tok, language))
 
 
+# (language, folded) -> (word -> its topic codes, the words with any): every word a worker has seen, so that a text's
+# new words are one set difference away and only its topical words are looped over; dropped when it grows too large
+_SEEN: dict[tuple[str, bool], tuple[dict[str, tuple[str, ...]], set[str]]] = {}
+SEEN_MAX = 1 << 17
+
+
 def cue_hits(words: Iterable[str], language: str | None, folded: bool = False) -> Counter[str]:
     """Topic code -> number of words matching its cue stems (empty for languages without a lexicon)."""
     hits: Counter[str] = Counter()
     if language in INDEX:
-        topics_of = _topics_of if folded else _word_topics
-        for word, n in Counter(words).items():
-            for code in topics_of(word, language):
-                hits[code] += n
+        counts = Counter(words)
+        state = _SEEN.get((language, folded))
+        if state is None or len(state[0]) > SEEN_MAX:
+            state = _SEEN[(language, folded)] = ({}, set())
+        known, topical = state
+        new = set(counts).difference(known)  # iterates this text's words, not every word known
+        if new:
+            topics_of = _topics_of if folded else _word_topics
+            for word in new:
+                codes = tuple(topics_of(word, language))
+                if codes:  # added before ``known``: a thread that finds the word known finds it here too
+                    topical.add(word)
+                known[word] = codes
+        for word, n in counts.items():
+            if word in topical:
+                for code in known[word]:
+                    hits[code] += n
     return hits

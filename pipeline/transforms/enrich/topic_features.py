@@ -14,6 +14,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 
@@ -25,11 +26,14 @@ CHAR_N = 4
 
 
 def folded_words(words: Iterable[str]) -> list[str]:
-    out: list[str] = []
-    for w in words:
-        if len(out) >= MAX_WORDS:
-            break
-        out.extend(fold_word(w))
+    """The first ``MAX_WORDS`` tokens of the words folded (a word gives one token, or more, or none)."""
+    words = words if isinstance(words, list) else list(words)
+    out = list(chain.from_iterable(map(fold_word, words[:MAX_WORDS])))
+    if len(out) < MAX_WORDS:  # fewer tokens than words: go on as far as the tokens reach MAX_WORDS
+        for w in words[MAX_WORDS:]:
+            if len(out) >= MAX_WORDS:
+                break
+            out.extend(fold_word(w))
     return out[:MAX_WORDS]
 
 
@@ -77,9 +81,9 @@ def hashed(
         for code, n in cue_hits(toks, language, folded=True).items():
             ids.extend([bucket("x " + code)] * n)
     crc, mask = zlib.crc32, BUCKETS - 1
-    prev = None
+    ids.extend(chain.from_iterable(map(_word_buckets, toks)))
+    prev = None  # word pairs in a plain loop: measured faster than map over "b {} {}".format or a cached CRC
     for tok in toks:
-        ids.extend(_word_buckets(tok))
         if prev is not None:
             ids.append(crc(f"b {prev} {tok}".encode()) & mask)  # bucket() inlined: one call per word pair
         prev = tok
