@@ -115,6 +115,10 @@ class Dispatch:
     supersedes: str | None = None
     change_summary: str | None = None
     ingest: IngestMeta = field(default_factory=IngestMeta)
+    # Near-duplicate evidence of ``body`` (transforms/dedup/near.NearSketch) when it was computed where the dispatch
+    # was normalized, i.e. in a stage pool worker with a core to spare; dedup takes it instead of shingling the body
+    # again, then drops it.  Never written out (``TRANSIENT``); a plain default, so older pickles read None.
+    near_sketch: Any = field(default=None, compare=False, repr=False, metadata={TRANSIENT: True})
 
     def replace(self, **changes: Any) -> Dispatch:
         return dataclasses.replace(self, **changes)

@@ -111,11 +111,14 @@ def test_entries_normalized_in_the_stage_pool_equal_the_pure_core() -> None:
     coordinates and bytes."""
     from concurrent.futures import wait
 
+    from pipeline.transforms.dedup.near import near_sketch
     from pipeline.transforms.enrich.pool import shared_pool, usable_cores
 
     assert usable_cores() >= 2, "the stage pool runs beside the pipeline process: this needs two cores"
     key = (1, None, False)
-    _, starting = wait(shared_pool(*key)._warm, timeout=300)  # the worker is up: batches go to it from the first
+    _, starting = wait(
+        shared_pool(*key)._warm, timeout=300
+    )  # the worker is up: batches go to it from the first
     assert not starting
     elements = [(record(i), seed_entry(i)) for i in range(20)]
     elements.insert(9, (record(99), broken_entry()))
@@ -130,10 +133,17 @@ def test_entries_normalized_in_the_stage_pool_equal_the_pure_core() -> None:
         if rec.offset != 99
     ]
     p = TestPipeline(runner="FnApiRunner")
-    out = p | beam.Create(elements) | "NormalizeDispatches" >> NormalizeDispatches(
-        clock=Clock(NOW_S), pool=key, batch_size=4
+    out = (
+        p
+        | beam.Create(elements)
+        | "NormalizeDispatches" >> NormalizeDispatches(clock=Clock(NOW_S), pool=key, batch_size=4)
     )
     assert_that(out["main"], equal_to(expected), label="Dispatches")
+    # a worker also sketched the bodies it normalized, for dedup (dedup/near.py); here-normalized ones carry none
+    sketched = out["main"] | beam.Map(
+        lambda d: None if d.near_sketch is None else d.near_sketch == near_sketch(d.body)
+    )
+    assert_that(sketched | beam.combiners.ToList(), _some_sketched_all_right, label="Sketches")
     assert_that(
         out[FAILURES] | beam.Map(lambda f: (f.error_type, f.source_offset, f.original)),
         equal_to([("TypeError", 99, b"raw-bytes-99")]),
@@ -148,3 +158,8 @@ def test_entries_normalized_in_the_stage_pool_equal_the_pure_core() -> None:
     assert counters.get(("normalize", "batches_in_pool"), 0) >= 1
     assert counters[("normalize", "ok")] == 20
     assert counters.get(("normalize", "pool_failures"), 0) == 0
+
+
+def _some_sketched_all_right(got: list[list[bool | None]]) -> None:
+    (flags,) = got
+    assert True in flags and False not in flags, flags

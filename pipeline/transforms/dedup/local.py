@@ -17,7 +17,16 @@ from collections import ChainMap
 from pipeline.model import Dispatch, DuplicateNotice
 from pipeline.transforms.dedup.buckets import BucketTable, OverlaidTables, compact, entries, table_key
 from pipeline.transforms.dedup.keys import content_key, identity_key
-from pipeline.transforms.dedup.near import Probe, best_of, decide_near, entry_for, item_key, probe, register
+from pipeline.transforms.dedup.near import (
+    Probe,
+    best_of,
+    decide_near,
+    entry_for,
+    item_key,
+    probe,
+    register,
+    sketch_of,
+)
 from pipeline.transforms.dedup.packed import (
     EntryPacker,
     entry_item,
@@ -27,9 +36,7 @@ from pipeline.transforms.dedup.packed import (
     unpack_story,
 )
 from pipeline.transforms.dedup.restore import Snapshot
-from pipeline.transforms.dedup.sketch import LEAD, fingerprint
 from pipeline.transforms.dedup.stateful import Clock, StoryState, decide_content, decide_identity
-from pipeline.transforms.dedup.text import shingle_list
 
 
 class LocalDeduplicator(OverlaidTables):
@@ -76,9 +83,10 @@ class LocalDeduplicator(OverlaidTables):
         return self.offer_near(out, now_ms)
 
     def offer_near(self, d: Dispatch, now_ms: int) -> Dispatch | DuplicateNotice:
-        ordered = shingle_list(d.body)  # no language: both stopword lists, as neardup.py and restore.py
-        sh = frozenset(ordered)
-        fp = fingerprint(sh, tuple(ordered[:LEAD]))
+        sketch = sketch_of(d)
+        if d.near_sketch is not None:  # not carried further: the enrich pool would pickle it again
+            d = d.replace(near_sketch=None)
+        sh, fp = sketch.shingles, sketch.fingerprint
         if fp is None:
             return d
         p = Probe.of(d, sh, fp, item=item_hash(item_key(d)))  # packed entries keep the item key's hash

@@ -14,7 +14,8 @@ from typing import Literal, TypeVar
 
 from pipeline.model import Dispatch, DuplicateNotice
 from pipeline.transforms.dedup.keys import version_id
-from pipeline.transforms.dedup.sketch import Fingerprint, overlap
+from pipeline.transforms.dedup.sketch import LEAD, Fingerprint, fingerprint, overlap
+from pipeline.transforms.dedup.text import shingle_list
 
 NEAR_THRESHOLD = (
     0.6  # overlap coefficient accepted as the same text (chosen from tests/fixtures/dedup measurements)
@@ -44,6 +45,29 @@ class Candidate:
     entry: NearEntry
     similarity: float  # overlap coefficient: verified same text (one may contain the other)
     coverage: float = 1.0  # shared share of the larger text: below UNCHANGED, text was added or removed
+
+
+@dataclass(frozen=True)
+class NearSketch:
+    """A body's near-duplicate evidence: its shingle set and fingerprint (None: too short to have one)."""
+
+    body_len: int  # of the body it was computed from: a dispatch whose body changed since does not use it
+    shingles: frozenset[int]
+    fingerprint: Fingerprint | None
+
+
+def near_sketch(body: str) -> NearSketch:
+    ordered = shingle_list(body)  # no language: both stopword lists, as neardup.py and restore.py
+    shingles = frozenset(ordered)
+    return NearSketch(len(body), shingles, fingerprint(shingles, tuple(ordered[:LEAD])))
+
+
+def sketch_of(d: Dispatch) -> NearSketch:
+    """``d``'s sketch: the one computed where it was normalized (``Dispatch.near_sketch``), else computed now."""
+    pre = d.near_sketch
+    if isinstance(pre, NearSketch) and pre.body_len == len(d.body):
+        return pre
+    return near_sketch(d.body)
 
 
 def source_of(d: Dispatch) -> str:

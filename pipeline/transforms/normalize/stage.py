@@ -27,7 +27,7 @@ from pipeline.beam.failures import FAILURES
 from pipeline.beam.pooled import PooledBatchFn
 from pipeline.model import Dispatch, Failure, KafkaRecord, RawEntry
 from pipeline.transforms.enrich.pool import EnrichPool, usable_cores
-from pipeline.transforms.normalize.record import normalize_record
+from pipeline.transforms.normalize.record import normalize_and_sketch, normalize_record
 
 STAGE = "normalize"
 MAIN = "main"  # the main-output tag every stage of graph.py uses
@@ -88,7 +88,7 @@ class NormalizeFn(PooledBatchFn):
             (dataclasses.replace(r, key=None, value=None), raw, now, v)
             for r, raw, now, v in self._items(values)
         ]
-        return pool.submit_each(normalize_record, light)
+        return pool.submit_each(normalize_and_sketch, light)
 
     def emit(self, wv: WindowedValue, result: Dispatch) -> Iterable[Any]:
         self.ok.inc()
