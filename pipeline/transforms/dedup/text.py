@@ -17,10 +17,9 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
 _ELISION_MAX = 7  # the longest match: "lorsqu'", "puisqu'"
 _APOSTROPHE = re.compile("['’]")
-# ASCII bytes: letters and digits stay (upper case is lowered, as casefold does), anything else becomes a space
-_ASCII_NON_WORD = bytes(
-    c | 0x20 if chr(c).isalpha() else c if chr(c).isdigit() else 0x20 for c in range(128)
-) + bytes([0x20] * 128)
+# ASCII bytes: letters and digits stay as they are (fold's NFKD can give back upper case: "𝐀" -> "A"), anything
+# else becomes a space
+_ASCII_NON_WORD = bytes(c if chr(c).isalnum() else 0x20 for c in range(128)) + bytes([0x20] * 128)
 STOPWORDS: dict[str, frozenset[str]] = {
     "fr": frozenset(
         [

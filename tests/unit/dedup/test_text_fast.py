@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import zlib
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.transforms.dedup.text import (
@@ -37,7 +37,9 @@ def plain_shingles(text: str, language: str | None = None, k: int = 3) -> list[i
 # underscores and digits glued to words, any other code point
 pieces = st.one_of(
     st.sampled_from(["'", "’", "l", "L", "d'", "qu'", "QU’", "jusqu'", "Lorsqu’", "puisqu'", "s", "t", "c"]),
-    st.sampled_from(["\u017f'", "\u0130", "\u0131", "\u212a", "e\u0301", "_", "1", " ", "\n", "-", "é", "ß"]),
+    st.sampled_from(
+        ["\u017f'", "\u0130", "\u0131", "\u212a", "e\u0301", "_", "1", " ", "\n", "-", "é", "ß", "\U0001d400"]
+    ),
     st.sampled_from(["the", "The", "and", "Ukraine", "a", "de", "la", "x"]),
     st.text(max_size=3),
 )
@@ -52,6 +54,7 @@ def test_split_elisions_is_the_substitution(text: str) -> None:
 
 @settings(max_examples=1000, deadline=None)
 @given(texts, st.sampled_from([None, "fr", "en", "de"]), st.integers(1, 4))
+@example("\U0001d400 \u212a\u017f", None, 1)  # folds to ASCII with upper case: "A ks"
 def test_tokens_and_shingles_on_random_text(text: str, language: str | None, k: int) -> None:
     assert tokens(text, language) == plain_tokens(text, language)
     assert shingle_list(text, language, k) == plain_shingles(text, language, k)
