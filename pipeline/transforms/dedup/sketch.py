@@ -19,6 +19,7 @@ LEAD_BANDS = 4  # extra buckets over the opening LEAD shingles
 LEAD = 40
 SAMPLE = 64  # bottom-k shingles kept per tracked item for verification (256 bytes)
 _PRIME = np.uint64((1 << 61) - 1)
+_SHIFT = np.uint64(61)
 _rng = np.random.default_rng(20221219)  # fixed: band keys must be identical on every worker and every run
 _A = _rng.integers(1, (1 << 31) - 1, size=BANDS * ROWS, dtype=np.uint64)
 _B = _rng.integers(0, (1 << 31) - 1, size=BANDS * ROWS, dtype=np.uint64)
@@ -36,34 +37,57 @@ class Fingerprint:
         return frozenset(a)
 
 
+def _permuted(x: np.ndarray, columns: int = BANDS * ROWS) -> np.ndarray:
+    """(a*x + b) mod p, one row per hash in ``x``, one column per permutation (the first ``columns`` of them).
+
+    With a, x < 2^32 the product fits in 64 bits; the mod keeps the family universal.  p = 2^61 - 1, so
+    y mod p = (y & p) + (y >> 61), less p once if that reaches p: exact for any 64-bit y, and bit operations
+    instead of a 64-bit division per cell (~30 % of minhash)."""
+    y = np.multiply.outer(x, _A[:columns])
+    y += _B[:columns]
+    return _mod_prime(y)
+
+
+def _mod_prime(y: np.ndarray) -> np.ndarray:
+    """``y % _PRIME`` for a uint64 array (consumes ``y``)."""
+    r = y & _PRIME
+    y >>= _SHIFT
+    r += y
+    np.subtract(r, _PRIME, out=r, where=r >= _PRIME)
+    return r
+
+
 def minhash(shingle_hashes: frozenset[int]) -> np.ndarray:
-    x = np.fromiter(shingle_hashes, dtype=np.uint64, count=len(shingle_hashes))
-    # (a*x + b) mod p with a, x < 2^32: the product fits in 64 bits, the mod keeps the family universal
-    return ((np.outer(x, _A) + _B) % _PRIME).min(axis=0)
+    return _permuted(np.fromiter(shingle_hashes, dtype=np.uint64, count=len(shingle_hashes))).min(axis=0)
+
+
+def _keys(prefix: str, sig: np.ndarray, bands: int) -> tuple[str, ...]:
+    raw = sig.tobytes()  # the bands' rows in order, ROWS values each
+    step = ROWS * sig.itemsize
+    return tuple(
+        f"{prefix}{i}:{hashlib.blake2b(raw[i * step : (i + 1) * step], digest_size=8).hexdigest()}"
+        for i in range(bands)
+    )
 
 
 def band_keys(sig: np.ndarray) -> tuple[str, ...]:
-    rows = sig.reshape(BANDS, ROWS)
-    return tuple(
-        f"b{i}:{hashlib.blake2b(rows[i].tobytes(), digest_size=8).hexdigest()}" for i in range(BANDS)
-    )
+    return _keys("b", sig.reshape(BANDS * ROWS), BANDS)
 
 
 def lead_keys(lead: tuple[int, ...]) -> tuple[str, ...]:
     """Extra buckets over the first shingles in text order: a republished lead (first paragraphs only) has a low
     Jaccard with the full story, so whole-text bands miss it, but it shares the story's opening."""
-    sig = minhash(frozenset(lead))[: LEAD_BANDS * ROWS].reshape(LEAD_BANDS, ROWS)
-    return tuple(
-        f"l{i}:{hashlib.blake2b(sig[i].tobytes(), digest_size=8).hexdigest()}" for i in range(LEAD_BANDS)
-    )
+    x = np.fromiter(frozenset(lead), dtype=np.uint64)
+    return _keys("l", _permuted(x, LEAD_BANDS * ROWS).min(axis=0), LEAD_BANDS)  # only the columns it keys
 
 
 def fingerprint(shingle_hashes: frozenset[int], lead: tuple[int, ...] = ()) -> Fingerprint | None:
     """None for texts too short to compare safely (their near-duplicates are left to exact keys)."""
     if len(shingle_hashes) < MIN_SHINGLES:
         return None
-    sample = array("I", sorted(shingle_hashes)[:SAMPLE])
-    keys = band_keys(minhash(shingle_hashes)) + (lead_keys(lead) if len(lead) >= MIN_SHINGLES else ())
+    x = np.fromiter(shingle_hashes, dtype=np.uint64, count=len(shingle_hashes))
+    sample = array("I", np.sort(x)[:SAMPLE].tolist())  # bottom-k; array("I") still refuses a hash >= 2^32
+    keys = band_keys(_permuted(x).min(axis=0)) + (lead_keys(lead) if len(lead) >= MIN_SHINGLES else ())
     return Fingerprint(keys, sample.tobytes(), len(shingle_hashes))
 
 

@@ -15,6 +15,11 @@ SHINGLE = 3
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Elided articles/pronouns are glued to the next word in French ("l'Ukraine", "qu'il"); split them off.
 _ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
+_ELISION_MAX = 7  # the longest match: "lorsqu'", "puisqu'"
+_APOSTROPHE = re.compile("['’]")
+# ASCII bytes: letters and digits stay as they are (fold's NFKD can give back upper case: "𝐀" -> "A"), anything
+# else becomes a space
+_ASCII_NON_WORD = bytes(c if chr(c).isalnum() else 0x20 for c in range(128)) + bytes([0x20] * 128)
 STOPWORDS: dict[str, frozenset[str]] = {
     "fr": frozenset(
         [
@@ -150,10 +155,38 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text.casefold()).translate(_DROP_COMBINING)
 
 
+def split_elisions(text: str) -> str:
+    """``_ELISION.sub(" ", text)``, with the pattern tried only where it can end: at an apostrophe.
+
+    A match is a whole word (``\\b`` before it, word characters up to the apostrophe, at most 6 of them) followed
+    by one apostrophe, so each apostrophe ends at most one match, matches never overlap, and searching the few
+    characters before each apostrophe (after the previous one) finds exactly the matches ``sub`` would.  Scanning
+    the whole text with the pattern costs ~65 ns a character (``\\b`` and the case-insensitive alternation are
+    tried at every position); this ~2 us per apostrophe."""
+    out: list[str] = []
+    done = prev = 0  # text[:done] is in out; prev is just after the previous apostrophe
+    for a in _APOSTROPHE.finditer(text):
+        end = a.end()
+        m = _ELISION.search(text, max(prev, end - _ELISION_MAX), end)  # \b still sees text[pos - 1]
+        if m is not None:
+            out.append(text[done : m.start()])
+            out.append(" ")
+            done = end
+        prev = end
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)
+
+
 def tokens(text: str, language: str | None = None) -> list[str]:
     """Content words in order: elisions split, folded, stopwords of the language (else of all known) dropped."""
     stop = STOPWORDS.get((language or "")[:2].lower(), _ALL_STOPWORDS)
-    words = _WORD.findall(fold(_ELISION.sub(" ", text)))
+    folded = fold(split_elisions(text))
+    if folded.isascii():  # [^\W_] is [a-z0-9] here: runs of them are the words once the rest is a space
+        words = folded.encode("ascii").translate(_ASCII_NON_WORD).decode("ascii").split()
+    else:
+        words = _WORD.findall(folded)
     return [w for w in words if w not in stop]
 
 
@@ -162,6 +195,10 @@ def shingle_list(text: str, language: str | None = None, k: int = SHINGLE) -> li
     words = tokens(text, language)
     if len(words) < k:
         return [zlib.crc32(" ".join(words).encode())] if words else []
+    if k == 3:  # the default: no slice and join per gram (half the time)
+        return [
+            zlib.crc32(f"{a} {b} {c}".encode()) for a, b, c in zip(words, words[1:], words[2:], strict=False)
+        ]
     return [zlib.crc32(" ".join(words[i : i + k]).encode()) for i in range(len(words) - k + 1)]
 
 
