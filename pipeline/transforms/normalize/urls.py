@@ -7,23 +7,9 @@ In: a link as a feed gave it, possibly relative, plus the feed URL to resolve it
 
 from __future__ import annotations
 
-import types
-from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from url_normalize import url_normalize as _library_url_normalize
-from url_normalize.normalize_host import normalize_host
-
-# url-normalize's own function, run with its host step cached: IDNA (UTS 46) processing of the host is ~half of a
-# call, and a feed's links share a few hosts.  normalize_host is a pure function of the host string (errors are not
-# cached: they are raised again).  tests/unit/normalize/test_urls_fast.py holds it equal to the library's.
-url_normalize = types.FunctionType(
-    _library_url_normalize.__code__,
-    {**_library_url_normalize.__globals__, "normalize_host": lru_cache(maxsize=4096)(normalize_host)},
-    "url_normalize",
-    _library_url_normalize.__defaults__,
-)
-url_normalize.__kwdefaults__ = _library_url_normalize.__kwdefaults__
+from url_normalize import url_normalize
 
 # Exact parameter names (compared lower-case) that only track the reader or the campaign.
 TRACKING_PARAMS = frozenset(
