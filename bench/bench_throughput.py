@@ -41,13 +41,14 @@ def _child_run(args: argparse.Namespace) -> dict:
     tag = uuid.uuid4().hex[:6]
     topics = TopicSettings(raw=args.raw, output=f"o-{tag}", dead_letter=f"d-{tag}", audit=f"a-{tag}")
     extra = {} if args.processes < 0 else {"enrich_processes": args.processes}
+    if args.commit_interval is not None:  # else the tree's own default for drain mode
+        extra["commit_interval_s"] = args.commit_interval
     settings = PipelineSettings(
         kafka=KafkaSettings(bootstrap_servers=args.bootstrap),
         topics=topics,
         consumer_group=f"g-{tag}",
         out_dir=tempfile.mkdtemp(),
         ner=args.ner == "on",
-        commit_interval_s=args.commit_interval,
         **extra,
     )
     t0, c0 = time.perf_counter(), time.process_time()
@@ -75,7 +76,9 @@ def _schemas_of(src: Path) -> Path:
     return shim
 
 
-def pipeline_run(src: Path, bootstrap: str, raw: str, ner: bool, processes: int, commit_s: float) -> dict:
+def pipeline_run(
+    src: Path, bootstrap: str, raw: str, ner: bool, processes: int, commit_s: float | None
+) -> dict:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(_schemas_of(src))])}
     # each tree its own gazetteer cache: their cache keys differ (gazetteer.py's source), and a shared directory keeps
     # only the newest key's file, so alternating trees rebuilt the index (~3 s a process) in every run
@@ -87,9 +90,8 @@ def pipeline_run(src: Path, bootstrap: str, raw: str, ner: bool, processes: int,
         "on" if ner else "off",
         "--processes",
         str(processes),
-        "--commit-interval",
-        str(commit_s),
     ]
+    cmd += [] if commit_s is None else ["--commit-interval", str(commit_s)]
     spawned = time.time()
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=src)
     if out.returncode != 0:
@@ -109,7 +111,9 @@ def output_timeline(bootstrap: str, topic: str, spawned: float) -> dict:
     from pipeline.bus.client import consumer_config
     from pipeline.settings import KafkaSettings
 
-    consumer = KafkaConsumer(**consumer_config(KafkaSettings(bootstrap_servers=bootstrap), max_poll_records=5000))
+    consumer = KafkaConsumer(
+        **consumer_config(KafkaSettings(bootstrap_servers=bootstrap), max_poll_records=5000)
+    )
     tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
     consumer.assign(tps)
     consumer.seek_to_beginning(*tps)
@@ -148,7 +152,12 @@ def main() -> None:
     ap.add_argument("--ner-items", type=int, default=400)
     ap.add_argument("--baseline-src", type=Path, default=None, help="another source tree, run the same way")
     ap.add_argument("--repeat", type=int, default=1, help="run the pipeline sequence this many times")
-    ap.add_argument("--commit-interval", type=float, default=1.0, help="the pipeline's --commit-interval (s)")
+    ap.add_argument(
+        "--commit-interval",
+        type=float,
+        default=None,
+        help="the pipeline's --commit-interval (s; default: its own)",
+    )
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--bootstrap", help=argparse.SUPPRESS)
     ap.add_argument("--raw", help=argparse.SUPPRESS)

@@ -66,8 +66,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("files.roll_bytes", "file_roll_bytes", "An Avro file is finished at this many payload bytes",
            cli="--roll-bytes", template=False),
     Option("files.codec", "file_codec", "Avro file compression", template=False),
-    Option("commit_interval_s", "commit_interval_s", "Seconds between offset commits (one bundle per read chunk)",
-           cli="--commit-interval"),
+    Option("commit_interval_s", "commit_interval_s", "Seconds between offset commits, one bundle per read chunk "
+           "(unset: 1 in stream mode, 5 in drain mode)", cli="--commit-interval"),
     Option("max_record_bytes", "max_record_bytes", "Largest encoded news_item sent; larger ones are dead letters"),
     Option("dedup_horizon_s", "dedup_horizon_s", "How long dedup remembers (seconds)", cli="--dedup-horizon"),
     Option("dedup_state", "dedup_state", "Where dedup keeps state: keyed Beam state, or one in-process index"),

@@ -66,6 +66,14 @@ class FileSinkSettings(_Frozen):
     group_suffix: str = "-files"  # the sink commits under <pipeline group><suffix>, for lag tools
 
 
+STREAM_CHUNK_S = 1.0
+# A drain's bundles are longer: every bundle ends with the stages' pipelines emptied (batches in the stage pool
+# waited for, writes flushed) while a core idles, and a 1 s bundle paid that every ~150 items (3,000-item NER-off
+# drain with one stage worker: steady 93 items/s with 1 s chunks, 238/s with 5 s; docs/performance.md).  After a
+# crash a drain replays at most one chunk, which dedup absorbs.
+DRAIN_CHUNK_S = 5.0
+
+
 class PipelineSettings(_Frozen):
     """What the Beam pipeline needs besides Beam's own options."""
 
@@ -75,9 +83,10 @@ class PipelineSettings(_Frozen):
     mode: Literal["drain", "stream"] = "drain"
     out_dir: str = "out"
     files: FileSinkSettings = FileSinkSettings()
-    # Stream mode: each read chunk is one bundle whose offsets are committed after its writes flushed; a chunk
-    # ends after this many seconds (or max_records_per_chunk records), so commits come at a bounded interval.
-    commit_interval_s: float = Field(default=1.0, gt=0)
+    # Each read chunk is one bundle whose offsets are committed after its writes flushed; a chunk ends after this
+    # many seconds (or max_records_per_chunk records), so commits come at a bounded interval.  None: 1 s in stream
+    # mode, DRAIN_CHUNK_S in drain mode (``chunk_s``).
+    commit_interval_s: float | None = Field(default=None, gt=0)
     # Largest encoded news_item sent to the output topic (the producer's max_request_size; keep it at or below the
     # broker's/topic's max.message.bytes).  A larger item becomes a dead letter instead of stopping the pipeline.
     max_record_bytes: int = Field(default=1_000_000, gt=1024)
@@ -98,6 +107,12 @@ class PipelineSettings(_Frozen):
     # Output wire format: Avro single-object encoding unless a schema registry is configured (then Confluent's).
     schema_registry_url: str | None = None
     subject_strategy: Literal["topic", "record", "topic-record"] = "topic"
+
+    def chunk_s(self) -> float:
+        """Seconds of reading per bundle (and between offset commits): ``commit_interval_s`` or the mode's default."""
+        if self.commit_interval_s is not None:
+            return self.commit_interval_s
+        return DRAIN_CHUNK_S if self.mode == "drain" else STREAM_CHUNK_S
 
     @model_validator(mode="before")
     @classmethod

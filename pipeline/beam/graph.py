@@ -129,7 +129,7 @@ class ReadRawEntries(beam.PTransform):
                 ).with_output_types(KafkaRecord)
             )
         cfg = ReadConfig(
-            s.kafka, s.consumer_group, mode=s.mode, idle_stop_s=s.idle_stop_s, max_chunk_s=s.commit_interval_s
+            s.kafka, s.consumer_group, mode=s.mode, idle_stop_s=s.idle_stop_s, max_chunk_s=s.chunk_s()
         )
         return pbegin | "ReadKafkaPython" >> ReadFromKafkaPy(cfg, [s.topics.raw])
 
