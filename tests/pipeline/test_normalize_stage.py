@@ -163,3 +163,18 @@ def test_entries_normalized_in_the_stage_pool_equal_the_pure_core() -> None:
 def _some_sketched_all_right(got: list[list[bool | None]]) -> None:
     (flags,) = got
     assert True in flags and False not in flags, flags
+
+
+def test_a_pool_with_a_worker_per_core_is_left_to_enrich() -> None:
+    """With NER the stage pool has a worker per core (all busy enriching): normalize stays in the pipeline process,
+    one entry at a time (nothing waits for a batch); with fewer workers it batches for the pool."""
+    from pipeline.transforms.enrich.pool import usable_cores
+    from pipeline.transforms.normalize.stage import NormalizeFn
+
+    cores = usable_cores()
+    fn = NormalizeFn(Clock(NOW_S), (cores, None, True), batch_size=32)
+    fn.setup()
+    assert (fn.pool_key, fn.batch_size) == (None, 1)
+    fn = NormalizeFn(Clock(NOW_S), (cores - 1, None, False), batch_size=32)
+    fn.setup()
+    assert (fn.pool_key, fn.batch_size) == ((cores - 1, None, False), 32)

@@ -26,7 +26,7 @@ from pipeline import __version__
 from pipeline.beam.failures import FAILURES
 from pipeline.beam.pooled import PooledBatchFn
 from pipeline.model import Dispatch, Failure, KafkaRecord, RawEntry
-from pipeline.transforms.enrich.pool import EnrichPool, usable_cores
+from pipeline.transforms.enrich.pool import EnrichPool
 from pipeline.transforms.normalize.record import normalize_and_sketch, normalize_record
 
 STAGE = "normalize"
@@ -53,6 +53,13 @@ class NormalizeFn(PooledBatchFn):
         super().__init__(STAGE, batch_size, clock, pool_key)
         self.version = __version__
         self.ok = Metrics.counter(STAGE, "ok")
+
+    def setup(self) -> None:
+        super().setup()
+        if self.dedicated:  # a worker per core (NER on): the workers are busy enriching, normalize stays here
+            self.pool_key = None
+        if self.pool_key is None:
+            self.batch_size = 1  # nothing waits for a batch that would not go to the pool
 
     def default_label(self) -> str:
         # the inner step label this ParDo has had since its first release ("ParDo(SafeFlatMap)"): Dataflow's
@@ -100,7 +107,7 @@ class NormalizeDispatches(beam.PTransform):
 
     The inner step label is fixed ("Normalize") so streaming updates match it.  ``pool`` = the stage pool's
     ``(processes, languages, ner)`` (the enrich stage's, pipeline/beam/graph.py); it is used only with fewer workers
-    than cores.
+    than the cores where the DoFn runs.
     """
 
     def __init__(
@@ -112,8 +119,8 @@ class NormalizeDispatches(beam.PTransform):
     ):
         super().__init__(label)
         self.clock = clock
-        self.pool = pool if pool and 0 < pool[0] < usable_cores() else None
-        self.batch_size = batch_size if self.pool else 1  # without the pool nothing waits for a batch
+        self.pool = pool
+        self.batch_size = batch_size
 
     def expand(self, pcoll: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         return pcoll | "Normalize" >> beam.ParDo(
