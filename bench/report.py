@@ -49,10 +49,20 @@ def throughput_chart(run: dict) -> tuple[str, list[str]]:
     rates = [r["items_per_s"] for r in rows]
     fig, ax = plt.subplots(figsize=(9, 4.8))
     colors = ["#888" if n.startswith("loop") else "#c66" if "before" in n else "#36c" for n in names]
-    ax.barh(names, rates, color=colors)
+    ax.barh(names, rates, color=colors, label="end to end (start-up included)")
     for i, v in enumerate(rates):
         ax.text(v, i, f" {v:.0f}", va="center", fontsize=8)
-    ax.set_xlabel("items/s (wall clock, end to end incl. start-up)")
+    steady = [(i, r["steady_items_per_s"]) for i, r in enumerate(rows) if "steady_items_per_s" in r]
+    if steady:  # runs since 2026-11-28 13:00 also read the output's timestamps
+        ax.scatter(
+            [v for _, v in steady], [i for i, _ in steady], marker="|", s=200, color="k", label="steady"
+        )
+        for i, v in steady:
+            ax.text(v, i + 0.35, f"{v:.0f}", fontsize=7, ha="center")
+        ax.legend(fontsize=7, loc="lower right")
+    ax.set_xlabel(
+        "items/s (wall clock; bars end to end incl. start-up, | steady: 5th-95th percentile output)"
+    )
     ax.set_title("Drain throughput: pipeline vs one-process loop of the same stages")
     ax.invert_yaxis()
     loads = [r.get("load_before", 0) for r in rows if "load_before" in r] or [0]
@@ -62,14 +72,19 @@ def throughput_chart(run: dict) -> tuple[str, list[str]]:
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     table = [
-        "| run | items | seconds | items/s | CPU s (pipeline process, not its enrich workers) | load before |",
-        "|---|---|---|---|---|---|",
+        "| run | items | seconds | items/s | steady items/s | first output s | CPU s (pipeline process, not its "
+        "enrich workers) | load before |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         cpu = f"{r['cpu_s']:.1f}" if "cpu_s" in r else ""  # enrich workers not included
         secs = f"{r['wall_s']:.1f}" if "wall_s" in r else ""
         load = f"{r['load_before']:.1f}" if "load_before" in r else ""
-        table.append(f"| {r['name']} | {r['items']} | {secs} | {r['items_per_s']:.1f} | {cpu} | {load} |")
+        steady = f"{r['steady_items_per_s']:.1f}" if "steady_items_per_s" in r else ""
+        first = f"{r['first_output_s']:.1f}" if "first_output_s" in r else ""
+        table.append(
+            f"| {r['name']} | {r['items']} | {secs} | {r['items_per_s']:.1f} | {steady} | {first} | {cpu} | {load} |"
+        )
     return path.name, table
 
 
@@ -77,7 +92,11 @@ def stage_chart(run: dict) -> tuple[str, list[str]]:
     fig, ax = plt.subplots(figsize=(8, 4))
     table = ["| stage | NER off items/CPU-s | NER on items/CPU-s |", "|---|---|---|"]
     loops = {r["name"]: r for r in run["runs"] if r["name"].startswith("loop")}
-    stages = [s for s in ("decode", "normalize", "dedup", "enrich", "cluster", "encode") if all(s in r["stages"] for r in loops.values())]
+    stages = [
+        s
+        for s in ("decode", "normalize", "dedup", "enrich", "cluster", "encode")
+        if all(s in r["stages"] for r in loops.values())
+    ]
     width = 0.4
     for k, (name, r) in enumerate(sorted(loops.items())):
         rates = [r["items"] / max(r["stages"][s], 1e-9) for s in stages]
