@@ -16,6 +16,7 @@ import hashlib
 import os
 import random
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -41,6 +42,7 @@ BIN = Path(os.environ.get("FAULTS_BIN", Path(sys.executable).parent))
 CLI = str(BIN / "news-pipeline")
 TOPICS = TopicSettings(raw="news.raw", output="news.items", dead_letter="news.dlq", audit="news.audit")
 GROUP = "faults"
+PIPELINE_ARGS = "FAULTS_PIPELINE_ARGS"  # more `run` flags for every pipeline (run.py --pipeline-args)
 _STORY = re.compile(r"<TITLE>(.*?)</TITLE>.*?<DATELINE>(.*?)</DATELINE><BODY>(.*?)</BODY>", re.S)
 
 
@@ -383,6 +385,7 @@ class Scene:
         return self.root / "out"
 
     def pipeline(self, mode: str, tag: str, extra: list[str] = ()) -> Proc:
+        extra = [*extra, *shlex.split(os.environ.get(PIPELINE_ARGS, ""))]  # run.py --pipeline-args
         argv = [
             CLI, "run", "--mode", mode, "--bootstrap-servers", self.broker.bootstrap_servers,
             "--raw-topic", TOPICS.raw, "--output-topic", TOPICS.output,

@@ -33,11 +33,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
 
-from tests.faults import scenarios
+from tests.faults import harness, scenarios
 from tests.faults.harness import REPO, Measurement
 
 HEADER = (
@@ -133,7 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-feed", type=int, default=30, help="poller scenario: entries per feed")
     ap.add_argument("--keep", type=Path, default=None, help="keep work dirs (logs, out dirs) under this dir")
     ap.add_argument("--results", type=Path, default=REPO / "bench" / "results")
+    ap.add_argument(
+        "--pipeline-args",
+        default="",
+        help="more `news-pipeline run` flags for every pipeline of every scenario, e.g. '--enrich-processes 1' "
+        "(the stage pool is automatic, and off on a machine with load >= 1)",
+    )
     args = ap.parse_args(argv)
+    os.environ[harness.PIPELINE_ARGS] = args.pipeline_args
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(only) - set(scenarios.SCENARIOS)
     if unknown:
