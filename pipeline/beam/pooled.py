@@ -16,6 +16,7 @@ exception becomes a ``Failure`` on the ``failures`` output, with the element it 
 
 from __future__ import annotations
 
+import abc
 import logging
 import time
 from collections import deque
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 MAX_WAIT_S = 0.15  # a buffered item waits at most this long for its batch to fill (stream latency)
 
 
-class PooledBatchFn(beam.DoFn):
+class PooledBatchFn(beam.DoFn, metaclass=abc.ABCMeta):
     """Batches of elements worked here or in the stage pool, emitted in order; see the module docstring.
 
     ``pool_key`` = ``(processes, languages, ner)`` of the shared pool (``shared_pool``), or None for no pool.
@@ -67,17 +68,17 @@ class PooledBatchFn(beam.DoFn):
         """None if this stage works on ``element``, else the error its failure carries."""
         return None
 
+    @abc.abstractmethod
     def work_here(self, values: list[Any]) -> list[Any]:
         """One result (or exception) per value, in this process."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def send(self, pool: EnrichPool, values: list[Any]) -> Future:
         """The same batch in the pool: a future of one result (or exception) per value."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def emit(self, wv: WindowedValue, result: Any) -> Iterable[Any]:
         """The outputs of one element's result (not an exception)."""
-        raise NotImplementedError
 
     def before_send(self, pool: EnrichPool, batch: list[WindowedValue]) -> None:
         """Called before a batch goes to a pool that owns every core (``dedicated``)."""

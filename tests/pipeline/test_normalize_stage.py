@@ -46,9 +46,9 @@ def broken_entry() -> RawEntry:
     return RawEntry(feed_url="https://www.example.com/feed", entry_key="bad", content_hash="x", title=12345)  # type: ignore[arg-type]
 
 
-def test_stage_output_equals_the_pure_core_with_ingest_metadata() -> None:
-    elements = [(record(i), seed_entry(i)) for i in range(3)]
-    expected = [
+def _by_the_core(elements: list[tuple[KafkaRecord, RawEntry]]) -> list:
+    """What the pure core makes of ``elements`` at NOW_S, with the records' coordinates as ingest metadata."""
+    return [
         normalize_entry(
             raw,
             now_ms=int(NOW_S * 1000),
@@ -57,6 +57,11 @@ def test_stage_output_equals_the_pure_core_with_ingest_metadata() -> None:
         )
         for rec, raw in elements
     ]
+
+
+def test_stage_output_equals_the_pure_core_with_ingest_metadata() -> None:
+    elements = [(record(i), seed_entry(i)) for i in range(3)]
+    expected = _by_the_core(elements)
     with TestPipeline(runner="FnApiRunner") as p:
         out = p | beam.Create(elements) | "NormalizeDispatches" >> NormalizeDispatches(clock=Clock(NOW_S))
         assert_that(out["main"], equal_to(expected), label="Dispatches")
@@ -122,16 +127,7 @@ def test_entries_normalized_in_the_stage_pool_equal_the_pure_core() -> None:
     assert not starting
     elements = [(record(i), seed_entry(i)) for i in range(20)]
     elements.insert(9, (record(99), broken_entry()))
-    expected = [
-        normalize_entry(
-            raw,
-            now_ms=int(NOW_S * 1000),
-            pipeline_version=__version__,
-            ingest=IngestMeta("raw", 2, rec.offset, raw.fetched_at_ms, int(NOW_S * 1000), __version__),
-        )
-        for rec, raw in elements
-        if rec.offset != 99
-    ]
+    expected = _by_the_core([(rec, raw) for rec, raw in elements if rec.offset != 99])
     p = TestPipeline(runner="FnApiRunner")
     out = (
         p

@@ -81,9 +81,8 @@ class NormalizeFn(PooledBatchFn):
 
     def work_here(self, values: list[Any]) -> list[Any]:
         out: list[Any] = []
-        for value in values:
+        for item in self._items(values):
             try:
-                (item,) = self._items([value])
                 out.append(normalize_record(item))
             except Exception as exc:
                 out.append(exc)
