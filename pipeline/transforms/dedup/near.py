@@ -57,7 +57,8 @@ class NearSketch:
 
 
 def near_sketch(body: str) -> NearSketch:
-    ordered = shingle_list(body)  # no language: both stopword lists, as neardup.py and restore.py
+    """The one sketch of a body every path uses (local.py, neardup.py, restore.py, the stage pool's workers)."""
+    ordered = shingle_list(body)  # no language: both stopword lists (restore has no feed language hint)
     shingles = frozenset(ordered)
     return NearSketch(len(body), shingles, fingerprint(shingles, tuple(ordered[:LEAD])))
 

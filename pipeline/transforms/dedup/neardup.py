@@ -25,10 +25,16 @@ from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateS
 
 from pipeline.beam import statecache
 from pipeline.model import Dispatch, DuplicateNotice
-from pipeline.transforms.dedup.near import Probe, best_of, decide_near, entry_for, probe, register
-from pipeline.transforms.dedup.sketch import LEAD, fingerprint
+from pipeline.transforms.dedup.near import (
+    Probe,
+    best_of,
+    decide_near,
+    entry_for,
+    near_sketch,
+    probe,
+    register,
+)
 from pipeline.transforms.dedup.stateful import DUPLICATES, Clock
-from pipeline.transforms.dedup.text import shingle_list
 
 SOLO = "solo:"  # bucket prefix for texts too short to sketch: one private bucket, nothing stored
 
@@ -37,11 +43,10 @@ class FanOutBandsFn(beam.DoFn):
     """Dispatch -> one ``(bucket, (Probe, Dispatch, n_bands))`` per band; unsketchable texts get one solo bucket."""
 
     def process(self, d: Dispatch) -> Iterator[Any]:
-        # No language: both stopword lists, so restore (which only has the detected language, not the feed's hint)
-        # shingles an item exactly as this live path did.
-        ordered = shingle_list(d.body)
-        sh = frozenset(ordered)
-        fp = fingerprint(sh, tuple(ordered[:LEAD]))
+        # near_sketch shingles without a language (both stopword lists), so restore (which only has the detected
+        # language, not the feed's hint) shingles an item exactly as this live path did.
+        sketch = near_sketch(d.body)
+        sh, fp = sketch.shingles, sketch.fingerprint
         if fp is None:  # too short to sketch: left to the exact stages, passes through one private bucket
             yield f"{SOLO}{d.id}", (None, d, 1)
             return

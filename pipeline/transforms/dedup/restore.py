@@ -21,10 +21,8 @@ from pipeline.bus.read import read_to_end
 from pipeline.model import Dispatch
 from pipeline.settings import KafkaSettings
 from pipeline.transforms.dedup.keys import content_key, identity_key
-from pipeline.transforms.dedup.near import NearEntry, Probe, entry_for, paragraphs
-from pipeline.transforms.dedup.sketch import LEAD, fingerprint
+from pipeline.transforms.dedup.near import NearEntry, Probe, entry_for, near_sketch, paragraphs
 from pipeline.transforms.dedup.story import SEEN_CAP, StoryState
-from pipeline.transforms.dedup.text import shingle_list
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,10 +59,10 @@ class Snapshot:
                 seen = tuple(dict.fromkeys((*prev.seen, *state.seen, lo.content_hash)))[-SEEN_CAP:]
                 state = replace(hi, seen=seen, last_seen_ms=max(hi.last_seen_ms, lo.last_seen_ms))
             table[key] = state
-        ordered = shingle_list(d.body)  # no language, as the live path (neardup.py, local.py)
-        fp = fingerprint(frozenset(ordered), tuple(ordered[:LEAD]))
+        sketch = near_sketch(d.body)  # as the live paths (neardup.py, local.py) sketch it
+        fp = sketch.fingerprint
         if fp is not None:
-            entry = entry_for(Probe.of(d, frozenset(ordered), fp), None, seen_ms)
+            entry = entry_for(Probe.of(d, sketch.shingles, fp), None, seen_ms)
             for band in fp.bands:
                 self.buckets[band] = (*self.buckets.get(band, ()), entry)
 
