@@ -4,9 +4,14 @@ In: a consumer with its partitions assigned and positioned, and a ``StopRule``. 
 reader stops.  Two rules, chosen by the caller and never mixed up:
 
 * ``StopRule.at_end()`` ("until done", restore and dead-letter reads): every partition's position has reached the end
-  offset taken at the start AND a fetch came back empty.  The end alone is never trusted (tansu reports the start of
-  the last batch + 1, short of the true end, measured in the shared notes on Beam and Kafka), and idleness alone is
-  never enough (a slow broker would silently end the read early).
+  offset taken at the start AND the high watermark of a fetch response for it (a fetch came back, and it says there is
+  nothing after the position).  The listed end alone is never trusted (tansu's ListOffsets reports the start of the
+  last batch + 1, short of the true end, measured in the shared notes on Beam and Kafka; its fetch responses carry
+  the true high watermark), and idleness alone is never enough (a slow broker would silently end the read early).
+  So that the confirming fetch comes back at once, ``read_to_end`` asks the broker to wait at most
+  ``CONFIRM_WAIT_MS`` on an empty fetch, and polls in short steps (``CONFIRM_STEP_MS``): an empty topic is read in
+  ~0.1 s, not in one whole poll timeout.  Fallback, the earlier rule: positions at the listed end and ``poll_ms`` without a record
+  (a partition whose last offsets hold no records to return, e.g. transaction markers).
 * ``StopRule.idle(s)`` (a tail, ``consume``): after ``s`` seconds without a record; ``idle(None)`` never stops.
 
 ``read_to_end`` is the "whole topic from the beginning" case built on it.
@@ -23,6 +28,9 @@ from kafka import KafkaConsumer, TopicPartition
 
 from pipeline.bus.client import consumer_config, wait_for_partitions
 from pipeline.settings import KafkaSettings
+
+CONFIRM_WAIT_MS = 100  # an empty fetch's longest wait at the broker when reading to the end
+CONFIRM_STEP_MS = 25  # the poll step then: kafka-python's poll waits its whole timeout when no record comes
 
 
 @dataclass(frozen=True)
@@ -52,17 +60,34 @@ def poll_until(
     """Each non-empty poll's records (kafka-python ``ConsumerRecord``s, partitions interleaved as fetched) until
     ``stop`` says done.  The caller positions the consumer first and may commit between polls."""
     ends = consumer.end_offsets(tps) if stop.until_end else {}
+    step_ms = min(poll_ms, CONFIRM_STEP_MS) if stop.until_end else poll_ms
     last = clock()
     while True:
-        batches = consumer.poll(timeout_ms=poll_ms)
+        if stop.until_end and fetched_to_end(consumer, tps, ends):
+            return
+        batches = consumer.poll(timeout_ms=step_ms)
         if batches:
             last = clock()
             yield [msg for records in batches.values() for msg in records]
             continue
-        if stop.until_end and all(consumer.position(tp) >= ends.get(tp, 0) for tp in tps):
+        if (
+            stop.until_end
+            and clock() - last >= poll_ms / 1000
+            and all(consumer.position(tp) >= ends.get(tp, 0) for tp in tps)
+        ):
             return
         if stop.idle_s is not None and clock() - last >= stop.idle_s:
             return
+
+
+def fetched_to_end(consumer: Any, tps: list[Any], ends: dict[Any, int]) -> bool:
+    """Every partition's position at or past both the end listed at the start and the high watermark of the last fetch
+    response for it (None until one came back: not done)."""
+    for tp in tps:
+        high = consumer.highwater(tp)
+        if high is None or consumer.position(tp) < max(high, ends.get(tp, 0)):
+            return False
+    return True
 
 
 def read_to_end(
@@ -78,7 +103,9 @@ def read_to_end(
     A topic without partitions after ``wait_partitions_s`` raises ``RuntimeError`` unless ``missing_ok`` (then
     nothing is read).  No consumer group: nothing is committed.
     """
-    consumer = KafkaConsumer(**consumer_config(kafka, group_id=None, enable_auto_commit=False))
+    consumer = KafkaConsumer(
+        **consumer_config(kafka, group_id=None, enable_auto_commit=False, fetch_max_wait_ms=CONFIRM_WAIT_MS)
+    )
     try:
         try:
             parts = wait_for_partitions(consumer, topic, wait_partitions_s)

@@ -75,3 +75,30 @@ def test_read_to_end_reads_every_record_of_batched_partitions(
     producer.close()
     values = sorted(int(r.value) for r in read_to_end(kafka, topic))
     assert values == list(range(6000))
+
+
+@pytest.mark.parametrize("records", [0, 6000])
+def test_read_to_end_stops_on_the_fetched_high_watermark(
+    kafka: KafkaSettings, topics: TopicSettings, records: int
+) -> None:
+    """The read ends once a fetch response's high watermark says nothing follows, not after an idle poll timeout:
+    with a poll timeout of an hour only that rule can end it (the idle fallback cannot), and on batched partitions it
+    must not stop at tansu's short listed end either.  The read runs in a thread and is waited for with a deadline."""
+    import threading
+
+    topic = topics.output
+    ensure_topics(kafka, [topic], partitions=3)
+    producer = make_producer(kafka, linger_ms=50, batch_size=64 * 1024)
+    for i in range(records):
+        producer.send(topic, value=b"%d" % i, partition=i % 3)
+    producer.flush()
+    producer.close()
+    got: list[int] = []
+    reader = threading.Thread(
+        target=lambda: got.extend(int(r.value) for r in read_to_end(kafka, topic, poll_ms=3_600_000)),
+        daemon=True,
+    )
+    reader.start()
+    reader.join(timeout=60)
+    assert not reader.is_alive(), "read_to_end waited for the idle fallback"
+    assert sorted(got) == list(range(records))
