@@ -102,6 +102,25 @@ def test_drain_reads_every_record_over_many_chunks_and_partitions_then_resumes_a
     assert _seen(second) == []
 
 
+def test_drain_ends_on_the_fetched_high_watermark_not_an_idle_poll(kafka, topics, tmp_path):
+    """With a poll timeout of an hour, only the fetched high watermark can end the drain (an idle poll would block for
+    the hour); batched partitions (tansu's short listed end) must still be read to their last record.  The pipeline
+    runs in a thread, waited for with a deadline."""
+    import threading
+
+    ensure_topics(kafka, [topics.raw], partitions=3)
+    values = [f"r{i}" for i in range(3000)]
+    _produce(kafka, topics.raw, values, partitions=3)
+    cfg = ReadConfig(kafka, "g-hw", mode="drain", max_records_per_chunk=400, poll_timeout_ms=3_600_000)
+    out, states = tmp_path / "out.txt", []
+    runner = threading.Thread(target=lambda: states.append(_run(cfg, topics.raw, out)), daemon=True)
+    runner.start()
+    runner.join(timeout=120)
+    assert not runner.is_alive(), "the drain waited on an idle poll"
+    assert states and states[0].endswith("DONE")
+    assert sorted(v for _, _, v in _seen(out)) == sorted(values)
+
+
 def test_stream_stops_after_idle_timeout(kafka, topics, tmp_path):
     ensure_topics(kafka, [topics.raw])
     _produce(kafka, topics.raw, ["a", "b"])

@@ -70,6 +70,13 @@ class SharedFetcher:
     def consumed(self, tp: Any, next_offset: int) -> None:
         self._expected[tp] = next_offset
 
+    def fetched_to_end(self, tp: Any, next_offset: int) -> bool:
+        """Nothing of ``tp`` is queued and ``next_offset`` is at or past the high watermark of the last fetch response
+        for it (the broker's log end then; None before one came back).  Unlike tansu's ListOffsets, which reports the
+        start of the last batch + 1, the fetch response's high watermark is the true end."""
+        high = self.consumer.highwater(tp)
+        return not self._queues[tp] and high is not None and next_offset >= high
+
     def others_waiting(self, tp: Any) -> bool:
         return any(q for other, q in self._queues.items() if other != tp)
 

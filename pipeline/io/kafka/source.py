@@ -14,8 +14,9 @@ offsets are committed by a bundle finalizer, i.e. only after the fused read -> .
 ``ManualWatermarkEstimator`` follows record timestamps; a partition that is caught up and idle advances its
 watermark to wall time - ``idle_watermark_lag_s`` so one quiet partition does not hold the pipeline back.
 
-``drain`` mode ends a partition when a fetch returns nothing and the position has reached the broker's reported end
-(tansu under-reports end offsets, so the end offset alone is never trusted).  ``stream`` mode keeps reading until the
+``drain`` mode ends a partition as soon as its reader has emitted up to the high watermark of the last fetch response
+for it (the true log end: ``SharedFetcher.fetched_to_end``), or else when a fetch returns nothing and the position has
+reached the broker's listed end (tansu under-reports ListOffsets ends, so that end alone is never trusted).  ``stream`` mode keeps reading until the
 stop flag is set (SIGINT/SIGTERM handler, or an idle timeout), then claims the restriction's end and finishes cleanly.
 """
 
@@ -187,6 +188,10 @@ class _ReadPartitionBase(beam.DoFn, RestrictionProvider):
             if not batch and fetcher.others_waiting(tp) and (emitted or stream):
                 # Other partitions have records queued: end this chunk so their readers run now (stream latency).
                 tracker.defer_remainder(Duration.of(0.0))
+                break
+            if not batch and not stream and fetcher.fetched_to_end(tp, next_offset):
+                # drained: a fetch response's high watermark says nothing follows (no idle poll to wait out)
+                tracker.try_claim(MAX_OFFSET)
                 break
             if not batch:
                 fetcher.poll(tp, self.cfg.poll_timeout_ms)
