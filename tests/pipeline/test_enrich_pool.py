@@ -54,6 +54,25 @@ def test_pool_workers_enrich_like_the_pipeline_process() -> None:
     assert counters["items"] == len(items)
 
 
+@pytest.mark.parametrize("ner", [False, True])
+def test_ner_pool_workers_import_spacy_while_they_wait_for_their_first_batch(ner: bool) -> None:
+    """Models load with their language's first batch, spaCy itself (~1.5 s) at the worker's start-up, so the first
+    batch does not wait for it; a NER-off worker never imports it (the probe can see it missing)."""
+    from pipeline.transforms.enrich.pool import EnrichPool
+    from tests import probe
+
+    pool = EnrichPool(1, None, ner)
+    try:
+        done, not_done = wait(pool._warm, timeout=300)
+        assert not not_done and all(f.exception() is None for f in done)
+        got = pool.submit_each(probe.imported, ["spacy", "pipeline.transforms.enrich.pool"]).result(
+            timeout=300
+        )
+        assert got == [ner, True]
+    finally:
+        pool.shutdown()
+
+
 def test_pool_workers_send_the_cluster_signature_the_cluster_stage_would_compute(monkeypatch) -> None:
     items = [seed_dispatch().replace(id=f"c{i}", headline=f"Poutine en Biélorussie ({i})") for i in range(3)]
     pool = shared_pool(1, LANGUAGES, True)

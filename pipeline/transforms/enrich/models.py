@@ -90,6 +90,13 @@ def has_model(language: str | None) -> bool:
     return language in MODELS and MODELS[language].available()
 
 
+def import_runtime() -> None:
+    """Import spaCy and its model code without loading a model (~1.5 s): a stage worker does it at start-up, while
+    the pipeline process is still starting its runner, instead of when the first batch is already waiting."""
+    import spacy  # noqa: F401
+    from spacy.pipeline import EntityRecognizer  # noqa: F401
+
+
 def load_ner(language: str) -> Language:
     """Load the language's model with NER alone (raises if the model is missing: callers record the error)."""
     import spacy

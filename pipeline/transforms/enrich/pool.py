@@ -24,7 +24,7 @@ from dataclasses import replace
 from typing import Any
 
 from pipeline.model import Dispatch, EnrichedDispatch, Enrichment
-from pipeline.transforms.enrich import keywords
+from pipeline.transforms.enrich import keywords, models
 from pipeline.transforms.enrich.enricher import Enricher
 
 _WORKER_ENRICHER: Enricher | None = None
@@ -47,6 +47,8 @@ def _init_worker(languages: tuple[str, ...] | None, ner: bool, parent: int) -> N
     enricher = Enricher.load(languages, ner)
     for lang in languages or ():
         keywords.stop_words(lang)
+    if ner:  # spaCy itself now, each language's model with its first batch (above)
+        models.import_runtime()
     _WORKER_ENRICHER = enricher
 
 
