@@ -19,7 +19,7 @@ from pipeline.model import DuplicateNotice, EnrichedDispatch
 from pipeline.transforms.cluster.link import DECIDED, Decision, Entry, Link, best_links, decide
 from pipeline.transforms.cluster.signals import Signature, of_enriched
 from pipeline.transforms.dedup.buckets import OverlaidTables
-from pipeline.transforms.dedup.stateful import Clock
+from pipeline.transforms.dedup.decide import Clock
 
 BLOCK_CAP = 5  # newest entries kept per blocking key
 MERGE = "cluster_merge"

@@ -22,8 +22,8 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from pipeline.model import Dispatch, DuplicateNotice
+from pipeline.transforms.dedup.decide import Clock
 from pipeline.transforms.dedup.local import LocalDeduplicator
-from pipeline.transforms.dedup.stateful import Clock
 
 DUP_IDENTITY, DUP_CONTENT, DUP_NEAR = "dup_identity", "dup_content", "dup_near"
 _OUTPUT_OF = {"unchanged_refeed": DUP_IDENTITY, "content_hash": DUP_CONTENT, "near_duplicate": DUP_NEAR}

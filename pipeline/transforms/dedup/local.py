@@ -16,6 +16,7 @@ from collections import ChainMap
 
 from pipeline.model import Dispatch, DuplicateNotice
 from pipeline.transforms.dedup.buckets import BucketTable, OverlaidTables, compact, entries, table_key
+from pipeline.transforms.dedup.decide import Clock, decide_content, decide_identity
 from pipeline.transforms.dedup.keys import content_key, identity_key
 from pipeline.transforms.dedup.near import (
     Probe,
@@ -36,7 +37,7 @@ from pipeline.transforms.dedup.packed import (
     unpack_story,
 )
 from pipeline.transforms.dedup.restore import Snapshot
-from pipeline.transforms.dedup.stateful import Clock, StoryState, decide_content, decide_identity
+from pipeline.transforms.dedup.story import StoryState
 
 
 class LocalDeduplicator(OverlaidTables):

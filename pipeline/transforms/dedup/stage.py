@@ -12,18 +12,12 @@ import time
 import apache_beam as beam
 
 from pipeline.model import Dispatch
+from pipeline.transforms.dedup.decide import Clock, decide_content, decide_identity
 from pipeline.transforms.dedup.inprocess import DUP_CONTENT, DUP_IDENTITY, DUP_NEAR, InProcessDedupFn
 from pipeline.transforms.dedup.keys import content_key, identity_key
 from pipeline.transforms.dedup.neardup import MatchNearDuplicates
 from pipeline.transforms.dedup.restore import RestoreSource
-from pipeline.transforms.dedup.stateful import (
-    DUPLICATES,
-    Clock,
-    KeyedDedupFn,
-    KeyedDedupTtlFn,
-    decide_content,
-    decide_identity,
-)
+from pipeline.transforms.dedup.stateful import DUPLICATES, KeyedDedupFn, KeyedDedupTtlFn
 
 
 class DeduplicateStories(beam.PTransform):
