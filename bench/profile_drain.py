@@ -132,7 +132,9 @@ def main() -> None:
     ap.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
     ap.add_argument("--out", type=Path, default=Path(tempfile.mkdtemp(prefix="profile-")))
     ap.add_argument("--only", choices=("drain", "loop"), default=None)
-    ap.add_argument("--enrich-processes", type=int, default=None, help="the drain's pool size (default: auto)")
+    ap.add_argument(
+        "--enrich-processes", type=int, default=None, help="the drain's pool size (default: auto)"
+    )
     ap.add_argument("--gil", action="store_true", help="only samples holding the GIL (py-spy --gil)")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
