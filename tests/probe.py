@@ -9,3 +9,9 @@ import sys
 def imported(name: str) -> bool:
     """Whether module ``name`` is imported in this process."""
     return name in sys.modules
+
+
+def attribute(path: str) -> object:
+    """The value of ``"module:name"`` in this process (None when the module is not imported)."""
+    module, _, name = path.partition(":")
+    return getattr(sys.modules.get(module), name, None)

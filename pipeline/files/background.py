@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from pipeline.files.sink import file_sink
+from pipeline.ops.exit import skip_final_gc
 from pipeline.settings import PipelineSettings
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ def _child(settings: PipelineSettings, conn: Connection, log_level: int) -> None
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
     logging.basicConfig(level=log_level, format="%(levelname)s file-sink: %(message)s")
+    skip_final_gc()  # finish() waits for this process's exit (pipeline/ops/exit.py)
     stop = threading.Event()
     threading.Thread(target=_watch_parent, args=(conn, stop), daemon=True, name="parent").start()
     try:

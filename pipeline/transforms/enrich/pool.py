@@ -24,6 +24,7 @@ from dataclasses import replace
 from typing import Any
 
 from pipeline.model import Dispatch, EnrichedDispatch, Enrichment
+from pipeline.ops.exit import skip_final_gc
 from pipeline.transforms.enrich import keywords, models
 from pipeline.transforms.enrich.enricher import Enricher
 
@@ -44,6 +45,7 @@ def _init_worker(languages: tuple[str, ...] | None, ner: bool, parent: int) -> N
     global _WORKER_ENRICHER
     # ``parent`` comes from the pool's process: a worker still starting when its parent died is already re-parented
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="parent").start()
+    skip_final_gc()  # the pool's shutdown waits for its workers' exit (pipeline/ops/exit.py)
     enricher = Enricher.load(languages, ner)
     for lang in languages or ():
         keywords.stop_words(lang)
