@@ -63,6 +63,15 @@ def committed(kafka: KafkaSettings, topic: str) -> int:
         consumer.close()
 
 
+def end_offset(kafka: KafkaSettings, topic: str) -> int:
+    consumer = KafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, enable_auto_commit=False)
+    try:
+        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or set()]
+        return sum(consumer.end_offsets(tps).values())
+    finally:
+        consumer.close()
+
+
 def start_pipeline(
     kafka: KafkaSettings, topics: TopicSettings, out: Path, log: Path
 ) -> subprocess.Popen[bytes]:
@@ -103,7 +112,10 @@ def test_stream_pipeline_and_poller_ride_out_a_broker_restart(tmp_path: Path) ->
             wait_until(
                 "the first entries out", lambda: set(output_uris(kafka, topics.output)) >= links(ENTRIES), 240
             )
-            offsets_before = committed(kafka, topics.raw)
+            # offsets are committed when a chunk's bundle is finalized, after its records are written: wait for it
+            offsets_before = wait_until(
+                "the first offsets committed", lambda: committed(kafka, topics.raw), 60
+            )
 
             for pid, _exe in broker.tree():  # the whole tree, as a crash or an OOM kill would
                 os.kill(pid, signal.SIGKILL)
@@ -116,7 +128,13 @@ def test_stream_pipeline_and_poller_ride_out_a_broker_restart(tmp_path: Path) ->
             wait_until("every entry out", lambda: set(output_uris(kafka, topics.output)) >= everything, 300)
             recovery_s = time.monotonic() - broker_down
             alive = (loop.poll() is None, pipe.poll() is None)
-            offsets_after = committed(kafka, topics.raw)
+            # commits resume after the restart: every raw record read is committed (the listed end is <= the true end)
+            raw_end = end_offset(kafka, topics.raw)
+            offsets_after = wait_until(
+                f"offsets committed up to the raw topic's end ({raw_end}) after the restart",
+                lambda: (n := committed(kafka, topics.raw)) >= max(raw_end, offsets_before) and n,
+                60,
+            )
             pipe.send_signal(signal.SIGTERM)
             pipe_rc = pipe.wait(timeout=120)
             loop_rc = stop_loop(loop)
