@@ -1,7 +1,7 @@
 """Drain throughput, end to end and per stage, against the one-process loop of the same stages; NER off/on; 1 vs 2 cores.
 
     .venv/bin/python bench/bench_throughput.py [--items 4000] [--ner-items 400 (0: NER off only)] [--baseline-src DIR]
-        [--repeat N]
+        [--baseline-pool auto|same] [--repeat N]
 
 One embedded broker (memory storage); the generated Reuters-based dispatches of bench_drain.py are produced once per
 run to fresh raw topics.  Measured in the same run, in this order: the plain loop (bench/stage_loop.py) NER off,
@@ -151,6 +151,13 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=4000)
     ap.add_argument("--ner-items", type=int, default=400)
     ap.add_argument("--baseline-src", type=Path, default=None, help="another source tree, run the same way")
+    ap.add_argument(
+        "--baseline-pool",
+        choices=("auto", "same"),
+        default="auto",
+        help="the baseline's pool: its own automatic choice once per configuration (trees without the setting), "
+        "or the same sizes as this tree (trees with --enrich-processes)",
+    )
     ap.add_argument("--repeat", type=int, default=1, help="run the pipeline sequence this many times")
     ap.add_argument(
         "--commit-interval",
@@ -223,8 +230,11 @@ def main() -> None:
         kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
         for _ in range(args.repeat):
             for ner, n, procs in configs:
-                for label, src, p in [(t, s, p) for p in procs for t, s in trees if t == "after" or p == 0]:
-                    p = p if label == "after" else -1
+                same = args.baseline_pool == "same"
+                for label, src, p in [
+                    (t, s, p) for p in procs for t, s in trees if t == "after" or same or p == 0
+                ]:
+                    p = p if label == "after" or same else -1
                     raw = f"raw-{uuid.uuid4().hex[:6]}"
                     produce(kafka, raw, entries[:n])
                     r = pipeline_run(src, broker.bootstrap_servers, raw, ner, p, args.commit_interval)
