@@ -10,8 +10,8 @@ reader stops.  Two rules, chosen by the caller and never mixed up:
   the true high watermark), and idleness alone is never enough (a slow broker would silently end the read early).
   So that the confirming fetch comes back at once, ``read_to_end`` asks the broker to wait at most
   ``CONFIRM_WAIT_MS`` on an empty fetch, and polls in short steps (``CONFIRM_STEP_MS``): an empty topic is read in
-  ~0.1 s, not in one whole poll timeout.  Fallback, the earlier rule: positions at the listed end and ``poll_ms`` without a record
-  (a partition whose last offsets hold no records to return, e.g. transaction markers).
+  ~0.1 s, not in one whole poll timeout.  Fallback, the earlier rule: positions at the listed end and ``poll_ms``
+  without a record (a partition whose last offsets hold no records to return, e.g. transaction markers).
 * ``StopRule.idle(s)`` (a tail, ``consume``): after ``s`` seconds without a record; ``idle(None)`` never stops.
 
 ``read_to_end`` is the "whole topic from the beginning" case built on it.
@@ -82,12 +82,19 @@ def poll_until(
 
 def fetched_to_end(consumer: Any, tps: list[Any], ends: dict[Any, int]) -> bool:
     """Every partition's position at or past both the end listed at the start and the high watermark of the last fetch
-    response for it (None until one came back: not done)."""
+    response for it."""
     for tp in tps:
-        high = consumer.highwater(tp)
-        if high is None or consumer.position(tp) < max(high, ends.get(tp, 0)):
+        position = consumer.position(tp)
+        if position < ends.get(tp, 0) or not at_high_watermark(consumer, tp, position):
             return False
     return True
+
+
+def at_high_watermark(consumer: Any, tp: Any, position: int) -> bool:
+    """``position`` at or past the high watermark of the last fetch response for ``tp`` (False before one came back):
+    the log's true end then.  tansu's fetch responses carry it; its ListOffsets answer is short of it."""
+    high = consumer.highwater(tp)
+    return high is not None and position >= high
 
 
 def read_to_end(

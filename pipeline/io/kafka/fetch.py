@@ -21,6 +21,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from pipeline.bus.read import at_high_watermark
+
 
 class SharedFetcher:
     def __init__(
@@ -72,10 +74,8 @@ class SharedFetcher:
 
     def fetched_to_end(self, tp: Any, next_offset: int) -> bool:
         """Nothing of ``tp`` is queued and ``next_offset`` is at or past the high watermark of the last fetch response
-        for it (the broker's log end then; None before one came back).  Unlike tansu's ListOffsets, which reports the
-        start of the last batch + 1, the fetch response's high watermark is the true end."""
-        high = self.consumer.highwater(tp)
-        return not self._queues[tp] and high is not None and next_offset >= high
+        for it (``bus.read.at_high_watermark``: the true end, unlike tansu's ListOffsets answer)."""
+        return not self._queues[tp] and at_high_watermark(self.consumer, tp, next_offset)
 
     def others_waiting(self, tp: Any) -> bool:
         return any(q for other, q in self._queues.items() if other != tp)

@@ -16,8 +16,9 @@ watermark to wall time - ``idle_watermark_lag_s`` so one quiet partition does no
 
 ``drain`` mode ends a partition as soon as its reader has emitted up to the high watermark of the last fetch response
 for it (the true log end: ``SharedFetcher.fetched_to_end``), or else when a fetch returns nothing and the position has
-reached the broker's listed end (tansu under-reports ListOffsets ends, so that end alone is never trusted).  ``stream`` mode keeps reading until the
-stop flag is set (SIGINT/SIGTERM handler, or an idle timeout), then claims the restriction's end and finishes cleanly.
+reached the broker's listed end (tansu under-reports ListOffsets ends, so that end alone is never trusted).
+``stream`` mode keeps reading until the stop flag is set (SIGINT/SIGTERM handler, or an idle timeout), then claims
+the restriction's end and finishes cleanly.
 """
 
 from __future__ import annotations
