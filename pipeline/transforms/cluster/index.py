@@ -45,6 +45,8 @@ def merge_notices(e: EnrichedDispatch, decision: Decision, now_ms: int) -> list[
 
 def register(block: tuple[Entry, ...], entry: Entry, now_ms: int, horizon_ms: int) -> tuple[Entry, ...]:
     """The block with ``entry`` added (replacing an older entry of the same item), live and capped, newest last."""
+    if not block:  # most keys are new (a rare name, a story): nothing to filter
+        return (entry,)
     kept = [x for x in block if x.sig.item != entry.sig.item and now_ms - x.seen_ms < horizon_ms]
     return (*kept[-(BLOCK_CAP - 1) :], entry)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 
 from pipeline.transforms.cluster.signals import Signature, shared_counts
 from pipeline.transforms.cluster.template import shared_runs
@@ -32,6 +33,10 @@ WEIGHTS = (1.0, 0.7, 0.45, 0.25)  # a shared word by rarity tier (tokens.tier_of
 CROSS_MIN_SHARED = 3
 CROSS_MIN_WEIGHT = 2.75
 SAME_STORY = 2.0  # score of a record of the same story: always the best link
+# the lowest same-language Jaccard that can link, as a fraction n / d (best_links' integer pre-filter)
+_LOWEST = Fraction(min(SAME_LANG, SAME_LANG_WEAK, SAME_OUTLET)).limit_denominator(1000)
+assert float(_LOWEST) == min(SAME_LANG, SAME_LANG_WEAK, SAME_OUTLET)
+_JACCARD_NUM, _JACCARD_DEN_NUM = _LOWEST.numerator, _LOWEST.denominator + _LOWEST.numerator
 DECIDED = (
     3.0  # the record itself, decided before (a replay after a crash): its earlier cluster, above every link
 )
@@ -117,9 +122,22 @@ def best_links(sig: Signature, candidates: Iterable[Entry]) -> list[Link]:
     best: dict[str, Link] = {}
     terms = frozenset(sig.terms)
     others = [entry for entry in candidates if entry.sig.item != sig.item]
-    counts = shared_counts(sig.terms, [entry.sig.terms for entry in others])
-    for entry, inter in zip(others, counts, strict=True):
-        s = _score(sig, terms, entry.sig, inter)
+    their_terms = [entry.sig.terms for entry in others]
+    counts = shared_counts(sig.terms, their_terms)
+    # Most candidates share too few keys for any rule: a same-language link needs a Jaccard of at least the lowest
+    # threshold, shared / (|a| + |b| - shared) >= n / d, i.e. (d + n) * shared >= n * (|a| + |b|) in integers; a
+    # cross-language one CROSS_MIN_SHARED keys and numbers.  Those are passed over without a call (_score gives
+    # them 0.0: the same decisions).
+    own, floor, lang, story = len(sig.terms), CROSS_MIN_SHARED - len(sig.numbers), sig.language, sig.story_id
+    for entry, inter, theirs in zip(others, counts, map(len, their_terms), strict=True):
+        b = entry.sig
+        if b.story_id != story:
+            if lang is None or b.language is None or b.language == lang:
+                if _JACCARD_DEN_NUM * inter < _JACCARD_NUM * (own + theirs):
+                    continue
+            elif inter < floor:
+                continue
+        s = _score(sig, terms, b, inter)
         if s <= 0.0:
             continue
         prev = best.get(entry.cluster_id)

@@ -32,8 +32,6 @@ MAX_TERMS = 96  # most frequent content words kept per record (memory per indexe
 BLOCK_NAMES, BLOCK_TERMS = 5, 5  # blocking keys per record (one keyed state access each on the keyed path)
 BLOCK_TIER = 1  # words used as blocking keys are at most this common (tokens.tier_of: zipf < 4)
 _WORD = re.compile(r"[^\W\d_]+")
-_NUMBER = re.compile(r"\d(?:[\d.,\u00a0\u202f]*\d)?")
-_NO_SEPARATORS = str.maketrans("", "", ".,\u00a0\u202f")
 MAX_CHARS = (
     1500  # headline + the body's lead: the event is in the lead, and the cost stays flat for long texts
 )
@@ -61,13 +59,6 @@ class Signature:
 def _top(counts: Counter[int], n: int) -> list[int]:
     """The ``n`` most frequent keys (ties: first seen first; a stable sort, as ``most_common`` but faster here)."""
     return sorted(counts, key=counts.__getitem__, reverse=True)[:n]
-
-
-def _numbers(text: str) -> frozenset[str]:
-    """Numbers of three or more digits, separators dropped ("20,000" and "20.000" alike), years left out: one- and
-    two-digit numbers (dates, counts, "30 cts vs 40 cts") and years are shared by unrelated stories all the time."""
-    found = [m.translate(_NO_SEPARATORS).lstrip("0") for m in _NUMBER.findall(text)]
-    return frozenset([x for x in found if len(x) >= 3 and not (len(x) == 4 and x[:2] in ("19", "20"))])
 
 
 def shared_counts(terms: array, others: list[array]) -> list[int]:
@@ -104,7 +95,7 @@ def signature(
 ) -> Signature:
     text = text_of(headline, body)
     lang = (language or "")[:2].lower() or None
-    terms, names, tiers, digits, sequence = tokens(text, lang)
+    terms, names, tiers, numbers, sequence = tokens(text, lang)
     for name in entity_names:
         for w in _WORD.findall(name):
             if len(w) >= 3:
@@ -129,12 +120,12 @@ def signature(
         published_ms=published_ms,
         terms=codes,
         tiers=bytes(map(tiers.get, codes, repeat(3))),
-        numbers=_numbers(" ".join(digits)),
+        numbers=numbers,
         countries=frozenset(countries),
         city=city_key,
         agency=agency,
         outlet=sys.intern(outlet) if outlet else None,
-        blocks=tuple(sys.intern(b) for b in dict.fromkeys(blocks)),  # shared by every record with that key
+        blocks=tuple(map(sys.intern, dict.fromkeys(blocks))),  # shared by every record with that key
         sequence=sequence,
     )
 

@@ -13,11 +13,12 @@ language and kept in a bounded table, so a record costs one table lookup per tok
 from __future__ import annotations
 
 import importlib.util
+import re
 import zlib
 from array import array
 from collections import Counter
 from functools import lru_cache
-from itertools import compress
+from itertools import chain, compress
 from operator import itemgetter
 from pathlib import Path
 
@@ -36,13 +37,15 @@ PART_TIER = 2
 _PUNCT = ".,;:!?\"'“”„«»‹›()[]{}…‘’*/–—-"
 _OPENING = frozenset("\"“„«‹(['‘–—-")
 _ENDING = frozenset(".!?:;")
+_NUMBER = re.compile(r"\d(?:[\d.,\u00a0\u202f]*\d)?")
+_NO_SEPARATORS = str.maketrans("", "", ".,\u00a0\u202f")
 # token as written -> (key, can be part of a name, tier, ends a sentence, opens a quote, ends in punctuation,
-# the key's code (-1: no key), holds a digit, a German compound's parts as (code, tier) pairs)
-Token = tuple[str, bool, int, bool, bool, bool, int, bool, tuple[tuple[int, int], ...]]
-_START: Token = ("", False, 3, True, False, True, -1, False, ())
+# the key's code (-1: no key), its numbers (numbers_in), a German compound's parts as (code, tier) pairs)
+Token = tuple[str, bool, int, bool, bool, bool, int, tuple[str, ...], tuple[tuple[int, int], ...]]
+_START: Token = ("", False, 3, True, False, True, -1, (), ())
 _TABLES: dict[str | None, dict[str, Token]] = {}
 _CODES: dict[str, int] = {}
-_CAP, _TIER, _CODE, _DIGITS = itemgetter(1), itemgetter(2), itemgetter(6), itemgetter(7)
+_KEY, _CAP, _TIER, _CODE, _NUMBERS = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(6), itemgetter(7)
 _PARTS = itemgetter(8)
 
 
@@ -129,16 +132,24 @@ def code_of(key: str) -> int:
     return code
 
 
+def numbers_in(text: str) -> tuple[str, ...]:
+    """Numbers of three or more digits, separators dropped ("20,000" and "20.000" alike), years left out: one- and
+    two-digit numbers (dates, counts, "30 cts vs 40 cts") and years are shared by unrelated stories all the time.
+    A number never spans whitespace, so the numbers of a text are those of its tokens (kept per token)."""
+    found = [m.translate(_NO_SEPARATORS).lstrip("0") for m in _NUMBER.findall(text)]
+    return tuple(x for x in found if len(x) >= 3 and not (len(x) == 4 and x[:2] in ("19", "20")))
+
+
 def _token(raw: str, stop: frozenset[str], lang: str | None) -> Token:
-    digits = not raw.isalpha() and any(ch.isdigit() for ch in raw)
+    numbers = numbers_in(raw) if not raw.isalpha() and any(ch.isdigit() for ch in raw) else ()
     core = raw.strip(_PUNCT)
     if not core:
-        return ("", False, 3, raw[-1] in _ENDING, raw[0] in _OPENING, True, -1, digits, ())
+        return ("", False, 3, raw[-1] in _ENDING, raw[0] in _OPENING, True, -1, numbers, ())
     key, nameable, tier = key_of(core, stop, lang)
     cap = bool(key) and nameable and core[0].isupper()
     code = code_of(key) if key else -1
     parts = _parts(core, stop) if lang == "de" and key else ()
-    return (key, cap, tier, raw[-1] in _ENDING, raw[0] in _OPENING, raw[-1] in _PUNCT, code, digits, parts)
+    return (key, cap, tier, raw[-1] in _ENDING, raw[0] in _OPENING, raw[-1] in _PUNCT, code, numbers, parts)
 
 
 def _parts(core: str, stop: frozenset[str]) -> tuple[tuple[int, int], ...]:
@@ -153,9 +164,9 @@ def _parts(core: str, stop: frozenset[str]) -> tuple[tuple[int, int], ...]:
 
 def tokens(
     text: str, lang: str | None
-) -> tuple[Counter[int], Counter[int], dict[int, int], list[str], array]:
+) -> tuple[Counter[int], Counter[int], dict[int, int], frozenset[str], array]:
     """(content word codes, name codes) with counts, every code's tier (of its last token here; two names in a row:
-    the rarer word's), the tokens holding digits and every content word's code in text order: a capital that does not
+    the rarer word's), the text's numbers (numbers_in) and every content word's code in text order: a capital that does not
     open a sentence (or follow an opening quote or parenthesis) is taken as part of a name.  Codes, not keys, are
     counted: the key set is made of them."""
     table = _TABLES.setdefault(lang, {})
@@ -195,5 +206,7 @@ def tokens(
             code = code_of(f"{p[0]}_{e[0]}")
             terms[code] += 1
             tiers[code] = min(p[2], e[2])
-    sequence = array("H", filter((-1).__ne__, codes))  # every content key in text order (template.py)
-    return terms, names, tiers, list(compress(raw, map(_DIGITS, entries))), sequence
+    sequence = array(
+        "H", compress(codes, map(_KEY, entries))
+    )  # every content key in text order (template.py)
+    return terms, names, tiers, frozenset(chain.from_iterable(map(_NUMBERS, entries))), sequence
