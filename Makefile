@@ -40,7 +40,7 @@ cluster-eval-data: $(STAMP)  # labelled article pairs for the cluster evaluation
 
 # NER models shipped in pipeline/data/ner/ (train/ner/MODEL_CARD.md): needs local clones of the named source
 # repositories under NER_MIRROR (default /work/.mirror, one owner+name directory each); 15-25 min per language on 2 shared cores.
-NER_LANGS ?= pt de
+NER_LANGS ?= pt de es it
 train-ner: $(addprefix train-ner-,$(NER_LANGS))
 
 train-ner-%: $(STAMP)

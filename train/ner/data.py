@@ -52,6 +52,10 @@ def read(src: Source) -> list[Sentence]:
         ):
             if w:
                 out.append((w, sp, _repair([_tag(x, labels) for x in t])))
+    if src.pseudo:
+        from train.ner.pseudo import transform
+
+        out = [transform(s, src.pseudo) for s in out]
     return out
 
 

@@ -106,6 +106,7 @@ class Enricher:
                 by_lang.setdefault(lang, []).append(i)  # type: ignore[arg-type]
         for lang, idx in by_lang.items():
             nlp, labels = self._nlp[lang], models.MODELS[lang].labels if lang in models.MODELS else {}
+            complement = lang in models.MODELS and models.MODELS[lang].gazetteer_complement
             batch = [texts[i][:MAX_NER_CHARS] for i in idx]
             try:
                 docs = list(nlp.pipe(batch, batch_size=BATCH_SIZE))
@@ -125,6 +126,8 @@ class Enricher:
                     for e in doc.ents
                     if e.label_ in labels or not labels
                 ]
+                if complement:
+                    spans = fallback.add_missed(spans, texts[i][:MAX_NER_CHARS], self.gazetteer)
                 out[i] = (spans, None)
         return out
 

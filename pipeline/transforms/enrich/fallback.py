@@ -51,3 +51,12 @@ def _kind(name: str, gazetteer: Gazetteer) -> str | None:
     if gazetteer.is_known_place(name, MIN_CITY_POPULATION):
         return "LOCATION"
     return None
+
+
+def add_missed(spans: list[RawSpan], text: str, gazetteer: Gazetteer) -> list[RawSpan]:
+    """``spans`` plus the gazetteer's spans that overlap none of them, in text order: for the transfer models
+    (models.ModelSpec.gazetteer_complement), which miss places the target language names its own way."""
+    extra = [
+        f for f in find_spans(text, gazetteer) if not any(f.start < s.end and s.start < f.end for s in spans)
+    ]
+    return sorted([*spans, *extra], key=lambda s: (s.start, s.end)) if extra else spans
