@@ -19,6 +19,7 @@ from pipeline import option_table
 from pipeline.beam import graph
 from pipeline.beam.options import NewsPipelineOptions
 from pipeline.bus.client import ensure_topics
+from pipeline.bus.read import log_ends
 from pipeline.files.background import FileSinkProcess
 from pipeline.io.kafka import specs as kafka_specs
 from pipeline.settings import PipelineSettings
@@ -74,8 +75,18 @@ def run(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         if files is not None:
-            files.finish()  # catch up with everything the pipeline wrote, then finish the open files
+            files.finish(_written_ends(settings))  # catch up to them, then finish the open files
     return str(state)
+
+
+def _written_ends(settings: PipelineSettings) -> dict[int, int] | None:
+    """The output topic's ends once the pipeline's writes are acknowledged: the records the files must hold.  None
+    (the sink's own end rule) when the broker cannot tell now."""
+    try:
+        return log_ends(settings.kafka, settings.topics.output, timeout_s=10.0)
+    except Exception as exc:  # broker away at shutdown: the sink still catches up to the end it sees
+        log.warning("output topic's end unknown (%s); the file sink catches up to the end it sees", exc)
+        return None
 
 
 def settings_from_argv(argv: Sequence[str]) -> tuple[PipelineSettings, PipelineOptions]:

@@ -127,3 +127,27 @@ def read_to_end(
             yield from records
     finally:
         consumer.close(autocommit=False)
+
+
+def log_ends(kafka: KafkaSettings, topic: str, timeout_s: float = 30.0) -> dict[int, int]:
+    """Each partition's log end, as a fetch response reports it (its high watermark; tansu's ListOffsets answer can
+    be short of it): what a reader must reach to have every record written before this call.  Raises on timeout."""
+    consumer = KafkaConsumer(
+        **consumer_config(kafka, group_id=None, enable_auto_commit=False, fetch_max_wait_ms=CONFIRM_WAIT_MS)
+    )
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(wait_for_partitions(consumer, topic, timeout_s))]
+        consumer.assign(tps)
+        listed = consumer.end_offsets(tps)
+        for (
+            tp
+        ) in tps:  # a fetch from the listed end: at most its last batch comes back, with the high watermark
+            consumer.seek(tp, listed[tp])
+        deadline = time.monotonic() + timeout_s
+        while any(consumer.highwater(tp) is None for tp in tps):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no fetch response for {topic} in {timeout_s:.0f} s")
+            consumer.poll(timeout_ms=CONFIRM_STEP_MS)
+        return {tp.partition: max(consumer.highwater(tp), listed[tp]) for tp in tps}
+    finally:
+        consumer.close(autocommit=False)

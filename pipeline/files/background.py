@@ -2,8 +2,8 @@
 
 A thread in the pipeline process would compete with the pipeline for the GIL (measured: the NER-off drain's steady
 rate fell from ~100 to ~70 items/s with the sink as a thread); a spawned process uses another core instead.  The
-parent talks to it over a pipe: ``finish()`` sends ``stop`` (the sink then catches up to the end of the topic and
-finishes its open files) and receives the sink's numbers or its error.  If the parent dies (SIGKILL), the pipe
+parent talks to it over a pipe: ``finish()`` sends ``stop`` with the topic's ends after the pipeline's last write
+(the sink then catches up to them and finishes its open files) and receives the sink's numbers or its error.  If the parent dies (SIGKILL), the pipe
 closes and the child exits at once without publishing: a restarted sink removes the temporary files and resumes
 after the last finished file (sink.py), so nothing is lost or doubled.  The child ignores SIGINT/SIGTERM: a signal
 to the process group stops the pipeline, and the pipeline stops the sink after its last writes.
@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
-from pipeline.files.sink import file_sink
+from pipeline.files.sink import FileSink, file_sink
 from pipeline.ops.exit import skip_final_gc
 from pipeline.settings import PipelineSettings
 
@@ -35,7 +35,7 @@ class SinkSummary:
     dead_letters: int
 
 
-def _watch_parent(conn: Connection, stop: threading.Event) -> None:
+def _watch_parent(conn: Connection, stop: threading.Event, sink: FileSink) -> None:
     try:
         msg = conn.recv()
     except (
@@ -43,7 +43,10 @@ def _watch_parent(conn: Connection, stop: threading.Event) -> None:
         OSError,
     ):  # the parent is gone: leave now, a restarted sink cleans up (module docstring)
         os._exit(70)
-    if msg == STOP:
+    if isinstance(msg, tuple) and msg[0] == STOP:  # (STOP, the topic's ends after the pipeline's last write)
+        sink.stop_at = msg[1]
+        stop.set()
+    elif msg == STOP:
         stop.set()
 
 
@@ -53,9 +56,10 @@ def _child(settings: PipelineSettings, conn: Connection, log_level: int) -> None
     logging.basicConfig(level=log_level, format="%(levelname)s file-sink: %(message)s")
     skip_final_gc()  # finish() waits for this process's exit (pipeline/ops/exit.py)
     stop = threading.Event()
-    threading.Thread(target=_watch_parent, args=(conn, stop), daemon=True, name="parent").start()
+    sink = file_sink(settings)
+    threading.Thread(target=_watch_parent, args=(conn, stop, sink), daemon=True, name="parent").start()
     try:
-        st = file_sink(settings).run(stop=stop)
+        st = sink.run(stop=stop)
         conn.send(SinkSummary(st.records, len(st.files), st.dead_letters))
     except BaseException as exc:  # reported by the parent's finish()
         conn.send(f"{type(exc).__name__}: {exc}")
@@ -75,9 +79,10 @@ class FileSinkProcess:
         self.process.start()
         child_conn.close()
 
-    def finish(self) -> SinkSummary:
+    def finish(self, ends: dict[int, int] | None = None) -> SinkSummary:
+        """Stop the sink once it has every record up to ``ends`` (partition -> offset; None: the end it sees)."""
         with contextlib.suppress(OSError):  # the child already ended (its error is read below)
-            self._conn.send(STOP)
+            self._conn.send((STOP, ends) if ends is not None else STOP)
         result: SinkSummary | str | None = None
         with contextlib.suppress(EOFError):
             result = self._conn.recv()

@@ -53,6 +53,11 @@ class SinkStats:
     broker_waits: int = 0
 
 
+STOP_AT_WAIT_S = (
+    60.0  # stopping at given ends: how long polls may bring nothing before the sink gives up on them
+)
+
+
 class FileSink:
     def __init__(
         self,
@@ -78,18 +83,24 @@ class FileSink:
         self._producer: Any = None
         self._decoder = WireDecoder(registry_from_url(registry_url) if registry_url else None)
         self._parsed = schema("news_item").parsed
+        # set with ``stop`` by a writer that knows where its records end (``bus.read.log_ends`` after its last
+        # acknowledged write): the catch-up then runs until every partition's position reaches these offsets
+        self.stop_at: dict[int, int] | None = None
 
     # -- public -----------------------------------------------------------------------------------------------
     def run(self, stop: threading.Event | None = None, until_end: bool = False) -> SinkStats:
         """Follow the topic until ``stop`` is set, or (``until_end``) until caught up; then finish open files.
 
         After ``stop`` is set the sink still catches up to the end of the topic before returning, so whatever the
-        pipeline wrote before it stopped is in files.
+        pipeline wrote before it stopped is in files: to ``stop_at`` when the writer gave it, else until a poll
+        brings nothing and every position is at the end (the larger of the listed end and the last fetch's high
+        watermark).
         """
         stop = stop or threading.Event()
         self.stats.removed_temp += len(remove_temp(self.out_dir, self.topic))
         finalize_legacy(self.out_dir)
         backoff = Backoff()
+        idle_since: float | None = None  # stopping at ``stop_at``: since when nothing more came
         try:
             while True:
                 try:
@@ -103,7 +114,14 @@ class FileSink:
                         raise
                     continue
                 self._roll_due(force=False)
-                if caught_up and (until_end or stop.is_set()):
+                if stop.is_set() and self.stop_at is not None:
+                    idle_since = (idle_since or self.clock()) if caught_up else None
+                    if self._reached(self.stop_at):
+                        break
+                    if idle_since is not None and self.clock() - idle_since > STOP_AT_WAIT_S:
+                        log.error("file sink: stopped short of the ends %s it was given", self.stop_at)
+                        break
+                elif caught_up and (until_end or stop.is_set()):
                     break
             self._roll_due(force=True)
             return self.stats
@@ -153,7 +171,14 @@ class FileSink:
         if any(batches.values()):
             return False
         ends = self._consumer.end_offsets(self._tps)
-        return all(self._consumer.position(tp) >= ends.get(tp, 0) for tp in self._tps)
+        return all(
+            self._consumer.position(tp) >= max(ends.get(tp, 0), self._consumer.highwater(tp) or 0)
+            for tp in self._tps
+        )
+
+    def _reached(self, ends: dict[int, int]) -> bool:
+        assert self._consumer is not None
+        return all(self._consumer.position(tp) >= ends.get(tp.partition, 0) for tp in self._tps)
 
     def _append(self, partition: int, rec: Any) -> None:
         try:

@@ -103,3 +103,60 @@ def test_sigkilled_sink_restarts_without_loss_or_repeat(
     assert sorted(in_files) == sorted(ids)
     assert stats.records == 3100 - before
     assert not [n for n in os.listdir(tmp_path) if n.startswith(naming.TMP)]
+
+
+def test_log_ends_are_the_true_ends_where_the_listed_ends_fall_short(
+    kafka: KafkaSettings, topics: TopicSettings
+):
+    """After batched writes the broker's ListOffsets answer can be short of the log end (tansu: 9,917 of 10,000);
+    ``log_ends`` reads the end from a fetch response.  The writes' own acknowledgements say where the log ends."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    from pipeline.bus.client import consumer_config
+    from pipeline.bus.read import log_ends
+
+    ensure_topics(kafka, [topics.output], partitions=2)
+    producer = make_producer(kafka, linger_ms=50)
+    try:
+        sent = [producer.send(topics.output, value=b"x" * 100, partition=i % 2) for i in range(20_000)]
+        producer.flush()
+        acked: dict[int, int] = {}
+        for f in sent:
+            meta = f.get(timeout=30)
+            acked[meta.partition] = max(acked.get(meta.partition, 0), meta.offset + 1)
+    finally:
+        producer.close()
+    consumer = KafkaConsumer(**consumer_config(kafka, group_id=None))
+    try:
+        tps = [TopicPartition(topics.output, p) for p in (0, 1)]
+        listed = {tp.partition: end for tp, end in consumer.end_offsets(tps).items()}
+    finally:
+        consumer.close()
+    print(f"\nacknowledged ends {acked}, listed ends {listed}")
+    assert log_ends(kafka, topics.output) == acked
+
+
+def test_a_stopped_sink_catches_up_to_the_ends_it_is_given(
+    kafka: KafkaSettings, topics: TopicSettings, tmp_path: Path
+) -> None:
+    """The pipeline stops its file sink with the output topic's ends after its last acknowledged write
+    (beam/run.py): the sink stops only once every partition reached them, even when polls come back empty before
+    (a slow broker, a broker just restarted), instead of when one empty poll and the listed end say it is done."""
+    import threading
+
+    ensure_topics(kafka, [topics.output], partitions=1)
+    ids = produce_items(kafka, topics.output, 0, 20)
+    sink = FileSink(kafka, topics.output, str(tmp_path), "g-ends")
+    stop = threading.Event()
+    result: dict = {}
+    runner = threading.Thread(target=lambda: result.setdefault("stats", sink.run(stop=stop)), daemon=True)
+    runner.start()
+    wait_for(lambda: sink.stats.records == 20, 60, "the first 20 records read")
+    sink.stop_at = {0: 30}  # ten records the topic does not hold yet
+    stop.set()
+    runner.join(timeout=2.0)
+    assert runner.is_alive(), "the sink stopped before reaching the ends it was given"
+    ids += produce_items(kafka, topics.output, 20, 10)
+    runner.join(timeout=60)
+    assert not runner.is_alive() and result["stats"].records == 30
+    assert sorted(ids_in_files(tmp_path, topics.output)) == sorted(ids)
