@@ -220,3 +220,46 @@ def test_backlog_is_end_offset_minus_position_and_watermark_follows_records(kafk
         assert estimator.current_watermark() == Timestamp.of(wall - 10.0)  # idle partition advanced
     finally:
         fn.teardown()
+
+
+def test_a_live_partition_ends_its_chunk_after_live_chunk_s_not_max_chunk_s(kafka, topics):
+    """Records that keep coming (one every 20 ms) never leave a poll empty, so "caught up" alone would hold the chunk
+    (and the bundle's output and commit) open for max_chunk_s; at the head of the log it ends after live_chunk_s."""
+    ensure_topics(kafka, [topics.raw])
+    stop = threading.Event()
+
+    def keep_producing() -> None:
+        producer = make_producer(kafka, linger_ms=0)
+        try:
+            deadline = time.monotonic() + 120.0
+            while not stop.is_set() and time.monotonic() < deadline:
+                producer.send(topics.raw, value=b"live", partition=0).get(timeout=10)
+                stop.wait(0.02)
+        finally:
+            producer.close()
+
+    feeder = threading.Thread(target=keep_producing, daemon=True)
+    feeder.start()
+    cfg = ReadConfig(kafka, "g-live", mode="stream", max_chunk_s=60.0, live_chunk_s=0.2)
+    fn = source._ReadUnboundedPartition(cfg)
+    fn.setup()
+    try:
+        _wait(lambda: fn.restriction_size(PartitionSpec(topics.raw, 0, 0), OffsetRange(0, MAX_OFFSET)) >= 5)
+        tracker = ThreadsafeRestrictionTracker(fn.create_tracker(OffsetRange(0, MAX_OFFSET)))
+        started = time.monotonic()
+        records = list(
+            fn._read(
+                PartitionSpec(topics.raw, 0, 0),
+                RestrictionTrackerView(tracker),
+                _Finalizer(),
+                ManualWatermarkEstimator(None),
+            )
+        )
+        took = time.monotonic() - started
+    finally:
+        stop.set()
+        feeder.join(timeout=30)
+        fn.teardown()
+    assert records and [r.value.offset for r in records] == list(range(len(records)))
+    assert took < 20.0, f"the chunk stayed open {took:.1f} s (max_chunk_s 60, live_chunk_s 0.2)"
+    print(f"\nlive chunk: {len(records)} records in {took:.2f} s")

@@ -38,6 +38,10 @@ class ReadConfig:
     mode: str = "drain"  # drain | stream
     max_records_per_chunk: int = 5000
     max_chunk_s: float = 1.0
+    # stream mode, at the head of the log: a chunk (a bundle: its output's flush, its offset commit) ends once it is
+    # this old, so a live partition's records flow out every ~0.2 s however steadily they arrive; a backlog is still
+    # read in max_chunk_s chunks
+    live_chunk_s: float = 0.2
     poll_timeout_ms: int = 500
     idle_stop_s: float | None = (
         None  # stream mode: finish after this long without a record (or a new partition)
