@@ -139,9 +139,8 @@ def log_ends(kafka: KafkaSettings, topic: str, timeout_s: float = 30.0) -> dict[
         tps = [TopicPartition(topic, p) for p in sorted(wait_for_partitions(consumer, topic, timeout_s))]
         consumer.assign(tps)
         listed = consumer.end_offsets(tps)
-        for (
-            tp
-        ) in tps:  # a fetch from the listed end: at most its last batch comes back, with the high watermark
+        # a fetch from the listed end: at most its last batch comes back, with the high watermark
+        for tp in tps:
             consumer.seek(tp, listed[tp])
         deadline = time.monotonic() + timeout_s
         while any(consumer.highwater(tp) is None for tp in tps):

@@ -3,10 +3,11 @@
 A thread in the pipeline process would compete with the pipeline for the GIL (measured: the NER-off drain's steady
 rate fell from ~100 to ~70 items/s with the sink as a thread); a spawned process uses another core instead.  The
 parent talks to it over a pipe: ``finish()`` sends ``stop`` with the topic's ends after the pipeline's last write
-(the sink then catches up to them and finishes its open files) and receives the sink's numbers or its error.  If the parent dies (SIGKILL), the pipe
-closes and the child exits at once without publishing: a restarted sink removes the temporary files and resumes
-after the last finished file (sink.py), so nothing is lost or doubled.  The child ignores SIGINT/SIGTERM: a signal
-to the process group stops the pipeline, and the pipeline stops the sink after its last writes.
+(the sink then catches up to them and finishes its open files) and receives the sink's numbers or its error.  If the
+parent dies (SIGKILL), the pipe closes and the child exits at once without publishing: a restarted sink removes the
+temporary files and resumes after the last finished file (sink.py), so nothing is lost or doubled.  The child
+ignores SIGINT/SIGTERM: a signal to the process group stops the pipeline, and the pipeline stops the sink after its
+last writes.
 """
 
 from __future__ import annotations

@@ -53,9 +53,8 @@ class SinkStats:
     broker_waits: int = 0
 
 
-STOP_AT_WAIT_S = (
-    60.0  # stopping at given ends: how long polls may bring nothing before the sink gives up on them
-)
+# stopping at given ends: how long polls may bring nothing before the sink gives up on them
+STOP_AT_WAIT_S = 60.0
 
 
 class FileSink:

@@ -232,7 +232,7 @@ class _ReadPartitionBase(beam.DoFn, RestrictionProvider):
             # Stream mode ends a chunk as soon as the partition is caught up: the bundle (enrich's last batch, the
             # sink's flush, the offset commit) finishes now instead of at max_chunk_s.  Records that keep coming
             # (50/s on one partition) never leave a poll empty: at the head of the log the chunk ends after
-            # live_chunk_s (one partition at 50/s: p50 0.72 -> 0.30 s, bench_stream.py).
+            # live_chunk_s (one partition at 50/s: p50 0.72 -> 0.23 s, bench_stream.py).
             live = (
                 stream and now - opened >= self.cfg.live_chunk_s and fetcher.fetched_to_end(tp, next_offset)
             )
