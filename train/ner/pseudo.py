@@ -166,7 +166,7 @@ IT_JOIN = {
                         ("su", "sul sulla sui sulle"), ("da", "dal dalla dai dalle"))
     for article, joined in zip(("il", "la", "i", "le"), forms.split(), strict=True)
 }  # fmt: skip
-# after a preposition the Portuguese "a" is the feminine article
+# after a preposition the Portuguese "a" is the feminine article, "la" in both targets
 _PREPOSITIONS = {
     "de",
     "en",
@@ -183,28 +183,24 @@ _PREPOSITIONS = {
     "su",
     "da",
 }
-MAPS = {"es": (ES, ES_JOIN, "la"), "it": (IT, IT_JOIN, "la")}
+FEMININE = "la"
+MAPS = {"es": (ES, ES_JOIN), "it": (IT, IT_JOIN)}
 
 
 def transform(sentence: Sentence, target: str) -> Sentence:
     """The sentence in ``target``'s function words (entities untouched, tags kept per token)."""
-    words_map, joins, feminine = MAPS[target]
-    words, spaces, tags = sentence
-    out_w: list[str] = []
-    out_s: list[bool] = []
-    out_t: list[str] = []
-    for word, space, tag in zip(words, spaces, tags, strict=True):
-        if tag != "O":
-            out_w.append(word), out_s.append(space), out_t.append(tag)
+    words_map, joins = MAPS[target]
+    out: list[list] = []  # [word, space, tag] per output token
+    for word, space, tag in zip(*sentence, strict=True):
+        prev = out[-1][0] if out and out[-1][2] == "O" else None
+        if tag != "O" or prev is None:
+            new = word if tag != "O" else words_map.get(word, word)
+            out.append([new, space, tag])
             continue
-        prev = out_w[-1] if out_w and out_t[-1] == "O" else None
-        new = words_map.get(word, word)
-        if word == "a" and prev is not None and prev.casefold() in _PREPOSITIONS:
-            new = feminine
-        joined = joins.get((prev.casefold(), new)) if prev is not None else None
-        if joined is not None:
-            out_w[-1] = joined[0].upper() + joined[1:] if prev[:1].isupper() else joined
-            out_s[-1] = space
+        new = FEMININE if word == "a" and prev.casefold() in _PREPOSITIONS else words_map.get(word, word)
+        joined = joins.get((prev.casefold(), new))
+        if joined is not None:  # "de" + "el" -> "del": the preposition's token becomes the contraction
+            out[-1][:2] = [joined[0].upper() + joined[1:] if prev[:1].isupper() else joined, space]
             continue
-        out_w.append(new), out_s.append(space), out_t.append(tag)
-    return out_w, out_s, out_t
+        out.append([new, space, tag])
+    return [t[0] for t in out], [t[1] for t in out], [t[2] for t in out]
