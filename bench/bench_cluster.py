@@ -9,7 +9,10 @@
      cluster index deciding the same enriched records; ratio = (loop + cluster) / loop; then the same records once
      more in a new index with the per-token tables warm (what a long run sees), and the clusters' sizes;
    * with ``--baseline-src``: the real pipeline (drain, embedded broker) of this tree against a tree without
-     clustering (e.g. ``git archive`` of the commit before it), alternating, ``--reps`` each; ratio of medians.
+     clustering (e.g. ``git archive`` of the commit before it), alternating, ``--reps`` each; ratio of medians;
+   * with ``--ablate``: the same, against a copy of this tree with clustering switched off (``without_clustering``:
+     no signature in the enrich workers, no index, no restore; every record its own story's cluster), so the two
+     trees differ only in clustering.
 Timing is on a shared machine: the loop ratio (CPU seconds) is the steadier number.
 """
 
@@ -110,7 +113,45 @@ def loop_ratio(values: list[bytes]) -> float:
     return ratio
 
 
-def pipeline_ratio(entries: list, baseline: Path, reps: int) -> float:
+# (file, anchor line, lines inserted after it): the cluster stage off in a copy of this tree (``--ablate``)
+ABLATION = (
+    (
+        "pipeline/transforms/enrich/pool.py",
+        "def _with_signature(d: Dispatch, e: Enrichment) -> Enrichment:\n",
+        "    return e\n",
+    ),
+    (
+        "pipeline/transforms/cluster/stage.py",
+        "    def _make(self) -> ClusterIndex:\n",
+        "        return ClusterIndex(self.horizon_s, self.clock, self.max_items)\n",
+    ),
+    (
+        "pipeline/transforms/cluster/stage.py",
+        "    def process(self, e: EnrichedDispatch) -> Iterator[Any]:\n",
+        "        yield e.with_cluster(e.dispatch.story_id)\n        return\n",
+    ),
+)
+
+
+def without_clustering(dest: Path) -> Path:
+    """A copy of this tree's tracked files (as they are in the working tree) with ``ABLATION`` applied."""
+    import shutil
+    import subprocess
+
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, files.decode().split("\0")):
+        if (ROOT / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    for name, anchor, inserted in ABLATION:
+        text = (dest / name).read_text()
+        if text.count(anchor) != 1:
+            raise SystemExit(f"--ablate: {anchor.strip()!r} not found once in {name}; update ABLATION")
+        (dest / name).write_text(text.replace(anchor, anchor + inserted))
+    return dest
+
+
+def pipeline_ratio(entries: list, baseline: Path, reps: int, processes: int = -1) -> float:
     from bench_drain import produce
     from bench_throughput import pipeline_run
 
@@ -119,6 +160,12 @@ def pipeline_ratio(entries: list, baseline: Path, reps: int) -> float:
 
     runs: dict[str, list[tuple[float, float]]] = {"with clustering": [], "without (baseline)": []}
     trees = [("with clustering", ROOT), ("without (baseline)", baseline.resolve())]
+    with EmbeddedBroker(storage="memory", state_dir=Path(tempfile.mkdtemp())) as broker:
+        # one unmeasured short run per tree first: a new tree builds its gazetteer cache (~3 s) on its first run
+        for _, src in trees:
+            raw = f"raw-{uuid.uuid4().hex[:6]}"
+            produce(KafkaSettings(bootstrap_servers=broker.bootstrap_servers), raw, entries[:50])
+            pipeline_run(src, broker.bootstrap_servers, raw, False, processes, 1.0)
     for rep in range(reps):
         # a fresh broker per repetition, and the order flipped every other one: neither tree always runs first
         with EmbeddedBroker(storage="memory", state_dir=Path(tempfile.mkdtemp())) as broker:
@@ -126,7 +173,7 @@ def pipeline_ratio(entries: list, baseline: Path, reps: int) -> float:
             for label, src in trees if rep % 2 == 0 else trees[::-1]:
                 raw = f"raw-{uuid.uuid4().hex[:6]}"
                 produce(kafka, raw, entries)
-                r = pipeline_run(src, broker.bootstrap_servers, raw, False, -1, 1.0)
+                r = pipeline_run(src, broker.bootstrap_servers, raw, False, processes, 1.0)
                 cpu = r["cpu_s"] + r["cpu_children_s"]  # the pipeline process and its enrich workers
                 runs[label].append((r["wall_s"], cpu))
                 print(
@@ -147,6 +194,17 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=1000)
     ap.add_argument("--reps", type=int, default=2)
     ap.add_argument("--baseline-src", type=Path, default=None, help="a source tree without clustering")
+    ap.add_argument(
+        "--ablate",
+        action="store_true",
+        help="the pipeline A/B against this tree with clustering switched off",
+    )
+    ap.add_argument(
+        "--processes",
+        type=int,
+        default=-1,
+        help="enrich stage workers in the pipeline runs (-1: auto, 0: none)",
+    )
     ap.add_argument("--skip-pr", action="store_true", help="only the cost measurements")
     args = ap.parse_args()
     if not args.skip_pr:
@@ -157,8 +215,10 @@ def main() -> None:
 
     entries = generate(args.items)
     loop_ratio([encode_raw_entry(e) for e in entries])
+    if args.ablate:
+        args.baseline_src = without_clustering(Path(tempfile.mkdtemp(prefix="no-cluster-")))
     if args.baseline_src:
-        pipeline_ratio(entries, args.baseline_src, args.reps)
+        pipeline_ratio(entries, args.baseline_src, args.reps, args.processes)
 
 
 if __name__ == "__main__":
