@@ -8,7 +8,7 @@ pipeline in stream mode in a child process (``news-pipeline run``'s code path, `
 sending generated dispatches round-robin over the partitions at a steady rate, and a consumer of the output topic.
 Latency of an item = the time the consumer got it - its ``fetched_at`` (set when it was produced); the consumer polls
 with a 20 ms fetch wait, which is part of the number.  Warm-up: timing starts once a first record made it through.
-The child's RSS (and its enrich workers') is sampled every second.  Writes bench/results/stream-<time>.json.
+The child's RSS (and its enrich workers') is sampled every second, and its CPU per record over the timed phase.  Writes bench/results/stream-<time>.json.
 """
 
 from __future__ import annotations
@@ -49,16 +49,18 @@ def _child(bootstrap: str, raw: str, output: str, ner: bool, processes: str) -> 
     print(run(settings), flush=True)
 
 
-def rss_mb(pid: int) -> float:
-    """RSS of a process and its children (the enrich workers), in MB."""
-    total = 0
-    pids = [pid]
+def family(pid: int) -> list[int]:
+    """A process and its children (the enrich workers, the file sink)."""
     try:
-        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(k) for k in kids]
+        return [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
     except OSError:
-        pass
-    for p in pids:
+        return [pid]
+
+
+def rss_mb(pid: int) -> float:
+    """RSS of a process and its children, in MB."""
+    total = 0
+    for p in family(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -66,6 +68,18 @@ def rss_mb(pid: int) -> float:
         except OSError:
             continue
     return total / 1024
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its live children."""
+    total = 0
+    for p in family(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -123,7 +137,7 @@ def one_run(
         child.send_signal(signal.SIGINT)
         raise SystemExit("no record came through in 180 s")
     n = int(rate * seconds)
-    t0 = time.time()
+    t0, cpu0 = time.time(), cpu_s(child.pid)
 
     def produce_steady() -> None:
         for i in range(1, n + 1):
@@ -147,6 +161,7 @@ def one_run(
                 latencies.append((now - t_start, now - sent / 1000))
                 got += 1
     producer_thread.join()
+    cpu = cpu_s(child.pid) - cpu0  # the timed phase: the pipeline's CPU per record at this rate
     child.send_signal(signal.SIGINT)
     try:
         child.wait(timeout=60)
@@ -166,6 +181,7 @@ def one_run(
         "p50_s": percentile(values, 0.5),
         "p99_s": percentile(values, 0.99),
         "max_s": max(values) if values else float("nan"),
+        "cpu_ms_per_record": cpu * 1000 / max(got, 1),
         "latencies": latencies,
         "rss": rss,
         "load": os.getloadavg()[0],
@@ -210,7 +226,7 @@ def main() -> None:
             print(
                 f"NER {'on ' if ner else 'off'} {rate:5.0f}/s {parts} partitions, pool {args.enrich_processes}: "
                 f"{r['received']}/{r['sent']} out, p50 {r['p50_s']:.2f} s, p99 {r['p99_s']:.2f} s, "
-                f"max {r['max_s']:.2f} s, peak RSS {max((m for _, m in r['rss']), default=0):.0f} MB, "
+                f"max {r['max_s']:.2f} s, CPU {r['cpu_ms_per_record']:.1f} ms/record, peak RSS {max((m for _, m in r['rss']), default=0):.0f} MB, "
                 f"load {r['load']:.1f}",
                 flush=True,
             )

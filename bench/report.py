@@ -120,8 +120,8 @@ def stage_chart(run: dict) -> tuple[str, list[str]]:
 def stream_charts(run: dict) -> tuple[list[str], list[str]]:
     fig, ax = plt.subplots(figsize=(8, 4.5))
     table = [
-        "| NER | rate/s | partitions | out/sent | p50 s | p99 s | max s | peak RSS MB | load |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| NER | rate/s | partitions | out/sent | p50 s | p99 s | max s | CPU ms/record | peak RSS MB | load |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in run["runs"]:
         lat = sorted(x for _, x in r["latencies"])
@@ -129,9 +129,12 @@ def stream_charts(run: dict) -> tuple[list[str], list[str]]:
         if lat:
             ax.plot(lat, [(i + 1) / len(lat) for i in range(len(lat))], label=label)
         peak = max((m for _, m in r["rss"]), default=0)
+        cpu = (
+            f"{r['cpu_ms_per_record']:.1f}" if "cpu_ms_per_record" in r else "-"
+        )  # (runs before it was measured)
         table.append(
             f"| {'on' if r['ner'] else 'off'} | {r['rate']:.0f} | {r['partitions']} | {r['received']}/{r['sent']} | "
-            f"{r['p50_s']:.2f} | {r['p99_s']:.2f} | {r['max_s']:.2f} | {peak:.0f} | {r['load']:.1f} |"
+            f"{r['p50_s']:.2f} | {r['p99_s']:.2f} | {r['max_s']:.2f} | {cpu} | {peak:.0f} | {r['load']:.1f} |"
         )
     ax.set_xscale("log")
     ax.set_xlabel("latency, produced -> readable on the output topic (s, log)")

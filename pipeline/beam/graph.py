@@ -26,7 +26,7 @@ from pipeline.beam.failures import FAILURES, SafeFlatMap
 from pipeline.dlq.written import SkipWrittenFn
 from pipeline.io.kafka.sink import WriteToKafkaPy
 from pipeline.io.kafka.source import ReadFromKafkaPy
-from pipeline.io.kafka.specs import ReadConfig
+from pipeline.io.kafka.specs import LOCAL_LIVE_CHUNK_S, ReadConfig
 from pipeline.model import DuplicateNotice, EnrichedDispatch, Failure, KafkaRecord, RawEntry
 from pipeline.settings import KafkaSettings, PipelineSettings
 from pipeline.transforms.cluster import MERGES, ClusterEvents
@@ -128,8 +128,9 @@ class ReadRawEntries(beam.PTransform):
                     lambda r: KafkaRecord(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp)
                 ).with_output_types(KafkaRecord)
             )
+        live = {"live_chunk_s": LOCAL_LIVE_CHUNK_S} if single_process(pbegin.pipeline) else {}
         cfg = ReadConfig(
-            s.kafka, s.consumer_group, mode=s.mode, idle_stop_s=s.idle_stop_s, max_chunk_s=s.chunk_s()
+            s.kafka, s.consumer_group, mode=s.mode, idle_stop_s=s.idle_stop_s, max_chunk_s=s.chunk_s(), **live
         )
         return pbegin | "ReadKafkaPython" >> ReadFromKafkaPy(cfg, [s.topics.raw])
 

@@ -31,6 +31,12 @@ class WatchSpec:
     known: int
 
 
+# live_chunk_s on the single-process local runner: one partition's latency as low as many partitions' (bench_stream:
+# p50 0.17-0.31 -> 0.08-0.14 s at 10/s, NER off and on; docs/performance.md, seventh pass), for more bundles at the
+# head of the log (10/s: +28 % CPU a record, NER off; none at 200/s).  Other runners keep 0.2 s: not measured there.
+LOCAL_LIVE_CHUNK_S = 0.05
+
+
 @dataclass(frozen=True)
 class ReadConfig:
     kafka: KafkaSettings
@@ -40,7 +46,7 @@ class ReadConfig:
     max_chunk_s: float = 1.0
     # stream mode, at the head of the log: a chunk (a bundle: its output's flush, its offset commit) ends once it is
     # this old, so a live partition's records flow out every ~0.2 s however steadily they arrive; a backlog is still
-    # read in max_chunk_s chunks
+    # read in max_chunk_s chunks.  The single-process local runner uses LOCAL_LIVE_CHUNK_S (beam/graph.py).
     live_chunk_s: float = 0.2
     poll_timeout_ms: int = 500
     idle_stop_s: float | None = (
