@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import uuid
+from functools import lru_cache
 from typing import Any
 
-from fastavro import schemaless_reader, schemaless_writer
+from fastavro import parse_schema, schemaless_reader, schemaless_writer
 
 from pipeline.avro.schemas import LoadedSchema, schema, writers_by_fingerprint
 from pipeline.model import DuplicateNotice, EnrichedDispatch, Failure, RawEntry
@@ -42,6 +43,54 @@ def decode(name: str, data: bytes) -> dict[str, Any]:
         return schemaless_reader(io.BytesIO(data[10:]), writer.parsed, reader.parsed)
     except Exception as exc:  # fastavro raises a mix of EOFError/ValueError/IndexError/...
         raise AvroDecodeError(f"corrupt {name} record: {type(exc).__name__}: {exc}") from exc
+
+
+def decode_jsonable(name: str, data: bytes) -> dict[str, Any]:
+    """``jsonable(decode(name, data))`` without building datetimes and UUIDs only to turn them back: the writer and
+    reader schemas are read with their logical types left out (``plain``), so timestamps come as the epoch millis
+    written and UUIDs as the strings written (this project writes them canonical: ``str(uuid)``).  Schemas with
+    ``bytes`` fields (``failure``) take the plain path, jsonable's latin-1 text being no Avro type.  Restores read
+    the whole output topic this way: jsonable was the largest part of decoding a news item."""
+    writer = writer_of(data)
+    if writer.name != name:
+        raise AvroDecodeError(f"expected a {name} record, got {writer.name} ({writer.version})")
+    reader = schema(name)
+    if _has_bytes(reader.fingerprint):
+        return jsonable(decode(name, data))
+    try:
+        return schemaless_reader(io.BytesIO(data[10:]), plain(writer.fingerprint), plain(reader.fingerprint))
+    except Exception as exc:  # as decode
+        raise AvroDecodeError(f"corrupt {name} record: {type(exc).__name__}: {exc}") from exc
+
+
+def _without_logical_types(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _without_logical_types(v) for k, v in node.items() if k != "logicalType"}
+    if isinstance(node, list):
+        return [_without_logical_types(v) for v in node]
+    return node
+
+
+@lru_cache(maxsize=64)
+def plain(fingerprint: bytes) -> Any:
+    """A known schema (by fingerprint), parsed without its logical types."""
+    return parse_schema(_without_logical_types(writers_by_fingerprint()[fingerprint].raw))
+
+
+def _strings(node: Any) -> Any:
+    if isinstance(node, dict):
+        node = list(node.values())
+    if isinstance(node, list):
+        for v in node:
+            yield from _strings(v)
+    elif isinstance(node, str):
+        yield node
+
+
+@lru_cache(maxsize=64)
+def _has_bytes(fingerprint: bytes) -> bool:
+    """Whether the schema may hold ``bytes`` (any value spelled "bytes": a false alarm only costs the slow path)."""
+    return "bytes" in _strings(writers_by_fingerprint()[fingerprint].raw)
 
 
 def writer_of(data: bytes | None) -> LoadedSchema:
@@ -226,7 +275,7 @@ def encode_news_item(item: EnrichedDispatch) -> bytes:
 
 def decode_news_item(data: bytes) -> dict[str, Any]:
     """News items are consumed as dicts (the schema is the contract); timestamps as epoch millis."""
-    return jsonable(decode("news_item", data))
+    return decode_jsonable("news_item", data)
 
 
 def jsonable(value: Any) -> Any:

@@ -100,6 +100,10 @@ class WireDecoder:
 
     def decode_json(self, data: bytes | None) -> tuple[str, dict[str, Any]]:
         """As ``decode``, with JSON-ready values (timestamps as epoch millis, UUIDs as strings)."""
+        if wire_format_of(data) == "single-object":
+            assert data is not None
+            name = codec.writer_of(data).name
+            return name, codec.decode_jsonable(name, data)
         name, record = self.decode(data)
         return name, codec.jsonable(record)
 

@@ -30,7 +30,7 @@ def reader_configs(p: beam.Pipeline) -> list[ReadConfig]:
 
 
 def test_the_local_runner_ends_live_chunks_sooner_than_other_runners() -> None:
-    assert LOCAL_LIVE_CHUNK_S < ReadConfig.live_chunk_s
+    assert ReadConfig.live_chunk_s > LOCAL_LIVE_CHUNK_S
     (local,) = reader_configs(beam.Pipeline(runner=local_runner(), options=PipelineOptions([])))
     assert local.live_chunk_s == LOCAL_LIVE_CHUNK_S and local.mode == "stream"
     # a runner whose stages run in other processes (Dataflow's harnesses; here the local runner with two workers)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
+from fastavro import schemaless_writer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.avro import codec
 from pipeline.avro.registry import MemorySchemaRegistry
-from pipeline.avro.schemas import NAMES, schema
+from pipeline.avro.schemas import NAMES, history, schema
 from pipeline.avro.wire import ConfluentEncoder, SingleObjectEncoder, WireDecoder
 
 PRIMITIVES: dict[str, st.SearchStrategy[Any]] = {
@@ -63,5 +65,24 @@ def test_generated_records_round_trip(name: str, fmt: str) -> None:
         got_name, back = DECODER.decode_json(ENCODERS[fmt].encode(name, record))
         assert got_name == name
         assert back == codec.jsonable(record)
+
+    check()
+
+
+WRITERS = [(s.name, s) for name in NAMES for s in (*history(name), schema(name))]
+
+
+@pytest.mark.parametrize(("name", "writer"), WRITERS, ids=[f"{n}-{w.version}" for n, w in WRITERS])
+def test_json_ready_decoding_equals_jsonable_of_decode_for_every_writer(name: str, writer) -> None:
+    """``decode_jsonable`` (logical types left out) gives what ``jsonable(decode(...))`` gives, for records written
+    with every released and the current version of each schema (read into the current one)."""
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(strategy(writer.raw, {}))
+    def check(record: dict[str, Any]) -> None:
+        buf = io.BytesIO()
+        schemaless_writer(buf, writer.parsed, record, strict_allow_default=True)
+        data = codec.SINGLE_OBJECT_MAGIC + writer.fingerprint + buf.getvalue()
+        assert codec.decode_jsonable(name, data) == codec.jsonable(codec.decode(name, data))
 
     check()
