@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import uuid
 from functools import lru_cache
 from typing import Any
@@ -35,31 +36,33 @@ def encode(name: str, record: dict[str, Any]) -> bytes:
 
 def decode(name: str, data: bytes) -> dict[str, Any]:
     """Decode single-object bytes written with any known version of ``name`` into the current schema."""
-    writer = writer_of(data)
-    if writer.name != name:
-        raise AvroDecodeError(f"expected a {name} record, got {writer.name} ({writer.version})")
-    reader = schema(name)
-    try:
-        return schemaless_reader(io.BytesIO(data[10:]), writer.parsed, reader.parsed)
-    except Exception as exc:  # fastavro raises a mix of EOFError/ValueError/IndexError/...
-        raise AvroDecodeError(f"corrupt {name} record: {type(exc).__name__}: {exc}") from exc
+    writer, reader = _writer_for(name, data), schema(name)
+    return _read(name, data, writer.parsed, reader.parsed)
 
 
 def decode_jsonable(name: str, data: bytes) -> dict[str, Any]:
     """``jsonable(decode(name, data))`` without building datetimes and UUIDs only to turn them back: the writer and
     reader schemas are read with their logical types left out (``plain``), so timestamps come as the epoch millis
     written and UUIDs as the strings written (this project writes them canonical: ``str(uuid)``).  Schemas with
-    ``bytes`` fields (``failure``) take the plain path, jsonable's latin-1 text being no Avro type.  Restores read
-    the whole output topic this way: jsonable was the largest part of decoding a news item."""
+    ``bytes`` fields (``failure``) keep ``jsonable``, whose latin-1 text is no Avro type.  Restores read the whole
+    output topic this way: jsonable was the largest part of decoding a news item."""
+    writer, reader = _writer_for(name, data), schema(name)
+    if _has_bytes(reader.fingerprint):
+        return jsonable(_read(name, data, writer.parsed, reader.parsed))
+    return _read(name, data, plain(writer.fingerprint), plain(reader.fingerprint))
+
+
+def _writer_for(name: str, data: bytes) -> LoadedSchema:
     writer = writer_of(data)
     if writer.name != name:
         raise AvroDecodeError(f"expected a {name} record, got {writer.name} ({writer.version})")
-    reader = schema(name)
-    if _has_bytes(reader.fingerprint):
-        return jsonable(decode(name, data))
+    return writer
+
+
+def _read(name: str, data: bytes, writer: Any, reader: Any) -> dict[str, Any]:
     try:
-        return schemaless_reader(io.BytesIO(data[10:]), plain(writer.fingerprint), plain(reader.fingerprint))
-    except Exception as exc:  # as decode
+        return schemaless_reader(io.BytesIO(data[10:]), writer, reader)
+    except Exception as exc:  # fastavro raises a mix of EOFError/ValueError/IndexError/...
         raise AvroDecodeError(f"corrupt {name} record: {type(exc).__name__}: {exc}") from exc
 
 
@@ -77,20 +80,10 @@ def plain(fingerprint: bytes) -> Any:
     return parse_schema(_without_logical_types(writers_by_fingerprint()[fingerprint].raw))
 
 
-def _strings(node: Any) -> Any:
-    if isinstance(node, dict):
-        node = list(node.values())
-    if isinstance(node, list):
-        for v in node:
-            yield from _strings(v)
-    elif isinstance(node, str):
-        yield node
-
-
 @lru_cache(maxsize=64)
 def _has_bytes(fingerprint: bytes) -> bool:
     """Whether the schema may hold ``bytes`` (any value spelled "bytes": a false alarm only costs the slow path)."""
-    return "bytes" in _strings(writers_by_fingerprint()[fingerprint].raw)
+    return '"bytes"' in json.dumps(writers_by_fingerprint()[fingerprint].raw)
 
 
 def writer_of(data: bytes | None) -> LoadedSchema:
