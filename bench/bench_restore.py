@@ -5,7 +5,9 @@
 A drain of ``--items`` distinct bench_drain dispatches (NER off, one enrich worker) fills an output topic on an
 embedded broker; then, in a fresh process per tree and repetition, dedup's restore (``dedup.restore.load``) and
 clustering's (``cluster.restore.load``) read it back as a restarted pipeline does.  Prints wall and CPU seconds of
-each, per tree, alternating the trees; the records are the same for both.
+each, per tree, alternating the trees; the records are the same for both.  With ``--restart N``: also a whole
+pipeline run (drain, NER off, one enrich worker) of N new dispatches against that output topic, per tree: the wall
+of ``run`` is what a restart with that much history costs (restores included).
 """
 
 from __future__ import annotations
@@ -42,6 +44,23 @@ for name, load in (("dedup", dedup_load), ("cluster", cluster_load)):
 print(json.dumps(out))
 """
 
+RESTART = """
+import json, sys, tempfile, time, uuid
+from pipeline.beam.run import run
+from pipeline.settings import KafkaSettings, PipelineSettings, TopicSettings
+
+bootstrap, raw, output = sys.argv[1:4]
+tag = uuid.uuid4().hex[:6]
+topics = TopicSettings(raw=raw, output=output, dead_letter=f"d-{tag}", audit=f"a-{tag}")
+settings = PipelineSettings(
+    kafka=KafkaSettings(bootstrap_servers=bootstrap), topics=topics, consumer_group=f"g-{tag}",
+    out_dir=tempfile.mkdtemp(), ner=False, enrich_processes=1,
+)
+t = time.perf_counter()
+state = run(settings)
+print(json.dumps({"state": state, "wall_s": time.perf_counter() - t}))
+"""
+
 
 def main() -> None:
     from bench_drain import generate, produce
@@ -56,6 +75,7 @@ def main() -> None:
     ap.add_argument(
         "--baseline-src", type=Path, default=None, help="another source tree, timed on the same topic"
     )
+    ap.add_argument("--restart", type=int, default=0, help="also time a pipeline run of N new dispatches")
     args = ap.parse_args()
     trees = [("this tree", ROOT)] + ([("baseline", args.baseline_src.resolve())] if args.baseline_src else [])
     with EmbeddedBroker(storage="memory", state_dir=Path(tempfile.mkdtemp())) as broker:
@@ -77,6 +97,29 @@ def main() -> None:
                 times = json.loads(done.stdout.strip().splitlines()[-1])
                 cells = "   ".join(f"{k} {w:6.2f} s wall {c:6.2f} s CPU" for k, (w, c) in times.items())
                 print(f"{label:10} rep {rep + 1}   {cells}", flush=True)
+        for rep in range(args.reps if args.restart else 0):
+            for label, src in trees if rep % 2 == 0 else trees[::-1]:
+                fresh = f"raw-{uuid.uuid4().hex[:6]}"
+                produce(
+                    KafkaSettings(bootstrap_servers=broker.bootstrap_servers),
+                    fresh,
+                    generate(args.restart, seed=1000 + rep),
+                )
+                env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(_schemas_of(src))])}
+                done = subprocess.run(
+                    [sys.executable, "-c", RESTART, broker.bootstrap_servers, fresh, run["output"]],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    cwd=src,
+                )
+                result = json.loads(done.stdout.strip().splitlines()[-1])
+                print(
+                    f"{label:10} rep {rep + 1}   restart: run of {args.restart} new items against the topic "
+                    f"{result['wall_s']:6.2f} s ({result['state']})",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":
