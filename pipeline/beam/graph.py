@@ -30,6 +30,7 @@ from pipeline.io.kafka.specs import LOCAL_LIVE_CHUNK_S, ReadConfig
 from pipeline.model import DuplicateNotice, EnrichedDispatch, Failure, KafkaRecord, RawEntry
 from pipeline.settings import KafkaSettings, PipelineSettings
 from pipeline.transforms.cluster import MERGES, ClusterEvents
+from pipeline.transforms.cluster import restore as cluster_restore
 from pipeline.transforms.dedup import DUPLICATES, DeduplicateStories
 from pipeline.transforms.dedup.restore import RestoreSource
 from pipeline.transforms.enrich import EnrichDispatches
@@ -170,7 +171,10 @@ def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time
         run=run_id,
     )
     enriched = deduped["main"] | "EnrichDispatches" >> EnrichDispatches(ner=s.ner, processes=processes)
-    # Event clusters across outlets and languages; same state placement and restore source as dedup.
+    # Event clusters across outlets and languages; same state placement and restore source as dedup.  With a core to
+    # spare on the local runner, clustering's restore starts now in a helper process (cluster/restore.py, Prefetch).
+    if in_process and processes > 0:
+        cluster_restore.prefetch(restore, s.dedup_horizon_s, clock())
     clustered = enriched["main"] | "ClusterEvents" >> ClusterEvents(
         s.dedup_horizon_s,
         clock,

@@ -150,3 +150,17 @@ def log_ends(kafka: KafkaSettings, topic: str, timeout_s: float = 30.0) -> dict[
         return {tp.partition: max(consumer.highwater(tp), listed[tp]) for tp in tps}
     finally:
         consumer.close(autocommit=False)
+
+
+def listed_size(kafka: KafkaSettings, topic: str, timeout_s: float = 2.0) -> int:
+    """How many records ``topic`` has ever held, by its listed ends (0 when it has no partitions within
+    ``timeout_s``): a cheap upper bound of what a read from the beginning returns."""
+    consumer = KafkaConsumer(**consumer_config(kafka, group_id=None, enable_auto_commit=False))
+    try:
+        try:
+            parts = wait_for_partitions(consumer, topic, timeout_s)
+        except RuntimeError:
+            return 0
+        return sum(consumer.end_offsets([TopicPartition(topic, p) for p in parts]).values())
+    finally:
+        consumer.close(autocommit=False)

@@ -7,6 +7,7 @@ it in the seed's cluster, which it can only know from that record.  One pipeline
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
@@ -19,6 +20,7 @@ from pipeline.bus.client import ensure_topics, make_producer
 from pipeline.bus.read import read_to_end
 from pipeline.model import RawEntry
 from pipeline.settings import KafkaSettings, PipelineSettings, TopicSettings
+from pipeline.transforms.cluster import restore as restore_module
 from pipeline.transforms.cluster.index import ClusterIndex
 from pipeline.transforms.cluster.restore import load
 from pipeline.transforms.dedup.restore import RestoreSource
@@ -43,11 +45,18 @@ def items(kafka: KafkaSettings, topic: str) -> list[dict]:
     return [decoder.decode_json(r.value)[1] for r in read_to_end(kafka, topic)]
 
 
+@pytest.mark.parametrize("helper", [False, True], ids=["restored-here", "restored-in-a-helper-process"])
 def test_a_restarted_pipeline_puts_the_english_original_in_the_seeds_cluster(
-    kafka: KafkaSettings, topics: TopicSettings
+    kafka: KafkaSettings, topics: TopicSettings, helper: bool, monkeypatch, caplog
 ) -> None:
+    """Restored in the pipeline's process, or (a core to spare, a large enough output topic: here any size) in a
+    helper process started while the pipeline starts (cluster/restore.py, Prefetch)."""
+    monkeypatch.setattr(restore_module, "PREFETCH_MIN_RECORDS", 0 if helper else 10**9)
+    caplog.set_level(logging.INFO, logger=restore_module.__name__)
     ensure_topics(kafka, [topics.raw, topics.output, topics.dead_letter, topics.audit])
-    settings = PipelineSettings(kafka=kafka, topics=topics, mode="drain", out_dir="", ner=False)
+    settings = PipelineSettings(
+        kafka=kafka, topics=topics, mode="drain", out_dir="", ner=False, enrich_processes=1
+    )
     earlier, _ = ClusterIndex().offer(enriched("seed-fr"))  # as the earlier run clustered and wrote it
     ((key, value),) = ItemEncoder(None, topics.output)(earlier)
     producer = make_producer(kafka)
@@ -62,3 +71,5 @@ def test_a_restarted_pipeline_puts_the_english_original_in_the_seeds_cluster(
     assert set(got) == {"fr", "en"}
     assert got["en"]["story_id"] != earlier.dispatch.story_id
     assert got["en"]["cluster_id"] == earlier.cluster_id == earlier.dispatch.story_id
+    in_helper = [r.getMessage() for r in caplog.records if "restored in a helper process" in r.getMessage()]
+    assert in_helper == (["cluster: 1 records restored in a helper process"] if helper else [])

@@ -58,7 +58,9 @@ class InProcessClusterFn(beam.DoFn):
         self.evicted = Metrics.gauge("cluster", "evicted_records")
 
     def setup(self) -> None:
-        self.index = shared_index(self.run, self._make)
+        # the index (and its restore) at the first bundle, not here: the local runner sets this stage up before
+        # dedup's, whose restore then runs while clustering's runs in a helper process (restore.Prefetch)
+        self.index: ClusterIndex | None = None
 
     def _make(self) -> ClusterIndex:
         index = ClusterIndex(self.horizon_s, self.clock, self.max_items)
@@ -69,6 +71,8 @@ class InProcessClusterFn(beam.DoFn):
         return index
 
     def start_bundle(self) -> None:
+        if self.index is None:
+            self.index = shared_index(self.run, self._make)
         self.index.rollback()  # a bundle that failed before finish_bundle left its overlay: drop it
         self.index.begin()
 
