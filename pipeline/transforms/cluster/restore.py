@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import multiprocessing
+import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from pipeline.bus.read import listed_size
 from pipeline.transforms.cluster.link import Entry
 from pipeline.transforms.cluster.signals import outlet_of, signature
 from pipeline.transforms.dedup.restore import RestoreSource, SnapshotCache, restored
+from pipeline.transforms.enrich.pool import watch_parent
 
 log = logging.getLogger(__name__)
 ENTITY_TYPES = ("PERSON", "LOCATION", "ORGANIZATION")
@@ -96,7 +98,12 @@ class Prefetch:
                 return
             with self._lock:
                 if not self._taken:
-                    self._executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+                    self._executor = ProcessPoolExecutor(
+                        1,
+                        mp_context=multiprocessing.get_context("spawn"),
+                        initializer=watch_parent,  # a SIGKILLed pipeline leaves no helper behind
+                        initargs=(os.getpid(),),
+                    )
                     self._future = self._executor.submit(load, source, horizon_s, now_s)
         except Exception as exc:  # the caller loads it itself
             log.info("cluster: restore not started in a helper process (%s)", exc)

@@ -43,8 +43,7 @@ def _init_worker(languages: tuple[str, ...] | None, ner: bool, parent: int) -> N
     languages now, else each one when its first batch comes (loading every installed model up front cost ~15 CPU-s
     per worker, which a 300-item NER drain on 2 cores measured as 9 items/s with the pool vs 15 without)."""
     global _WORKER_ENRICHER
-    # ``parent`` comes from the pool's process: a worker still starting when its parent died is already re-parented
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="parent").start()
+    watch_parent(parent)
     skip_final_gc()  # the pool's shutdown waits for its workers' exit (pipeline/ops/exit.py)
     enricher = Enricher.load(languages, ner)
     for lang in languages or ():
@@ -52,6 +51,12 @@ def _init_worker(languages: tuple[str, ...] | None, ner: bool, parent: int) -> N
     if ner:  # spaCy itself now, each language's model with its first batch (above)
         models.import_runtime()
     _WORKER_ENRICHER = enricher
+
+
+def watch_parent(parent: int) -> None:
+    """In a spawned worker: exit once ``parent`` (the pid the spawning process passed, not ``getppid()`` here: a
+    worker still starting when its parent died is already re-parented) is gone (``_exit_with_parent``)."""
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="parent").start()
 
 
 def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
