@@ -62,9 +62,20 @@ print(json.dumps({"state": state, "wall_s": time.perf_counter() - t}))
 """
 
 
+def in_tree(src: Path, code: str, *args: str) -> dict:
+    """Run ``code`` in a fresh process on tree ``src`` (its own schemas): the JSON its last line prints."""
+    from bench_throughput import _schemas_of
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(_schemas_of(src))])}
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=True, cwd=src
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     from bench_drain import generate, produce
-    from bench_throughput import _schemas_of, pipeline_run
+    from bench_throughput import pipeline_run
 
     from pipeline.bus.broker import EmbeddedBroker
     from pipeline.settings import KafkaSettings
@@ -85,16 +96,7 @@ def main() -> None:
         print(f"output topic: {args.items} items drained in {run['wall_s']:.1f} s", flush=True)
         for rep in range(args.reps):
             for label, src in trees if rep % 2 == 0 else trees[::-1]:
-                env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(_schemas_of(src))])}
-                done = subprocess.run(
-                    [sys.executable, "-c", LOAD, broker.bootstrap_servers, run["output"]],
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                    cwd=src,
-                )
-                times = json.loads(done.stdout.strip().splitlines()[-1])
+                times = in_tree(src, LOAD, broker.bootstrap_servers, run["output"])
                 cells = "   ".join(f"{k} {w:6.2f} s wall {c:6.2f} s CPU" for k, (w, c) in times.items())
                 print(f"{label:10} rep {rep + 1}   {cells}", flush=True)
         for rep in range(args.reps if args.restart else 0):
@@ -105,16 +107,7 @@ def main() -> None:
                     fresh,
                     generate(args.restart, seed=1000 + rep),
                 )
-                env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(_schemas_of(src))])}
-                done = subprocess.run(
-                    [sys.executable, "-c", RESTART, broker.bootstrap_servers, fresh, run["output"]],
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                    cwd=src,
-                )
-                result = json.loads(done.stdout.strip().splitlines()[-1])
+                result = in_tree(src, RESTART, broker.bootstrap_servers, fresh, run["output"])
                 print(
                     f"{label:10} rep {rep + 1}   restart: run of {args.restart} new items against the topic "
                     f"{result['wall_s']:6.2f} s ({result['state']})",
