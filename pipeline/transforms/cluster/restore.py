@@ -15,12 +15,11 @@ import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from sys import intern
 from typing import Any
 
 from pipeline.bus.read import listed_size
 from pipeline.transforms.cluster.link import Entry
-from pipeline.transforms.cluster.signals import outlet_of, signature
+from pipeline.transforms.cluster.signals import outlet_of, shared_strings, signature
 from pipeline.transforms.dedup.restore import RestoreSource, SnapshotCache, restored
 from pipeline.transforms.enrich.pool import watch_parent
 
@@ -122,18 +121,7 @@ class Prefetch:
             return None
         finally:
             executor.shutdown(wait=False)
-        # strings that crossed a process boundary come back as copies: shared again, as signature() shares them
-        snap.entries = [
-            dataclasses.replace(
-                e,
-                sig=dataclasses.replace(
-                    e.sig,
-                    outlet=intern(e.sig.outlet) if e.sig.outlet else None,
-                    blocks=tuple(map(intern, e.sig.blocks)),
-                ),
-            )
-            for e in snap.entries
-        ]
+        snap.entries = [dataclasses.replace(e, sig=shared_strings(e.sig)) for e in snap.entries]
         log.info("cluster: %d records restored in a helper process", len(snap.entries))
         return snap
 
@@ -156,9 +144,8 @@ def prefetch(source: RestoreSource, horizon_s: int, now_s: float) -> None:
     """Start this run's snapshot in a helper process (``Prefetch``); ``shared`` takes it from there.  For the
     single-process local runner with a core to spare; records older than ``now_s`` minus the horizon are left out,
     as ``load`` does (``now_s`` a few seconds before the stage would ask)."""
-    for (
-        stale
-    ) in _PREFETCHES.values():  # one run at a time per process, as ``shared`` keeps one run's snapshot
+    # one run at a time per process, as ``shared`` keeps one run's snapshot
+    for stale in _PREFETCHES.values():
         stale.cancel()
     _PREFETCHES.clear()
     _PREFETCHES[_key(source, horizon_s)] = Prefetch(source, horizon_s, now_s)

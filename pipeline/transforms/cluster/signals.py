@@ -26,7 +26,16 @@ from pipeline.model import EnrichedDispatch
 from pipeline.transforms.cluster.names import word_key
 from pipeline.transforms.cluster.tokens import code_of, stopwords, tokens
 
-__all__ = ["Signature", "of_enriched", "outlet_of", "shared_counts", "signature", "stopwords", "text_of"]
+__all__ = [
+    "Signature",
+    "of_enriched",
+    "outlet_of",
+    "shared_counts",
+    "shared_strings",
+    "signature",
+    "stopwords",
+    "text_of",
+]
 
 MAX_TERMS = 96  # most frequent content words kept per record (memory per indexed record, see docs/dedup.md)
 BLOCK_NAMES, BLOCK_TERMS = 5, 5  # blocking keys per record (one keyed state access each on the keyed path)
@@ -141,15 +150,20 @@ def outlet_of(outlet: str | None, uri: str | None, feed_url: str | None) -> str 
     return None
 
 
+def shared_strings(sig: Signature) -> Signature:
+    """A signature that crossed a process boundary (its strings come back as copies) with its outlet and blocking
+    keys shared again, as ``signature`` shares them."""
+    outlet = sys.intern(sig.outlet) if sig.outlet else None
+    return dataclasses.replace(sig, outlet=outlet, blocks=tuple(map(sys.intern, sig.blocks)))
+
+
 def of_enriched(e: EnrichedDispatch) -> Signature:
     d, en = e.dispatch, e.enrichment
     done = (
         en.cluster_signature
     )  # computed in an enrich pool worker (enrich/pool.py): the same function, same fields
     if isinstance(done, Signature) and done.item == d.id:
-        # strings that crossed a process boundary come back as copies: shared again, as signature() shares them
-        outlet = sys.intern(done.outlet) if done.outlet else None
-        return dataclasses.replace(done, outlet=outlet, blocks=tuple(map(sys.intern, done.blocks)))
+        return shared_strings(done)
     published = d.published.millis if d.published is not None else None
     dl = d.dateline
     return signature(
