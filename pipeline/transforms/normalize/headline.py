@@ -53,13 +53,14 @@ def split_headline(title: str | None, *, french: bool = False) -> HeadlineParts:
         markers.append(" ".join(m.group("m").upper().split()).replace("MISE À JOUR", "MISE A JOUR"))
         text = text[m.end() :]
     agency = None
-    m = _CREDIT_TAIL_RE.search(text)
-    if m:
-        agency = canonical_agency(m.group("p") or m.group("d"))
-        if agency and m.start() > 0:
-            text = text[: m.start()].rstrip()
-        else:
-            agency = None
+    # every trailing credit goes ("Talks (REUTER) - Reuters"), so cleaning a clean headline changes nothing; the
+    # agency is the last one written
+    while (m := _CREDIT_TAIL_RE.search(text)) is not None and m.start() > 0:
+        credit = canonical_agency(m.group("p") or m.group("d"))
+        if not credit:
+            break
+        agency = agency or credit
+        text = text[: m.start()].rstrip()
     return HeadlineParts(text, "-".join(markers) or None, agency)
 
 
