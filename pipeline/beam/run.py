@@ -17,7 +17,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from pipeline import option_table
 from pipeline.beam import graph
-from pipeline.beam.options import NewsPipelineOptions
+from pipeline.beam.options import CachedViewOptions, NewsPipelineOptions
 from pipeline.bus.client import ensure_topics
 from pipeline.bus.read import log_ends
 from pipeline.files.background import FileSinkProcess
@@ -41,7 +41,7 @@ def make_options(settings: PipelineSettings, extra: Sequence[str] = ()) -> Pipel
     argv = [*option_table.beam_argv(settings), *extra]
     if settings.mode == "stream":
         argv.append("--streaming")
-    return PipelineOptions(argv)
+    return CachedViewOptions(argv)
 
 
 def run(
@@ -90,5 +90,5 @@ def _written_ends(settings: PipelineSettings) -> dict[int, int] | None:
 
 
 def settings_from_argv(argv: Sequence[str]) -> tuple[PipelineSettings, PipelineOptions]:
-    options = PipelineOptions(list(argv))
+    options = CachedViewOptions(list(argv))
     return options.view_as(NewsPipelineOptions).settings(), options

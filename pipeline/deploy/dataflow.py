@@ -68,11 +68,11 @@ class DataflowJob:
 
 def preflight(argv: Sequence[str]) -> tuple[Any, Any]:
     """Parse and check launch arguments offline: (options, settings), or ``DeployError`` with one line."""
-    from apache_beam.options.pipeline_options import GoogleCloudOptions, PipelineOptions
+    from apache_beam.options.pipeline_options import GoogleCloudOptions
 
-    from pipeline.beam.options import NewsPipelineOptions
+    from pipeline.beam.options import CachedViewOptions, NewsPipelineOptions
 
-    options = PipelineOptions(list(argv))
+    options = CachedViewOptions(list(argv))
     gc = options.view_as(GoogleCloudOptions)
     check_names(
         gc.project,
