@@ -9,7 +9,8 @@ pipeline, which is what Dataflow's ``--update`` matches against.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,8 +101,37 @@ def translate(argv: Sequence[str]) -> tuple[Any, Any]:
     runner = DataflowRunner()
     p = beam.Pipeline(runner=runner, options=options)
     graph.build(p, settings)
-    result = p.run()
+    with package_build_lock(options):
+        result = p.run()
     return result.job, options
+
+
+@contextmanager
+def package_build_lock(options: Any) -> Iterator[None]:
+    """While Beam builds the job's package from ``--setup_file``: no other build from the same checkout.
+
+    Beam runs ``setup.py sdist`` in the setup file's directory, whose scratch directory (``news-pipeline-<version>/``)
+    and egg-info every build from that checkout shares, so two builds at once delete files under each other (three
+    dry runs started together: two failed, in each of three tries).  An exclusive ``flock`` on a lock file named
+    after the checkout's path serializes them; it is released when the process ends, whatever kills it."""
+    import fcntl
+    import tempfile
+    import zlib
+
+    from apache_beam.options.pipeline_options import SetupOptions
+
+    setup_file = options.view_as(SetupOptions).setup_file
+    if not setup_file:
+        yield
+        return
+    checkout = str(Path(setup_file).resolve().parent)
+    lock = Path(tempfile.gettempdir()) / f"news-pipeline-build-{zlib.crc32(checkout.encode()):08x}.lock"
+    with lock.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def dry_run(argv: Sequence[str]) -> dict[str, Any]:

@@ -19,13 +19,14 @@ def launch(argv: Sequence[str]) -> str:
     import apache_beam as beam
 
     from pipeline.beam import graph
-    from pipeline.deploy.dataflow import preflight
+    from pipeline.deploy.dataflow import package_build_lock, preflight
 
     options, settings = preflight(argv)
     check_credentials()
     p = beam.Pipeline(options=options)
     graph.build(p, settings)
-    result = p.run()  # streaming: returns once the job is submitted
+    with package_build_lock(options):
+        result = p.run()  # streaming: returns once the job is submitted
     return str(getattr(result, "job_id", lambda: "?")())
 
 
