@@ -22,6 +22,7 @@ from pipeline.avro.codec import (
 )
 from pipeline.avro.registry import registry_from_url
 from pipeline.avro.wire import ConfluentEncoder, Encoder, SingleObjectEncoder
+from pipeline.beam import readahead
 from pipeline.beam.failures import FAILURES, SafeFlatMap
 from pipeline.dlq.written import SkipWrittenFn
 from pipeline.io.kafka.sink import WriteToKafkaPy
@@ -175,6 +176,8 @@ def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time
     # spare on the local runner, clustering's restore starts now in a helper process (cluster/restore.py, Prefetch).
     if in_process and processes > 0:
         cluster_restore.prefetch(restore, s.dedup_horizon_s, clock())
+    if in_process:  # the restores and the dead-letter read, started together now (readahead.py)
+        readahead.start(restore, s, run_id, clock())
     clustered = enriched["main"] | "ClusterEvents" >> ClusterEvents(
         s.dedup_horizon_s,
         clock,
