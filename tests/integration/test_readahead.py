@@ -24,6 +24,7 @@ from pipeline.model import RawEntry
 from pipeline.settings import KafkaSettings, PipelineSettings, TopicSettings
 from pipeline.transforms.cluster import restore as cluster_restore
 from pipeline.transforms.dedup import restore as dedup_restore
+from tests.integration.test_poison_input import entry
 
 pytestmark = pytest.mark.integration
 
@@ -32,16 +33,7 @@ DEADLINE_S = 30.0
 
 def _entry(i: int) -> RawEntry:
     body = " ".join(f"word{(i * 7 + k) % 97} harbour strike talks number{i}" for k in range(30))
-    return RawEntry(
-        feed_url="http://127.0.0.1:1/feed.xml",
-        entry_key=f"guid:{i}",
-        content_hash=f"{i:064d}",
-        guid=f"g{i}",
-        link=f"https://news.example.org/story/{i}",
-        title=f"Story {i} about the harbour",
-        summary=f"<p>{body}.</p>",
-        fetched_at_ms=1_700_000_000_000,
-    )
+    return entry(i, f"<p>{body}.</p>")
 
 
 def _cached(cache: dict, topic: str, before: set) -> list:
