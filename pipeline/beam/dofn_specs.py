@@ -17,33 +17,33 @@ import weakref
 from typing import Any
 
 _applied = False
-_known: dict[int, tuple[weakref.ref, set, set]] = {}
 
 
 def cached(real: Any) -> Any:
     """``real`` (Beam's ``get_dofn_specs``) answered once per live DoFn object."""
+    known_specs: dict[int, tuple[weakref.ref, set, set]] = {}  # this wrapper's own answers, by the DoFn's id
 
     def get_dofn_specs(dofn: Any) -> tuple[set, set]:
         key = id(dofn)
-        known = _known.get(key)
+        known = known_specs.get(key)
         if known is None or known[0]() is not dofn:
             states, timers = real(dofn)
             try:
-                ref = weakref.ref(dofn, lambda r, key=key: _forget(key, r))
+                ref = weakref.ref(dofn, lambda r, key=key: _forget(known_specs, key, r))
             except TypeError:  # not weak-referenceable: nothing to key a cache entry by safely
                 return states, timers
-            known = _known[key] = (ref, set(states), set(timers))
+            known = known_specs[key] = (ref, set(states), set(timers))
         return set(known[1]), set(known[2])
 
     get_dofn_specs.__wrapped__ = real  # type: ignore[attr-defined]
     return get_dofn_specs
 
 
-def _forget(key: int, ref: weakref.ref) -> None:
+def _forget(known_specs: dict, key: int, ref: weakref.ref) -> None:
     """The DoFn behind ``ref`` is gone: drop its entry (not one made since for a new object at the same id)."""
-    known = _known.get(key)
+    known = known_specs.get(key)
     if known is not None and known[0] is ref:
-        del _known[key]
+        del known_specs[key]
 
 
 def apply() -> None:
