@@ -89,14 +89,20 @@ def live(entries: Iterable[NearEntry], now_ms: int, horizon_ms: int) -> list[Nea
 
 
 def probe(
-    entries: Iterable[NearEntry], shingles: frozenset[int], now_ms: int, horizon_ms: int, exclude: str = ""
+    entries: Iterable[NearEntry],
+    shingles: frozenset[int],
+    now_ms: int,
+    horizon_ms: int,
+    exclude: str | int = "",
+    measure: Callable[[frozenset[int], Fingerprint], tuple[float, float]] = overlap,
 ) -> Candidate | None:
-    """The most similar verified entry of one bucket (ties: the latest version), or None."""
+    """The most similar verified entry of one bucket (ties: the latest version), or None.  ``measure``: ``overlap``
+    or a memo of it (an item's buckets share entries)."""
     best: Candidate | None = None
     for e in live(entries, now_ms, horizon_ms):
         if e.item == exclude:
             continue
-        sim, cov = overlap(shingles, e.fp)
+        sim, cov = measure(shingles, e.fp)
         if sim >= NEAR_THRESHOLD and (
             best is None or (sim, e.version) > (best.similarity, best.entry.version)
         ):
