@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pipeline.transforms.cluster.compounds import split as split_compound
 from pipeline.transforms.cluster.names import word_key
+from pipeline.transforms.enrich import cache
 from pipeline.transforms.enrich.gazetteer import shared as shared_gazetteer
 
 LANGS = ("en", "fr", "de", "es", "it", "pl", "pt", "nl", "tr", "ru")
@@ -49,34 +50,48 @@ _KEY, _CAP, _TIER, _CODE, _NUMBERS = itemgetter(0), itemgetter(1), itemgetter(2)
 _PARTS = itemgetter(8)
 
 
-@lru_cache(maxsize=32)
-def stopwords(lang: str | None) -> frozenset[str]:
-    """Words that say nothing about an event: spaCy's stop words (``spacy/lang/<code>/stop_words.py``, plain sets in
-    the spaCy wheel, read from their files without importing spaCy) plus the language's common words by wordfreq's
-    small list (zipf >= ``COMMON_ZIPF``: "said", "company", "year", "président").  All of ``LANGS`` when unknown."""
+def _build_lists(code: str) -> tuple[frozenset[str], dict[str, float]]:
+    """spaCy's stop words for ``code`` (``spacy/lang/<code>/stop_words.py``, plain sets in the spaCy wheel, read
+    from their files without importing spaCy) and wordfreq's small list (word -> frequency): plain values."""
     from wordfreq import get_frequency_dict
 
     spec = importlib.util.find_spec("spacy")
     root = Path(next(iter(spec.submodule_search_locations or ()))) if spec else None
+    words: frozenset[str] = frozenset()
+    path = root / "lang" / code / "stop_words.py" if root else None
+    if path is not None and path.is_file():
+        loader = importlib.util.spec_from_file_location(f"_cluster_stop_{code}", path)
+        module = importlib.util.module_from_spec(loader)  # type: ignore[arg-type]
+        loader.loader.exec_module(module)  # type: ignore[union-attr]
+        words = frozenset(w.casefold() for w in module.STOP_WORDS)
+    return words, get_frequency_dict(code, wordlist="small")
+
+
+@lru_cache(maxsize=len(LANGS))
+def _lists(code: str) -> tuple[frozenset[str], dict[str, float]]:
+    """``_build_lists(code)`` from a cache file (enrich/cache.py): importing wordfreq alone cost each process that
+    clusters ~0.3 s of CPU (its tokenizer's regexes, langcodes, ftfy), reading the file ~5 ms."""
+    key = cache.key(Path(__file__).read_bytes(), packages=("wordfreq", "spacy"))
+    return cache.cached(f"cluster-words-{code}", key, lambda: _build_lists(code))
+
+
+@lru_cache(maxsize=32)
+def stopwords(lang: str | None) -> frozenset[str]:
+    """Words that say nothing about an event: spaCy's stop words plus the language's common words by wordfreq's
+    small list (zipf >= ``COMMON_ZIPF``: "said", "company", "year", "président").  All of ``LANGS`` when unknown."""
     words: set[str] = set()
+    cutoff = 10 ** (COMMON_ZIPF - 9)
     for code in (lang,) if lang in LANGS else LANGS:
-        path = root / "lang" / code / "stop_words.py" if root else None
-        if path is not None and path.is_file():
-            loader = importlib.util.spec_from_file_location(f"_cluster_stop_{code}", path)
-            module = importlib.util.module_from_spec(loader)  # type: ignore[arg-type]
-            loader.loader.exec_module(module)  # type: ignore[union-attr]
-            words |= {w.casefold() for w in module.STOP_WORDS}
-        cutoff = 10 ** (COMMON_ZIPF - 9)
-        words |= {w for w, f in get_frequency_dict(code, wordlist="small").items() if f >= cutoff}
+        stop, frequencies = _lists(code)
+        words |= stop
+        words |= {w for w, f in frequencies.items() if f >= cutoff}
     return frozenset(words)
 
 
 @lru_cache(maxsize=16)
 def frequent(lang: str | None) -> dict[str, float]:
     """Word -> frequency, wordfreq's small list for ``lang`` (zipf >= 3: frequent enough to be a common word)."""
-    from wordfreq import get_frequency_dict
-
-    return get_frequency_dict(lang, wordlist="small") if lang in LANGS else {}
+    return _lists(lang)[1] if lang in LANGS else {}
 
 
 def tier_of(word: str, lang: str | None) -> int:
