@@ -61,7 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.mode == "drain":
         progress = GroupProgress(kafka, args.raw_topic, args.group).start(f"drain {args.raw_topic}")
     try:
-        state = run(settings, extra_args=args.beam_args)
+        state = run(settings, extra_args=args.beam_args, own_process=True)
     finally:
         if progress is not None:
             progress.stop()

@@ -16,7 +16,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from pipeline import option_table
-from pipeline.beam import graph
+from pipeline.beam import gc_tuning, graph
 from pipeline.beam.options import CachedViewOptions, NewsPipelineOptions
 from pipeline.bus.client import ensure_topics
 from pipeline.bus.read import log_ends
@@ -46,9 +46,14 @@ def make_options(settings: PipelineSettings, extra: Sequence[str] = ()) -> Pipel
 
 
 def run(
-    settings: PipelineSettings, extra_args: Sequence[str] = (), clock: Callable[[], float] = time.time
+    settings: PipelineSettings,
+    extra_args: Sequence[str] = (),
+    clock: Callable[[], float] = time.time,
+    own_process: bool = False,
 ) -> str:
-    """Run on the local runner until drained (drain) or stopped (stream). Returns the final state."""
+    """Run on the local runner until drained (drain) or stopped (stream). Returns the final state.
+    ``own_process``: this process exists for this run (the CLI): its garbage collector is tuned for it
+    (gc_tuning.py)."""
     options = make_options(settings, extra_args)
     ensure_topics(
         settings.kafka,
@@ -70,6 +75,8 @@ def run(
     try:
         p = beam.Pipeline(runner=runner or local_runner(), options=options)
         graph.build(p, settings, clock)
+        if own_process and not runner:
+            gc_tuning.for_pipeline_process()
         result = p.run()
         state = result.wait_until_finish()
     finally:
