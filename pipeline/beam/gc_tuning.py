@@ -5,7 +5,7 @@ long-lived objects piled up; a full collection walks every object of the process
 runner's bundle machinery, the enricher's tables and dedup's and clustering's indexes holds many.  In a 3,000-item
 NER-off drain with one stage worker, the pipeline process spent 0.66-0.73 s of its 6.7-7.1 s of CPU collecting
 (~1,000 young and 6 full collections, ~80 ms each; ``gc.callbacks``), and that process is the run's bottleneck.
-With a young generation of 20,000 allocations: ~76 young collections and 0-1 full ones, 0.17-0.22 s.
+With a young generation of 20,000 allocations: ~76 young collections and no full one, 0.17-0.18 s (two runs).
 
 Objects are still freed by reference counting as before; only reference cycles wait longer, and a full collection
 still runs when the long-lived objects grew by a quarter (CPython's own rule), so memory stays bounded (the fault
