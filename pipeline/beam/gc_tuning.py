@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import gc
 
-THRESHOLDS = (
-    20_000,
-    20,
-    20,
-)  # young allocations; young collections per middle; middle per full (CPython 700, 10, 10)
+# young allocations per young collection; young collections per middle one; middle per full (CPython: 700, 10, 10)
+THRESHOLDS = (20_000, 20, 20)
 
 
 def for_pipeline_process() -> None:
