@@ -46,7 +46,7 @@ def _child(bootstrap: str, raw: str, output: str, ner: bool, processes: str) -> 
         ner=ner,
         enrich_processes=None if processes == "auto" else int(processes),
     )
-    print(run(settings), flush=True)
+    print(run(settings, own_process=True), flush=True)  # as ``news-pipeline run`` runs it (beam/gc_tuning.py)
 
 
 def family(pid: int) -> list[int]:
