@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from pipeline.model import Dispatch, DuplicateNotice
 from pipeline.transforms.dedup import local, near, packed
 from pipeline.transforms.dedup.local import LocalDeduplicator
 from tests.unit.dedup.labeled import apply, load_cases
@@ -26,7 +25,7 @@ def test_each_stored_entry_is_verified_once_per_offer(monkeypatch) -> None:
         unpacks[bytes(rec)] += 1
         return real_unpack(self, rec)
 
-    # both names: the probe's own default and what in-process dedup hands it
+    # both names: the one near.probe looked up before the memo, and the one in-process dedup's memo calls
     monkeypatch.setattr(local, "overlap", counted)
     monkeypatch.setattr(near, "overlap", counted)
     monkeypatch.setattr(packed.EntryPacker, "unpack", counted_unpack)
@@ -38,11 +37,10 @@ def test_each_stored_entry_is_verified_once_per_offer(monkeypatch) -> None:
         dd.offer(a)
         calls.clear()
         unpacks.clear()
-        out = dd.offer(b)
+        dd.offer(b)
         if not calls:  # decided by an exact key before the near-duplicate step
             continue
         checked += 1
         assert set(calls.values()) == {1}, case["case"]
         assert set(unpacks.values()) == {1}, case["case"]
-        assert isinstance(out, DuplicateNotice) or (isinstance(out, Dispatch) and out.version >= 1)
     assert checked >= 10  # enough cases reach the near-duplicate step for this to mean something
