@@ -1,4 +1,5 @@
-"""A cache file for indexes that are slow to build and a pure function of installed code and data (the gazetteer).
+"""A cache file for indexes that are slow to build and a pure function of installed code and data (the gazetteer;
+clustering's word lists, cluster/tokens.py).
 
 In: a name, a key over everything the index is built from, a builder returning plain data (dicts, lists, tuples,
 strings, numbers).  Out: that data, read from ``<cache dir>/<name>-<key>.marshal`` when the file exists, else built
