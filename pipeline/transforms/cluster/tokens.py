@@ -67,12 +67,17 @@ def _build_lists(code: str) -> tuple[frozenset[str], dict[str, float]]:
     return words, get_frequency_dict(code, wordlist="small")
 
 
+@lru_cache(maxsize=1)
+def _lists_key() -> str:
+    """The cache key of every language's lists: this file and the two packages' versions (read once a process)."""
+    return cache.key(Path(__file__).read_bytes(), packages=("wordfreq", "spacy"))
+
+
 @lru_cache(maxsize=len(LANGS))
 def _lists(code: str) -> tuple[frozenset[str], dict[str, float]]:
     """``_build_lists(code)`` from a cache file (enrich/cache.py): importing wordfreq alone cost each process that
     clusters ~0.3 s of CPU (its tokenizer's regexes, langcodes, ftfy), reading the file ~5 ms."""
-    key = cache.key(Path(__file__).read_bytes(), packages=("wordfreq", "spacy"))
-    return cache.cached(f"cluster-words-{code}", key, lambda: _build_lists(code))
+    return cache.cached(f"cluster-words-{code}", _lists_key(), lambda: _build_lists(code))
 
 
 @lru_cache(maxsize=32)
