@@ -53,10 +53,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     kafka = resolve_kafka(args)
     if not args.create_topics:  # a typo must not create (and silently "drain") an empty topic
         require_topics(kafka, [args.raw_topic], "raw topic (pass --create-topics to create it)")
-    from pipeline.beam.run import run  # Beam takes seconds to import: only once the input is known to exist
+    from pipeline.beam.cloud_clients import skip_for_local_run
     from pipeline.option_table import settings_from_run_args
 
     settings = settings_from_run_args(args, kafka.bootstrap_servers)
+    skip_for_local_run(args.beam_args, [settings.out_dir])  # before Beam's import: beam/cloud_clients.py
+    from pipeline.beam.run import run  # Beam takes a second to import: only once the input is known to exist
+
     progress = None
     if args.mode == "drain":
         progress = GroupProgress(kafka, args.raw_topic, args.group).start(f"drain {args.raw_topic}")
@@ -109,6 +112,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from pipeline.beam.cloud_clients import skip_for_local_run
+
+    skip_for_local_run((), [args.out_dir or ""])  # the demo's run is local (beam/cloud_clients.py)
     from pipeline.demo import run_demo
 
     return run_demo(out_dir=args.out_dir, ner=not args.no_ner)
