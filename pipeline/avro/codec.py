@@ -52,6 +52,34 @@ def decode_jsonable(name: str, data: bytes) -> dict[str, Any]:
     return _read(name, data, plain(writer.fingerprint), plain(reader.fingerprint))
 
 
+def datum_of(name: str, data: bytes | None) -> memoryview | None:
+    """The Avro datum of single-object ``data`` (the bytes after the 10-byte header) when it was written with the
+    current ``name`` schema and reads whole under it; None otherwise (another version or schema, not single-object,
+    corrupt, trailing bytes: ``decode`` says which).  The datum is read by skipping every field (a reader schema of
+    the same name without fields), which checks every length, union branch and varint and builds nothing: a 4 KB
+    news item in ~15 us against ~55 us to decode it.  The file sink copies such datums into its files as they are
+    (files/writer.py ``append_datum``)."""
+    s = schema(name)
+    if data is None or len(data) < 10 or data[:2] != SINGLE_OBJECT_MAGIC or data[2:10] != s.fingerprint:
+        return None
+    body = io.BytesIO(data)
+    body.seek(10)
+    try:
+        schemaless_reader(body, s.parsed, _fieldless(name))
+    except Exception:  # fastavro raises a mix of EOFError/ValueError/IndexError/...
+        return None
+    return memoryview(data)[10:] if body.tell() == len(data) else None
+
+
+@lru_cache(maxsize=8)
+def _fieldless(name: str) -> Any:
+    """A reader schema for ``name`` with no fields: schema resolution skips every field the writer wrote."""
+    raw = schema(name).raw
+    return parse_schema(
+        {"type": "record", "name": raw["name"], "namespace": raw.get("namespace"), "fields": []}
+    )
+
+
 def _writer_for(name: str, data: bytes) -> LoadedSchema:
     writer = writer_of(data)
     if writer.name != name:

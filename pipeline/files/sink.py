@@ -26,7 +26,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from pipeline.avro.codec import AvroDecodeError, encode_failure
+from pipeline.avro.codec import AvroDecodeError, datum_of, encode_failure
 from pipeline.avro.registry import registry_from_url
 from pipeline.avro.schemas import schema
 from pipeline.avro.wire import WireDecoder
@@ -188,19 +188,26 @@ class FileSink:
         return all(self._consumer.position(tp) >= ends.get(tp.partition, 0) for tp in self._tps)
 
     def _append(self, partition: int, rec: Any) -> None:
-        try:
-            name, record = self._decoder.decode(rec.value)
-            if name != "news_item":
-                raise AvroDecodeError(f"a {name} record on the output topic")
-        except AvroDecodeError as exc:
-            self._dead_letter(rec, exc)
-            return
+        # A record written with the files' own schema goes into the file as the datum it is (checked whole, not
+        # decoded and encoded again: ~80 instead of ~175 us a 4 KB item); any other is decoded into that schema.
+        datum = datum_of("news_item", rec.value)
+        if datum is None:
+            try:
+                name, record = self._decoder.decode(rec.value)
+                if name != "news_item":
+                    raise AvroDecodeError(f"a {name} record on the output topic")
+            except AvroDecodeError as exc:
+                self._dead_letter(rec, exc)
+                return
         w = self._writers.get(partition)
         if w is None:
             w = self._writers[partition] = RangeFileWriter(
                 self.out_dir, self.topic, partition, rec.offset, self._parsed, self.roll.codec, self.clock
             )
-        w.append(record, rec.offset, len(rec.value))
+        if datum is not None:
+            w.append_datum(datum, rec.offset, len(rec.value))
+        else:
+            w.append(record, rec.offset, len(rec.value))
         self.stats.records += 1
         if w.records >= self.roll.roll_records or w.payload_bytes >= self.roll.roll_bytes:
             self._publish(partition, w)

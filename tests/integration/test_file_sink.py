@@ -160,3 +160,31 @@ def test_a_stopped_sink_catches_up_to_the_ends_it_is_given(
     runner.join(timeout=60)
     assert not runner.is_alive() and result["stats"].records == 30
     assert sorted(ids_in_files(tmp_path, topics.output)) == sorted(ids)
+
+
+def test_a_corrupt_item_with_a_valid_header_is_a_dead_letter_and_the_rest_are_filed(
+    kafka: KafkaSettings, topics: TopicSettings, tmp_path: Path
+) -> None:
+    """Records written with the files' schema are copied as datums (codec.datum_of checks each whole first): one
+    whose body is garbage behind a valid header must not reach a file, but the dead letters, bytes and all."""
+    from pipeline.consume import ConsumeOptions, read_topic
+
+    ensure_topics(kafka, [topics.output, topics.dead_letter], partitions=1)
+    ids = produce_items(kafka, topics.output, 0, 5)
+    good = codec.encode(
+        "news_item", codec.news_item_to_avro(EnrichedDispatch(dispatch(None, "b"), Enrichment()))
+    )
+    poison = good[:10] + b"\xff" * 40  # the current news_item fingerprint, then no datum
+    producer = make_producer(kafka)
+    producer.send(topics.output, key=b"poison", value=poison)
+    producer.flush()
+    producer.close()
+    ids += produce_items(kafka, topics.output, 5, 5)
+    sink = FileSink(kafka, topics.output, str(tmp_path), "g-poison", dead_letter_topic=topics.dead_letter)
+    stats = sink.run(until_end=True)
+    assert (stats.records, stats.dead_letters) == (10, 1)
+    assert ids_in_files(tmp_path, topics.output) == ids  # one partition: offset order
+    dead = list(read_topic(kafka, ConsumeOptions(topic=topics.dead_letter, idle_timeout_s=1.5)))
+    assert len(dead) == 1
+    assert dead[0]["stage"] == "files" and "corrupt news_item" in dead[0]["reason"]
+    assert dead[0]["source_offset"] == 5
