@@ -32,6 +32,9 @@ RESULTS = HERE / "results"
 
 
 def _child(bootstrap: str, raw: str, output: str, ner: bool, processes: str) -> None:
+    from pipeline.beam.cloud_clients import skip_for_local_run
+
+    skip_for_local_run(())  # before Beam's import, as ``news-pipeline run`` (beam/cloud_clients.py)
     from pipeline.beam.run import run
     from pipeline.settings import KafkaSettings, PipelineSettings, TopicSettings
 
