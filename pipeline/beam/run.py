@@ -21,6 +21,8 @@ from pipeline.beam.options import CachedViewOptions, NewsPipelineOptions
 from pipeline.bus.client import ensure_topics
 from pipeline.bus.read import log_ends
 from pipeline.files.background import FileSinkProcess
+from pipeline.io.kafka import sink as kafka_sink
+from pipeline.io.kafka import source as kafka_source
 from pipeline.io.kafka import specs as kafka_specs
 from pipeline.settings import PipelineSettings
 
@@ -82,6 +84,9 @@ def run(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if not runner:  # the local run's steps are done with their clients (io/kafka/sink.py, source.py)
+            kafka_sink.close_shared_producers()
+            kafka_source.close_sizers()
         if files is not None:
             files.finish(_written_ends(settings))  # catch up to them, then finish the open files
     return str(state)

@@ -33,6 +33,10 @@ from pipeline.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 _SHARED = shared.Shared()
+# Every handle of this process not yet closed.  Strong references: a handle whose steps are gone still has its
+# producer's network thread (and socket) running, so it is kept to be closed (``close_shared_producers``).
+_OPEN: set[ProducerHandle] = set()
+_EPOCH = [0]  # part of the shared tag: a run's end (close_shared_producers) makes the next run build new ones
 STOP_GRACE_S = 60.0  # after a stop request, how long a bundle keeps waiting for the broker before failing
 LINGER_MS = 50  # the producer's linger and batch size (ProducerHandle._make says why)
 BATCH_BYTES = 512 * 1024
@@ -60,6 +64,13 @@ class ProducerHandle:
             batch_size=BATCH_BYTES,
         )
 
+    def close(self, timeout_s: float) -> None:
+        with self.lock:
+            try:
+                self.producer.close(timeout=timeout_s)
+            except Exception:  # closing a producer of a dead broker may raise anything
+                log.debug("closing the producer failed", exc_info=True)
+
     def rebuild(self, generation: int) -> None:
         """Replace the producer once per failure, however many steps saw it fail (``generation`` they used)."""
         with self.lock:
@@ -75,8 +86,28 @@ class ProducerHandle:
 
 
 def shared_producer(kafka: KafkaSettings, max_request_size: int = 1_000_000) -> ProducerHandle:
-    tag = f"producer:{max_request_size}:{kafka.model_dump_json()}"
-    return _SHARED.acquire(lambda: ProducerHandle(kafka, max_request_size), tag=tag)
+    tag = f"producer:{_EPOCH[0]}:{max_request_size}:{kafka.model_dump_json()}"
+    return _SHARED.acquire(lambda: _opened(ProducerHandle(kafka, max_request_size)), tag=tag)
+
+
+def _opened(handle: ProducerHandle) -> ProducerHandle:
+    _OPEN.add(handle)
+    return handle
+
+
+def close_shared_producers(timeout_s: float = 10.0) -> int:
+    """At the end of a local run (``beam.run``), in the process that ran it: close the producers its steps shared
+    and return how many.  Nothing is lost: every step's ``finish_bundle`` waited for its records' acknowledgements,
+    and ``close`` sends whatever still lingers.  Left open, each kept a socket to the broker and a network thread:
+    the embedded broker then waited 5 s for that connection at every stop (``news-pipeline demo`` idled 5 s before
+    exiting), and in a process that runs pipelines again the idle thread could spin (docs/performance.md, eighth
+    pass).  A later run in this process gets new producers (the shared tag changes)."""
+    _EPOCH[0] += 1
+    handles = list(_OPEN)
+    for handle in handles:
+        handle.close(timeout_s)
+        _OPEN.discard(handle)
+    return len(handles)
 
 
 class _ProduceFn(beam.DoFn):
