@@ -20,9 +20,8 @@ from fastavro.write import Writer
 
 from pipeline.files.naming import RangeFile, is_remote, join, remote_fs, temp_name
 
-BLOCK_BYTES = (
-    16_000  # datums per block, by uncompressed size: fastavro's default sync interval, as ``append`` has
-)
+# datums per block, by uncompressed size: fastavro's default sync interval, which ``append``'s blocks have too
+BLOCK_BYTES = 16_000
 
 
 @dataclass(frozen=True)

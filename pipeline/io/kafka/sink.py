@@ -36,6 +36,7 @@ _SHARED = shared.Shared()
 # Every handle of this process not yet closed.  Strong references: a handle whose steps are gone still has its
 # producer's network thread (and socket) running, so it is kept to be closed (``close_shared_producers``).
 _OPEN: set[ProducerHandle] = set()
+_OPEN_LOCK = threading.Lock()
 _EPOCH = [0]  # part of the shared tag: a run's end (close_shared_producers) makes the next run build new ones
 STOP_GRACE_S = 60.0  # after a stop request, how long a bundle keeps waiting for the broker before failing
 LINGER_MS = 50  # the producer's linger and batch size (ProducerHandle._make says why)
@@ -91,7 +92,8 @@ def shared_producer(kafka: KafkaSettings, max_request_size: int = 1_000_000) -> 
 
 
 def _opened(handle: ProducerHandle) -> ProducerHandle:
-    _OPEN.add(handle)
+    with _OPEN_LOCK:
+        _OPEN.add(handle)
     return handle
 
 
@@ -102,11 +104,12 @@ def close_shared_producers(timeout_s: float = 10.0) -> int:
     the embedded broker then waited 5 s for that connection at every stop (``news-pipeline demo`` idled 5 s before
     exiting), and in a process that runs pipelines again the idle thread could spin (docs/performance.md, eighth
     pass).  A later run in this process gets new producers (the shared tag changes)."""
-    _EPOCH[0] += 1
-    handles = list(_OPEN)
+    with _OPEN_LOCK:
+        _EPOCH[0] += 1
+        handles = list(_OPEN)
+        _OPEN.clear()
     for handle in handles:
         handle.close(timeout_s)
-        _OPEN.discard(handle)
     return len(handles)
 
 

@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 # instance dropped without teardown leaves its consumer's network thread (and its socket) running, and a weak set
 # would have lost the consumer object by then (measured: ``news-pipeline demo`` found none to close).
 _SIZERS: set[Any] = set()
+_SIZERS_LOCK = threading.Lock()
 
 # Runners that execute the partition watcher and the readers side by side (see ReadConfig.watch_partitions).
 CONCURRENT_RUNNERS = frozenset({"DataflowRunner"})
@@ -134,7 +135,8 @@ class _ReadPartitionBase(beam.DoFn, RestrictionProvider):
         for name in ("consumer", "_sizer"):
             client = self.__dict__.pop(name, None)
             if client is not None:
-                _SIZERS.discard(client)
+                with _SIZERS_LOCK:
+                    _SIZERS.discard(client)
                 client.close(autocommit=False)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -164,9 +166,10 @@ class _ReadPartitionBase(beam.DoFn, RestrictionProvider):
             now = self.clock()
             if cached and now - cached[0] < self.cfg.size_cache_s:
                 return cached[1]
-            if self.__dict__.get("_sizer") not in _SIZERS:  # none yet, or closed at a run's end
-                self._sizer = KafkaConsumer(**consumer_config(self.cfg.kafka))
-                _SIZERS.add(self._sizer)
+            with _SIZERS_LOCK:
+                if self.__dict__.get("_sizer") not in _SIZERS:  # none yet, or closed at a run's end
+                    self._sizer = KafkaConsumer(**consumer_config(self.cfg.kafka))
+                    _SIZERS.add(self._sizer)
             tp = TopicPartition(topic, partition)
             end = int(self._sizer.end_offsets([tp]).get(tp, 0))
             self._sizes[key] = (now, end)
@@ -376,9 +379,10 @@ def close_sizers() -> int:
     many.  The runner sizes restrictions on a DoFn instance whose ``teardown`` may never run; its consumer's
     network thread kept a connection to the broker after the run (the embedded broker then waited 5 s for it at
     every stop).  An instance sized again later opens a new one (``end_offset`` finds its consumer closed)."""
-    sizers = list(_SIZERS)
+    with _SIZERS_LOCK:
+        sizers = list(_SIZERS)
+        _SIZERS.clear()
     for consumer in sizers:
-        _SIZERS.discard(consumer)
         try:
             consumer.close(autocommit=False)
         except Exception:  # closing a client of a dead broker may raise anything
