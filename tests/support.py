@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 import apache_beam as beam
@@ -88,3 +92,19 @@ class _RecordingCounter:
     def inc(self, n: int = 1) -> None:
         self.counter.inc(n)
         RecordedTtlFn.CLEARED[self.run].extend([(self.stage, self.clock())] * n)
+
+
+def json_child(code: str, *argv: str, timeout_s: float = 300) -> Any:
+    """Run ``code`` in a fresh interpreter from the repository root (what a fresh process imports and sets is the
+    point of the tests that use it); its last stdout line, as JSON.  A failed child fails the test with its stderr."""
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=timeout_s,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])

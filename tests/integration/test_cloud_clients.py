@@ -5,8 +5,6 @@ its own interpreter: the decision is about what a fresh process imports."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,9 +13,9 @@ from pipeline.beam.cloud_clients import CLOUD_MODULES
 from pipeline.bus.client import ensure_topics
 from pipeline.settings import KafkaSettings, TopicSettings
 from tests.integration.test_run_signals import _count, _send
+from tests.support import json_child
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
 
 # What a process holds for each cloud module after it ran: "absent" (marked absent), "loaded" or "never imported".
 REPORT = f"""
@@ -58,26 +56,13 @@ report(skipped=skipped, local_fs=schemes)
 )
 
 
-def _child(code: str, *argv: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", code, *argv],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def test_a_local_cli_run_drains_without_the_cloud_clients(
     kafka: KafkaSettings, topics: TopicSettings, tmp_path: Path
 ) -> None:
     ensure_topics(kafka, [topics.raw, topics.output, topics.dead_letter, topics.audit])
     _send(kafka, topics.raw, range(0, 8))
     out_dir = tmp_path / "files"
-    got = _child(
+    got = json_child(
         CLI_CHILD,
         "run",
         "--mode=drain",
@@ -110,7 +95,7 @@ def test_a_local_cli_run_drains_without_the_cloud_clients(
 def test_only_a_run_that_names_nothing_remote_skips_them(
     args: list[str], paths: list[str], skipped: bool
 ) -> None:
-    got = _child(DECIDE_CHILD, json.dumps(args), json.dumps(paths))
+    got = json_child(DECIDE_CHILD, json.dumps(args), json.dumps(paths))
     assert got["skipped"] is skipped
     assert got["local_fs"] == ["LocalFileSystem"]  # Beam's file systems still work for local paths
     if skipped:

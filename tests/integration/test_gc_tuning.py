@@ -4,9 +4,6 @@ every record."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,9 +12,9 @@ from pipeline.beam import gc_tuning
 from pipeline.bus.client import ensure_topics
 from pipeline.settings import KafkaSettings, TopicSettings
 from tests.integration.test_run_signals import _count, _send
+from tests.support import json_child
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
 
 CHILD = """
 import gc, json, sys
@@ -45,16 +42,7 @@ def _child(kafka: KafkaSettings, topics: TopicSettings, own: str, out_dir: Path)
         own,
         str(out_dir),
     ]
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json_child(CHILD, *args)
 
 
 @pytest.mark.parametrize("own", ["1", "-"])
