@@ -24,6 +24,7 @@ from pipeline.avro.registry import registry_from_url
 from pipeline.avro.wire import ConfluentEncoder, Encoder, SingleObjectEncoder
 from pipeline.beam import readahead
 from pipeline.beam.failures import FAILURES, SafeFlatMap
+from pipeline.bus.read import group_backlog
 from pipeline.dlq.written import SkipWrittenFn
 from pipeline.io.kafka.sink import WriteToKafkaPy
 from pipeline.io.kafka.source import ReadFromKafkaPy
@@ -153,7 +154,12 @@ def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time
         SafeFlatMap("decode", decode_record, clock)
     ).with_outputs(FAILURES, main="main")
     # the stage pool (transforms/enrich/pool.py) of this run, shared by enrich and, without NER, normalize
-    processes = s.enrich_processes if s.enrich_processes is not None else auto_processes(p, s.ner)
+    processes = s.enrich_processes
+    if processes is None:  # a drain's backlog may be too small for a pool to pay for its start-up
+        backlog = (
+            (lambda: group_backlog(s.kafka, s.topics.raw, s.consumer_group)) if s.mode == "drain" else None
+        )
+        processes = auto_processes(p, s.ner, backlog=backlog)
     normalized = decoded.main | "NormalizeDispatches" >> NormalizeDispatches(
         clock=clock, pool=(processes, None, s.ner)
     )

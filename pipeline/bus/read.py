@@ -137,19 +137,24 @@ def log_ends(kafka: KafkaSettings, topic: str, timeout_s: float = 30.0) -> dict[
     )
     try:
         tps = [TopicPartition(topic, p) for p in sorted(wait_for_partitions(consumer, topic, timeout_s))]
-        consumer.assign(tps)
-        listed = consumer.end_offsets(tps)
-        # a fetch from the listed end: at most its last batch comes back, with the high watermark
-        for tp in tps:
-            consumer.seek(tp, listed[tp])
-        deadline = time.monotonic() + timeout_s
-        while any(consumer.highwater(tp) is None for tp in tps):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no fetch response for {topic} in {timeout_s:.0f} s")
-            consumer.poll(timeout_ms=CONFIRM_STEP_MS)
-        return {tp.partition: max(consumer.highwater(tp), listed[tp]) for tp in tps}
+        return {tp.partition: end for tp, end in _fetched_ends(consumer, tps, timeout_s).items()}
     finally:
         consumer.close(autocommit=False)
+
+
+def _fetched_ends(consumer: KafkaConsumer, tps: list[TopicPartition], timeout_s: float) -> dict[Any, int]:
+    """``tps`` assigned to ``consumer``; each one's end as a fetch from its listed end reports it."""
+    consumer.assign(tps)
+    listed = consumer.end_offsets(tps)
+    # a fetch from the listed end: at most its last batch comes back, with the high watermark
+    for tp in tps:
+        consumer.seek(tp, listed[tp])
+    deadline = time.monotonic() + timeout_s
+    while any(consumer.highwater(tp) is None for tp in tps):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no fetch response for {tps[0].topic} in {timeout_s:.0f} s")
+        consumer.poll(timeout_ms=CONFIRM_STEP_MS)
+    return {tp: max(consumer.highwater(tp), listed[tp]) for tp in tps}
 
 
 def listed_size(kafka: KafkaSettings, topic: str, timeout_s: float = 2.0) -> int:
@@ -162,5 +167,31 @@ def listed_size(kafka: KafkaSettings, topic: str, timeout_s: float = 2.0) -> int
         except RuntimeError:
             return 0
         return sum(consumer.end_offsets([TopicPartition(topic, p) for p in parts]).values())
+    finally:
+        consumer.close(autocommit=False)
+
+
+def group_backlog(kafka: KafkaSettings, topic: str, group: str, timeout_s: float = 2.0) -> int | None:
+    """Records of ``topic`` that ``group`` has not committed yet (from the earliest offset where it never did), up to
+    each partition's end as a fetch reports it (``log_ends``' rule): what a drain starting now has to read.  None
+    when the broker cannot tell within ``timeout_s`` (no partitions, no answer)."""
+    consumer = KafkaConsumer(
+        **consumer_config(kafka, group_id=group, enable_auto_commit=False, fetch_max_wait_ms=CONFIRM_WAIT_MS)
+    )
+    try:
+        try:
+            parts = wait_for_partitions(consumer, topic, timeout_s)
+        except RuntimeError:
+            return None
+        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        ends, earliest = _fetched_ends(consumer, tps, timeout_s), consumer.beginning_offsets(tps)
+        total = 0
+        for tp in tps:
+            committed = consumer.committed(tp)
+            start = earliest[tp] if committed is None else max(committed, earliest[tp])
+            total += max(0, ends[tp] - start)
+        return total
+    except Exception:  # a broker away or slow: the caller keeps its default
+        return None
     finally:
         consumer.close(autocommit=False)

@@ -188,3 +188,31 @@ def test_a_corrupt_item_with_a_valid_header_is_a_dead_letter_and_the_rest_are_fi
     assert len(dead) == 1
     assert dead[0]["stage"] == "files" and "corrupt news_item" in dead[0]["reason"]
     assert dead[0]["source_offset"] == 5
+
+
+def test_group_backlog_counts_what_a_drain_of_the_group_has_left(
+    kafka: KafkaSettings, topics: TopicSettings
+) -> None:
+    """bus.read.group_backlog, which the enrich pool's automatic size asks for a drain: from the earliest offset for
+    a group that never committed, from its commits after; None for a topic that does not exist."""
+    from kafka import TopicPartition
+    from kafka.structs import OffsetAndMetadata
+
+    from pipeline.bus.client import make_consumer
+    from pipeline.bus.read import group_backlog, log_ends
+
+    ensure_topics(kafka, [topics.output], partitions=2)
+    produce_items(kafka, topics.output, 0, 12)
+    assert group_backlog(kafka, topics.output, "g-new") == 12
+    consumer = make_consumer(kafka, group_id="g-half", enable_auto_commit=False)
+    try:
+        ends = log_ends(kafka, topics.output)  # the true ends (tansu's listed ends can be short)
+        assert sum(ends.values()) == 12
+        consumer.commit(
+            {TopicPartition(topics.output, p): OffsetAndMetadata(e // 2, "", -1) for p, e in ends.items()}
+        )
+        left = sum(e - e // 2 for e in ends.values())
+    finally:
+        consumer.close(autocommit=False)
+    assert group_backlog(kafka, topics.output, "g-half") == left
+    assert group_backlog(kafka, "no-such-topic-" + topics.output, "g-new", timeout_s=0.5) is None

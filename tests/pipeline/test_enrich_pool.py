@@ -20,7 +20,12 @@ from pipeline.model import EnrichedDispatch
 from pipeline.transforms.cluster import signals
 from pipeline.transforms.enrich import EnrichDispatches
 from pipeline.transforms.enrich.pool import shared_pool, usable_cores
-from pipeline.transforms.enrich.stage import auto_processes, shared_enricher
+from pipeline.transforms.enrich.stage import (
+    MIN_POOL_BACKLOG,
+    MIN_POOL_BACKLOG_NER,
+    auto_processes,
+    shared_enricher,
+)
 from tests.unit.enrich.conftest import seed_dispatch
 
 LANGUAGES = ("fr", "en")
@@ -142,3 +147,31 @@ def test_auto_processes_by_runner_ner_and_load() -> None:
     assert auto_processes(local, ner=True, load=lambda: float(cores)) == 0  # the other cores are busy
     two = beam.Pipeline(runner=FnApiRunner(), options=PipelineOptions(["--direct_num_workers=2"]))
     assert auto_processes(two, ner=True, load=lambda: 0.0) == 0
+
+
+def test_a_small_drain_gets_no_pool_and_the_backlog_is_asked_only_when_a_pool_would_start() -> None:
+    cores = usable_cores()
+    local = beam.Pipeline(runner=FnApiRunner())
+    asked: list[int] = []
+
+    def backlog(n: int | None):
+        def ask() -> int | None:
+            asked.append(1)
+            return n
+
+        return ask
+
+    if cores >= 2:
+        assert auto_processes(local, ner=True, load=lambda: 0.0, backlog=backlog(3)) == 0
+        assert (
+            auto_processes(local, ner=True, load=lambda: 0.0, backlog=backlog(MIN_POOL_BACKLOG_NER)) == cores
+        )
+        assert auto_processes(local, ner=False, load=lambda: 0.0, backlog=backlog(MIN_POOL_BACKLOG - 1)) == 0
+        assert (
+            auto_processes(local, ner=False, load=lambda: 0.0, backlog=backlog(MIN_POOL_BACKLOG)) == cores - 1
+        )
+        assert auto_processes(local, ner=True, load=lambda: 0.0, backlog=backlog(None)) == cores  # unknown
+        assert len(asked) == 5
+    asked.clear()
+    assert auto_processes(local, ner=True, load=lambda: float(cores), backlog=backlog(10**6)) == 0
+    assert asked == []  # no pool anyway: the broker is not asked
