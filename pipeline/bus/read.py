@@ -179,11 +179,7 @@ def group_backlog(kafka: KafkaSettings, topic: str, group: str, timeout_s: float
         **consumer_config(kafka, group_id=group, enable_auto_commit=False, fetch_max_wait_ms=CONFIRM_WAIT_MS)
     )
     try:
-        try:
-            parts = wait_for_partitions(consumer, topic, timeout_s)
-        except RuntimeError:
-            return None
-        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        tps = [TopicPartition(topic, p) for p in sorted(wait_for_partitions(consumer, topic, timeout_s))]
         ends, earliest = _fetched_ends(consumer, tps, timeout_s), consumer.beginning_offsets(tps)
         total = 0
         for tp in tps:
@@ -191,7 +187,7 @@ def group_backlog(kafka: KafkaSettings, topic: str, group: str, timeout_s: float
             start = earliest[tp] if committed is None else max(committed, earliest[tp])
             total += max(0, ends[tp] - start)
         return total
-    except Exception:  # a broker away or slow: the caller keeps its default
+    except Exception:  # no partitions in time, a broker away or slow: the caller keeps its default
         return None
     finally:
         consumer.close(autocommit=False)
