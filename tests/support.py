@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import subprocess
 import sys
@@ -11,7 +12,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import apache_beam as beam
+from fastavro import schemaless_writer
 
+from pipeline.avro import codec
+from pipeline.avro.schemas import history
 from pipeline.model import Dispatch
 from pipeline.transforms.dedup.stateful import KeyedDedupTtlFn
 
@@ -108,3 +112,13 @@ def json_child(code: str, *argv: str, timeout_s: float = 300) -> Any:
     )
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def older_item(data: bytes) -> bytes:
+    """The same record written with the oldest released news_item schema."""
+    old = history("news_item")[0]
+    record = codec.decode("news_item", data)
+    buf = io.BytesIO()
+    buf.write(codec.SINGLE_OBJECT_MAGIC + old.fingerprint)
+    schemaless_writer(buf, old.parsed, record)
+    return buf.getvalue()

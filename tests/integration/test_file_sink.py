@@ -19,7 +19,7 @@ from pipeline.files import naming
 from pipeline.files.sink import FileSink
 from pipeline.model import EnrichedDispatch, Enrichment
 from pipeline.settings import FileSinkSettings, KafkaSettings, TopicSettings
-from tests.support import dispatch
+from tests.support import dispatch, older_item
 
 pytestmark = pytest.mark.integration
 
@@ -216,3 +216,24 @@ def test_group_backlog_counts_what_a_drain_of_the_group_has_left(
         consumer.close(autocommit=False)
     assert group_backlog(kafka, topics.output, "g-half") == left
     assert group_backlog(kafka, "no-such-topic-" + topics.output, "g-new", timeout_s=0.5) is None
+
+
+def test_items_of_an_older_schema_version_are_decoded_into_the_files_between_copied_ones(
+    kafka: KafkaSettings, topics: TopicSettings, tmp_path: Path
+) -> None:
+    """Current items go into the files as their datums; one written with an older released news_item schema takes
+    the decode path and lands between them, in offset order, read back as the current schema decodes it."""
+    ensure_topics(kafka, [topics.output], partitions=1)
+    ids = produce_items(kafka, topics.output, 0, 3)
+    uid = str(uuid.uuid4())
+    d = dispatch("https://example.org/old", "An older writer.").replace(id=uid, story_id=uid)
+    old = older_item(codec.encode("news_item", codec.news_item_to_avro(EnrichedDispatch(d, Enrichment()))))
+    assert codec.datum_of("news_item", old) is None  # it does take the decode path
+    producer = make_producer(kafka)
+    producer.send(topics.output, key=b"old", value=old)
+    producer.flush()
+    producer.close()
+    ids += [d.id] + produce_items(kafka, topics.output, 3, 3)
+    stats = FileSink(kafka, topics.output, str(tmp_path), "g-old").run(until_end=True)
+    assert (stats.records, stats.dead_letters) == (7, 0)
+    assert ids_in_files(tmp_path, topics.output) == ids

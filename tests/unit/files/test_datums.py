@@ -4,35 +4,23 @@ decode.  A file written from datums reads back as the records decoded one by one
 
 from __future__ import annotations
 
-import io
 import uuid
 from pathlib import Path
 
 import fastavro
 import pytest
-from fastavro import schemaless_writer
 
 from pipeline.avro import codec
-from pipeline.avro.schemas import history, schema
+from pipeline.avro.schemas import schema
 from pipeline.files.writer import BLOCK_BYTES, RangeFileWriter
 from pipeline.model import EnrichedDispatch, Enrichment, Failure
-from tests.support import dispatch
+from tests.support import dispatch, older_item
 
 
 def item(i: int, body_chars: int = 3000) -> bytes:
     uid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"datum/{i}"))
     d = dispatch(f"https://example.org/{i}", f"Corps {i}. " + "x" * body_chars).replace(id=uid, story_id=uid)
     return codec.encode("news_item", codec.news_item_to_avro(EnrichedDispatch(d, Enrichment())))
-
-
-def older_item(data: bytes) -> bytes:
-    """The same record written with the oldest released news_item schema."""
-    old = history("news_item")[0]
-    record = codec.decode("news_item", data)
-    buf = io.BytesIO()
-    buf.write(codec.SINGLE_OBJECT_MAGIC + old.fingerprint)
-    schemaless_writer(buf, old.parsed, record)
-    return buf.getvalue()
 
 
 def test_a_current_news_item_is_its_own_datum() -> None:
