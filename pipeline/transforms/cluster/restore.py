@@ -8,7 +8,6 @@ countries, dateline, agency), records younger than the horizon.  Out: index ``En
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import multiprocessing
 import os
@@ -19,7 +18,7 @@ from typing import Any
 
 from pipeline.bus.read import listed_size
 from pipeline.transforms.cluster.link import Entry
-from pipeline.transforms.cluster.signals import outlet_of, shared_strings, signature
+from pipeline.transforms.cluster.signals import outlet_of, signature
 from pipeline.transforms.dedup.restore import RestoreSource, SnapshotCache, restored
 from pipeline.transforms.enrich.pool import watch_parent
 
@@ -121,7 +120,6 @@ class Prefetch:
             return None
         finally:
             executor.shutdown(wait=False)
-        snap.entries = [dataclasses.replace(e, sig=shared_strings(e.sig)) for e in snap.entries]
         log.info("cluster: %d records restored in a helper process", len(snap.entries))
         return snap
 

@@ -10,7 +10,6 @@ Everything is computed from the text itself, so clustering works with NER off; e
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import sys
 from array import array
@@ -31,7 +30,6 @@ __all__ = [
     "of_enriched",
     "outlet_of",
     "shared_counts",
-    "shared_strings",
     "signature",
     "stopwords",
     "text_of",
@@ -63,6 +61,16 @@ class Signature:
     # every content key's code in text order (2 bytes each): one outlet's template text shows as long shared runs.
     # A plain default, so a Signature pickled before this field (keyed state, a streaming update) reads as empty.
     sequence: array | tuple[()] = ()
+
+    def __setstate__(self, state: dict) -> None:
+        """Unpickled (from an enrich worker, a restore helper, keyed state): its outlet and blocking keys shared
+        again (``sys.intern``), as ``signature`` shares them, so that a large index holds one copy of each; here,
+        not by a copy of the signature in the stage (``dataclasses.replace``: 7 us a record in the pipeline
+        process)."""
+        if state.get("outlet"):
+            state["outlet"] = sys.intern(state["outlet"])
+        state["blocks"] = tuple(map(sys.intern, state.get("blocks", ())))
+        self.__dict__.update(state)
 
 
 def _top(counts: Counter[int], n: int) -> list[int]:
@@ -150,20 +158,13 @@ def outlet_of(outlet: str | None, uri: str | None, feed_url: str | None) -> str 
     return None
 
 
-def shared_strings(sig: Signature) -> Signature:
-    """A signature that crossed a process boundary (its strings come back as copies) with its outlet and blocking
-    keys shared again, as ``signature`` shares them."""
-    outlet = sys.intern(sig.outlet) if sig.outlet else None
-    return dataclasses.replace(sig, outlet=outlet, blocks=tuple(map(sys.intern, sig.blocks)))
-
-
 def of_enriched(e: EnrichedDispatch) -> Signature:
     d, en = e.dispatch, e.enrichment
     done = (
         en.cluster_signature
     )  # computed in an enrich pool worker (enrich/pool.py): the same function, same fields
     if isinstance(done, Signature) and done.item == d.id:
-        return shared_strings(done)
+        return done  # (its strings shared again when it was unpickled: Signature.__setstate__)
     published = d.published.millis if d.published is not None else None
     dl = d.dateline
     return signature(

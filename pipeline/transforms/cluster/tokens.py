@@ -18,7 +18,7 @@ import zlib
 from array import array
 from collections import Counter
 from functools import lru_cache
-from itertools import chain, compress
+from itertools import chain, compress, pairwise
 from operator import itemgetter
 from pathlib import Path
 
@@ -219,14 +219,14 @@ def tokens(
         [codes[i] for i in caps if not (entries[i - 1] if i else _START)[3] and not entries[i][4]]
     )
     # Two names in a row ("Dwayne Johnson", "Heiko Maas") are one name: a key of their own, as rare as the rarer word
-    following = set(caps)
-    for i in caps:
-        if i + 1 in following and not entries[i][5]:
-            p, e = entries[i], entries[i + 1]
+    for i, j in pairwise(caps):
+        if j == i + 1 and not entries[i][5]:
+            p, e = entries[i], entries[j]
             code = code_of(f"{p[0]}_{e[0]}")
             terms[code] += 1
             tiers[code] = min(p[2], e[2])
     sequence = array(
         "H", compress(codes, map(_KEY, entries))
     )  # every content key in text order (template.py)
-    return terms, names, tiers, frozenset(chain.from_iterable(map(_NUMBERS, entries))), sequence
+    numbers = frozenset(chain.from_iterable(filter(None, map(_NUMBERS, entries))))  # (most tokens hold none)
+    return terms, names, tiers, numbers, sequence

@@ -93,3 +93,35 @@ def test_a_texts_numbers_are_read_from_its_tokens() -> None:
     for text in texts:
         assert tokens(text, "en")[3] == plain_numbers(text), text
     assert tokens(texts[0], "en")[3] == {"20000", "1234567"}
+
+
+def test_a_signature_that_crossed_a_process_boundary_shares_its_strings_again() -> None:
+    """An enrich worker, a restore helper and keyed state send signatures pickled: unpickling shares the outlet and
+    blocking keys with every other record's (one copy per key in a large index), and a signature pickled before
+    ``sequence`` existed reads as empty there."""
+    import pickle
+
+    from pipeline.transforms.cluster.signals import signature
+
+    sig = signature(
+        "v1",
+        "story-1",
+        "Poutine en Biélorussie",
+        "Le président russe Vladimir Poutine se rend à Minsk pour rencontrer Alexandre Loukachenko.",
+        "fr",
+        1_670_000_000_000,
+        ("Vladimir Poutine",),
+        ("BY", "RU"),
+        "Kyiv",
+        "Reuters",
+        "reuters.com",
+    )
+    back = pickle.loads(pickle.dumps(sig))
+    assert back == sig and back.blocks and back.outlet
+    assert all(a is b for a, b in zip(back.blocks, sig.blocks, strict=True))
+    assert back.outlet is sig.outlet
+    state = dict(vars(sig))
+    del state["sequence"]
+    old = Signature.__new__(Signature)
+    old.__setstate__(state)
+    assert old.sequence == () and old.terms == sig.terms
