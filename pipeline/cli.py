@@ -13,11 +13,11 @@ import sys
 from collections.abc import Sequence
 
 from pipeline import __version__
-from pipeline.bus.cli_kafka import CliError, resolve_kafka
-from pipeline.ops.errors import UserError, check_reachable, explain
 from pipeline.ops.exit import skip_final_gc
-from pipeline.ops.flags import Parser, kafka_flags, verbose_flag
-from pipeline.settings import TopicSettings
+
+# Everything else is imported where it is used: a stage worker, cluster restore helper or file sink process that a
+# run spawns imports this module again as its ``__mp_main__`` (multiprocessing's spawn re-imports the main module),
+# and with the settings' pydantic models at module level that cost each of them ~0.13 s of CPU at start-up.
 
 DESCRIPTION = (
     "Streaming news ingestion: polls RSS/Atom/JSON feeds into Kafka, normalizes, deduplicates and enriches the "
@@ -35,6 +35,7 @@ BOOTSTRAP_CHECK_S = 3.0  # a closed port answers at once; a silent host gets thi
 
 def cmd_broker(args: argparse.Namespace) -> int:
     from pipeline.bus.broker import BrokerAlreadyRunning, EmbeddedBroker, serve_foreground
+    from pipeline.bus.cli_kafka import CliError
 
     broker = EmbeddedBroker(port=args.port, storage=args.storage)
     try:
@@ -47,6 +48,7 @@ def cmd_broker(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.bus.cli_kafka import resolve_kafka
     from pipeline.ops.offsets import require_topics
     from pipeline.ops.progress import GroupProgress
 
@@ -76,6 +78,7 @@ def cmd_files(args: argparse.Namespace) -> int:
     import signal
     import threading
 
+    from pipeline.bus.cli_kafka import resolve_kafka
     from pipeline.files.sink import FileSink
     from pipeline.settings import FileSinkSettings
 
@@ -121,6 +124,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from pipeline.ops.flags import Parser, kafka_flags, verbose_flag
+    from pipeline.settings import TopicSettings
+
     parser = Parser(prog="news-pipeline", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"news-pipeline {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -233,6 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; known failures end in one line on stderr and a non-zero exit (tracebacks with -v)."""
+    from pipeline.bus.cli_kafka import resolve_kafka
+    from pipeline.ops.errors import UserError, check_reachable, explain
+
     skip_final_gc()  # ~1 s less on the way out of a run (pipeline/ops/exit.py)
     args = build_parser().parse_args(argv)
     logging.basicConfig(
