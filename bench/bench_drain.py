@@ -153,7 +153,7 @@ def main() -> None:
         t, n = pipeline_run(kafka, "bench-raw", ner=False, out=out)
         rows.append(("pipeline drain, NER off", len(entries), n, t))
         t, n = pipeline_run(kafka, "bench-raw-ner", ner=True, out=out)
-        rows.append(("pipeline drain, NER on", args.ner_items, n, t))
+        rows.append(("pipeline drain, NER on", len(entries[: args.ner_items]), n, t))
     floor_rate = len(entries) / floor
     print(f"\n{'run':32} {'in':>7} {'out':>7} {'seconds':>8} {'records/s':>10} {'vs consumer':>12}")
     for name, n_in, n_out, secs in rows:

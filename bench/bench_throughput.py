@@ -196,7 +196,10 @@ def main() -> None:
     from pipeline.settings import KafkaSettings
     from pipeline.transforms.enrich.enricher import compose
 
-    entries = generate(args.items)
+    # NER on runs on the first --ner-items entries, NER off on the first --items: each rate is over the entries that
+    # run really had (with --ner-items above --items the NER rows once divided --items entries by --ner-items)
+    everything = generate(max(args.items, args.ner_items))
+    entries, ner_entries = everything[: args.items], everything[: args.ner_items]
     values = [encode_raw_entry(e) for e in entries]
     runs: list[dict] = []
 
@@ -220,11 +223,11 @@ def main() -> None:
     note("loop NER off", len(values), loop_off["total"], stages=loop_off, load_before=load)
     if args.ner_items:
         load = os.getloadavg()[0]
-        loop_on = run_loop(values[: args.ner_items], ner=True)
-        note("loop NER on", args.ner_items, loop_on["total"], stages=loop_on, load_before=load)
+        loop_on = run_loop([encode_raw_entry(e) for e in ner_entries], ner=True)
+        note("loop NER on", len(ner_entries), loop_on["total"], stages=loop_on, load_before=load)
         from pipeline.transforms.normalize.core import normalize_entry
 
-        texts = [compose(normalize_entry(e, now_ms=0)) for e in entries[: args.ner_items]]
+        texts = [compose(normalize_entry(e, now_ms=0)) for e in ner_entries]
         rate = nlp_pipe_rate(texts)
         runs.append({"name": "nlp.pipe one core", "items_per_s": rate, "items": len(texts)})
         print(f"{'spaCy nlp.pipe, one core':44} {len(texts):>6} {'':10} {rate:9.1f}/s", flush=True)
@@ -235,31 +238,37 @@ def main() -> None:
     # Pool sizes: none (one core) and what ``auto_processes`` picks on an idle machine (NER off: cores - 1 workers
     # beside the pipeline process; NER on: one worker per core).
     cores = os.cpu_count() or 1
-    configs = [(False, args.items, (0, cores - 1))]
-    configs += [(True, args.ner_items, (0, cores))] if args.ner_items else []
+    configs = [(False, entries, (0, cores - 1))]
+    configs += [(True, ner_entries, (0, cores))] if args.ner_items else []
     with EmbeddedBroker(storage="memory", state_dir=Path(tempfile.mkdtemp())) as broker:
         kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
         for _ in range(args.repeat):
-            for ner, n, procs in configs:
+            for ner, workload, procs in configs:
                 same = args.baseline_pool == "same"
                 for label, src, p in [
                     (t, s, p) for p in procs for t, s in trees if t == "after" or same or p == 0
                 ]:
                     p = p if label == "after" or same else -1
                     raw = f"raw-{uuid.uuid4().hex[:6]}"
-                    produce(kafka, raw, entries[:n])
+                    produce(kafka, raw, workload)
                     r = pipeline_run(src, broker.bootstrap_servers, raw, ner, p, args.commit_interval)
                     pool = "" if p < 0 else f", {p} enrich worker{'s' if p != 1 else ''}"
                     note(
                         f"pipeline {label} NER {'on' if ner else 'off'}{pool}",
-                        n,
+                        len(workload),
                         r["wall_s"],
                         **r,
                         tree=label,
                     )
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    meta = {"time": stamp, "cpus": os.cpu_count(), "command": " ".join(sys.argv), "items": args.items}
+    meta = {
+        "time": stamp,
+        "cpus": os.cpu_count(),
+        "command": " ".join(sys.argv),
+        "items": len(entries),
+        "ner_items": len(ner_entries),
+    }
     path = RESULTS / f"throughput-{stamp}.json"
     path.write_text(json.dumps({"meta": meta, "runs": runs}, indent=1, default=str))
     print(f"\nwrote {path}")
