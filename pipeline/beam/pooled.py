@@ -132,17 +132,36 @@ class PooledBatchFn(beam.DoFn, metaclass=abc.ABCMeta):
                 while len(self._pending) >= 2 * pool.processes:
                     yield from self._collect(wait=True, limit=1)
                 self.before_send(pool, batch)
-                for part in _split(batch, pool.processes):
-                    self._submit(pool, part)
+                parts = _split(batch, pool.processes)
+                sent = 0
+                while sent < len(parts) and self._submit(pool, parts[sent]):
+                    sent += 1
+                # what a broken pool refused is worked here
+                batch = [wv for part in parts[sent:] for wv in part]
+            elif not here and len(self._pending) < 2 * pool.processes and self._submit(pool, batch):
                 return
-            if not here and len(self._pending) < 2 * pool.processes:
-                self._submit(pool, batch)
-                return
-        yield from self._emit(batch, self.work_here([wv.value for wv in batch]))
+        if batch:
+            yield from self._emit(batch, self.work_here([wv.value for wv in batch]))
 
-    def _submit(self, pool: EnrichPool, batch: list[WindowedValue]) -> None:
+    def _submit(self, pool: EnrichPool, batch: list[WindowedValue]) -> bool:
+        """Send ``batch`` to the pool; False when the pool is broken (a worker died before this batch: the executor
+        then refuses new work at once, rather than through the batch's future), and the caller works it here."""
+        try:
+            future = self.send(pool, [wv.value for wv in batch])
+        except RuntimeError as exc:  # BrokenProcessPool, or a pool already shut down
+            self._pool_broke(exc, len(batch))
+            return False
         self.pooled.inc()
-        self._pending.append((batch, self.send(pool, [wv.value for wv in batch])))
+        self._pending.append((batch, future))
+        return True
+
+    def _pool_broke(self, exc: BaseException, items: int) -> None:
+        """Count it, and forget the pool: this bundle works the rest here, the next one starts a fresh pool."""
+        self.pool_failures.inc()
+        log.warning("%s pool failed (%s); %d items worked in the pipeline process", self.stage, exc, items)
+        if self.pool is not None:
+            drop_pool(self.pool)
+            self.pool = None
 
     def _collect(self, wait: bool, limit: int | None = None) -> Iterable[Any]:
         """Emit the pool's results in submission order: those already back, or (``wait``) the next ``limit`` of
@@ -154,16 +173,7 @@ class PooledBatchFn(beam.DoFn, metaclass=abc.ABCMeta):
             try:
                 results = future.result()
             except Exception as exc:  # the pool broke (a worker died): work here; a fresh pool next bundle
-                self.pool_failures.inc()
-                log.warning(
-                    "%s pool failed (%s); %d items worked in the pipeline process",
-                    self.stage,
-                    exc,
-                    len(batch),
-                )
-                if self.pool is not None:
-                    drop_pool(self.pool)
-                    self.pool = None
+                self._pool_broke(exc, len(batch))
                 results = self.work_here([wv.value for wv in batch])
             yield from self._emit(batch, results)
 

@@ -6,6 +6,9 @@ Every wait has a deadline; a trigger that never comes is reported in the notes, 
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +29,7 @@ from tests.faults.harness import (
     generate,
     measure,
     poison_records,
+    process_tree,
     produce,
     roll_flags,
     run_help,
@@ -94,6 +98,43 @@ def crash_stream(trigger: str, n: int, keep: Path | None = None) -> Measurement:
         if wait_committed(s.kafka, TOPICS.raw, n, limit) is None:  # the restart is up and caught up
             m.notes.append("restart never committed the raw topic's end")
         m.exit_codes.append(restart.terminate())
+        watch.close()
+        final_drain(s, m)
+        return measure(s, m, uris)
+
+
+def _maps(pid: int, library: str) -> bool:
+    """Whether process ``pid`` has ``library`` mapped (False once it is gone)."""
+    try:
+        return library in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+def kill_worker(n: int, keep: Path | None = None) -> Measurement:
+    """SIGKILL the drain's enrich pool worker once articles flow: the pipeline process enriches the rest itself
+    (pooled.py), the drain exits 0, and the final drain finds nothing left.  The worker is the child that loaded
+    fastText (language ID): the file sink, the other spawned child, never does."""
+    m = Measurement(f"kill enrich worker ({n})")
+    with scene("worker", keep) as s:
+        good = generate(n, seed=9)
+        uris = {e.link for e in good}
+        produce(s.kafka, TOPICS.raw, entry_records(good))
+        watch = ItemWatch(s.kafka)
+        proc = s.pipeline("drain", "drain", ["--enrich-processes", "1"])
+        hit = watch.wait(lambda w: len(w.pairs) >= 1, _deadline(n))
+        workers = [p for p in process_tree(proc.pid)[1:] if _maps(p, "fasttext")]
+        m.extra["killed"] = 0
+        if hit is None or not workers:
+            m.notes.append("no output or no enrich worker seen: nothing killed")
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+                m.extra["killed"] += 1
+        watch.poll(0)
+        m.notes.append(f"{m.extra['killed']} worker(s) killed at {len(watch.uris())}/{n} out")
+        m.exit_codes.append(proc.wait(FINAL_DRAIN_S))
+        m.extra["log"] = proc.tail(400)
         watch.close()
         final_drain(s, m)
         return measure(s, m, uris)
@@ -215,4 +256,4 @@ def kill_poller(feeds: int, per_feed: int, keep: Path | None = None) -> Measurem
         return measure(s, m, uris)
 
 
-SCENARIOS = ("first", "steady", "roll", "poller", "poison", "soak", "soak-stream")
+SCENARIOS = ("first", "steady", "roll", "worker", "poller", "poison", "soak", "soak-stream")

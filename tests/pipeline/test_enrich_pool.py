@@ -175,3 +175,44 @@ def test_a_small_drain_gets_no_pool_and_the_backlog_is_asked_only_when_a_pool_wo
     asked.clear()
     assert auto_processes(local, ner=True, load=lambda: float(cores), backlog=backlog(10**6)) == 0
     assert asked == []  # no pool anyway: the broker is not asked
+
+
+@pytest.mark.parametrize("dedicated", [True, False])
+def test_a_worker_killed_mid_bundle_loses_nothing_the_batches_are_enriched_here(dedicated: bool) -> None:
+    """SIGKILL of a pool worker between batches: the batches in flight and the ones after it are enriched in the
+    pipeline process (which loads its own Enricher only then when the workers had every core), nothing is lost or
+    doubled, and the bundle still finishes; the next bundle starts a fresh pool."""
+    import os
+    import signal
+
+    from apache_beam.transforms.window import GlobalWindow
+    from apache_beam.utils.timestamp import Timestamp
+
+    from pipeline.transforms.enrich.stage import EnrichDoFn
+
+    cores = usable_cores()
+    items = [seed_dispatch().replace(id=f"k{i}", headline=f"Poutine à Minsk, heure {i}") for i in range(9)]
+    fn = EnrichDoFn(LANGUAGES, ner=False, batch_size=2, processes=cores if dedicated else max(1, cores - 1))
+    fn.setup()
+    assert fn.dedicated == dedicated or cores < 2
+    assert (fn.enricher is None) == fn.dedicated  # a pool with every core: no Enricher here until needed
+    fn.start_bundle()
+    pool = fn.pool
+    done, not_done = wait(pool._warm, timeout=300)
+    assert not not_done
+    out = []
+    for d in items[:3]:
+        out += fn.process(d, timestamp=Timestamp(0), window=GlobalWindow())
+    victim = next(iter(pool._executor._processes.values()))
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.join(timeout=60)
+    for d in items[3:]:
+        out += fn.process(d, timestamp=Timestamp(0), window=GlobalWindow())
+    out += fn.finish_bundle()
+    got = sorted((wv.value for wv in out), key=lambda e: int(e.dispatch.id[1:]))
+    assert [e.dispatch.id for e in got] == [d.id for d in items]
+    assert [e.enrichment for e in got] == shared_enricher(LANGUAGES, False).enrich_batch(items)
+    assert fn.enricher is not None  # loaded when the pool broke
+    fn.start_bundle()  # a fresh pool for the next bundle
+    assert fn.pool is not None and fn.pool is not pool
+    fn.pool.shutdown()

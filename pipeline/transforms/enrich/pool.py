@@ -163,7 +163,10 @@ class EnrichPool:
         per language on a worker's first batch of it; without this the second worker loaded its model only when a
         stream at 10 items/s first handed it an item, a ~2 s latency tail right after start-up."""
         if self._warm_language is None:
-            self._warm_language = [self.submit(sample) for _ in range(self.processes - 1)]
+            try:
+                self._warm_language = [self.submit(sample) for _ in range(self.processes - 1)]
+            except RuntimeError:  # a broken pool: the real batch that follows finds it so (pooled._submit)
+                self._warm_language = []
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
