@@ -8,6 +8,12 @@ parent dies (SIGKILL), the pipe closes and the child exits at once without publi
 temporary files and resumes after the last finished file (sink.py), so nothing is lost or doubled.  The child
 ignores SIGINT/SIGTERM: a signal to the process group stops the pipeline, and the pipeline stops the sink after its
 last writes.
+
+If the sink process dies without reporting an error (SIGKILL, the kernel's out-of-memory killer), the pipeline
+process starts a new one (at most ``MAX_RESTARTS`` times a run), which removes the dead one's temporary files and
+resumes after its last finished file, exactly as after a restart of the whole run: the files keep following the
+topic during a stream, and a drain still ends with every record in them.  An error the sink reports ends the run
+(``finish`` raises it).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import signal
 import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as wait_any
 
 from pipeline.files.sink import FileSink, file_sink
 from pipeline.ops.exit import skip_final_gc
@@ -27,6 +34,7 @@ from pipeline.settings import PipelineSettings
 
 log = logging.getLogger(__name__)
 STOP = "stop"
+MAX_RESTARTS = 5  # sink processes started again in one run after dying silently; then the run reports it
 
 
 @dataclass(frozen=True)
@@ -68,25 +76,72 @@ def _child(settings: PipelineSettings, conn: Connection, log_level: int) -> None
 
 
 class FileSinkProcess:
-    """Start the sink in a spawned process now; ``finish()`` stops it after it caught up and raises its error."""
+    """Start the sink in a spawned process now, and again if it dies (module docstring); ``finish()`` stops it after
+    it caught up and raises its error."""
 
     def __init__(self, settings: PipelineSettings):
-        ctx = multiprocessing.get_context("spawn")  # never fork a process that runs Beam's gRPC threads
-        self._conn, child_conn = ctx.Pipe()
-        level = logging.getLogger("pipeline").getEffectiveLevel()
-        self.process = ctx.Process(
-            target=_child, args=(settings, child_conn, level), name="file-sink", daemon=False
+        self._settings = settings
+        self._ctx = multiprocessing.get_context("spawn")  # never fork a process that runs Beam's gRPC threads
+        self._level = logging.getLogger("pipeline").getEffectiveLevel()
+        self._lock = threading.Lock()
+        self._finishing = threading.Event()
+        self._reported: SinkSummary | str | None = None  # what a sink that ended by itself sent
+        self.restarts = 0
+        self._start()
+        threading.Thread(target=self._supervise, daemon=True, name="file-sink-watch").start()
+
+    def _start(self) -> None:
+        self._conn, child_conn = self._ctx.Pipe()
+        self.process = self._ctx.Process(
+            target=_child, args=(self._settings, child_conn, self._level), name="file-sink", daemon=False
         )
         self.process.start()
         child_conn.close()
 
+    def _restart_if_silent(self) -> bool:
+        """Under the lock, with ``self.process`` ended: start a new one if it died without a word (True)."""
+        try:
+            self._reported = self._conn.recv() if self._conn.poll() else None
+        except (EOFError, OSError):
+            self._reported = None
+        if self._reported is not None or self.restarts >= MAX_RESTARTS:
+            return False
+        self.restarts += 1
+        log.warning(
+            "file sink process died (exit code %s); starting a new one (%d of at most %d this run)",
+            self.process.exitcode,
+            self.restarts,
+            MAX_RESTARTS,
+        )
+        self._conn.close()
+        self._start()
+        return True
+
+    def _supervise(self) -> None:
+        # Reaping (is_alive, join) only under the lock and never once finish() began: two threads waiting for one
+        # child race, and the loser reads no exit code.
+        while not self._finishing.is_set():
+            wait_any([self.process.sentinel], timeout=1.0)
+            with self._lock:
+                if self._finishing.is_set() or self.process.is_alive():
+                    continue
+                self.process.join()
+                if not self._restart_if_silent():
+                    return  # finish() reports it
+
     def finish(self, ends: dict[int, int] | None = None) -> SinkSummary:
         """Stop the sink once it has every record up to ``ends`` (partition -> offset; None: the end it sees)."""
-        with contextlib.suppress(OSError):  # the child already ended (its error is read below)
-            self._conn.send((STOP, ends) if ends is not None else STOP)
-        result: SinkSummary | str | None = None
-        with contextlib.suppress(EOFError):
-            result = self._conn.recv()
+        with self._lock:
+            self._finishing.set()
+            if not self.process.is_alive() and self._reported is None:
+                self.process.join()
+                self._restart_if_silent()  # died since the last look: a new one catches up now
+        result = self._reported
+        if self.process.is_alive() or result is None:
+            with contextlib.suppress(OSError):  # the child already ended (its error is read below)
+                self._conn.send((STOP, ends) if ends is not None else STOP)
+            with contextlib.suppress(EOFError, OSError):
+                result = self._conn.recv()
         self.process.join()
         self._conn.close()
         if not isinstance(result, SinkSummary):

@@ -6,6 +6,7 @@ Every wait has a deadline; a trigger that never comes is reported in the notes, 
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import signal
@@ -31,6 +32,7 @@ from tests.faults.harness import (
     poison_records,
     process_tree,
     produce,
+    read_files,
     roll_flags,
     run_help,
     scene,
@@ -136,6 +138,54 @@ def kill_worker(n: int, keep: Path | None = None) -> Measurement:
         m.exit_codes.append(proc.wait(FINAL_DRAIN_S))
         m.extra["log"] = proc.tail(400)
         watch.close()
+        final_drain(s, m)
+        return measure(s, m, uris)
+
+
+def _spawned(pid: int) -> bool:
+    """A ``multiprocessing`` spawn child (not its resource tracker)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"spawn_main" in cmdline and b"resource_tracker" not in cmdline
+
+
+def _files_vs_topic(s: Scene) -> int:
+    """Ids in the finished files but not on the output topic, or the other way round, or twice in the files."""
+    watch = ItemWatch(s.kafka)
+    watch.reader.read_to_idle()
+    watch.poll(0)
+    watch.close()
+    topic = {i for i, _ in watch.pairs}
+    files = collections.Counter(i for i, _ in read_files(s.out_dir)[0])
+    return len(topic ^ set(files)) + sum(n > 1 for n in files.values())
+
+
+def kill_file_sink(n: int, keep: Path | None = None) -> Measurement:
+    """SIGKILL the drain's file sink process once files are being finished: the pipeline process starts a new
+    one (files/background.py), the drain exits 0, and its files already equal the topic before the final drain.
+    No enrich pool (``--enrich-processes 0``), so the sink is the run's only spawned child."""
+    m = Measurement(f"kill file sink ({n})")
+    with scene("sink", keep) as s:
+        good = generate(n, seed=8)
+        uris = {e.link for e in good}
+        produce(s.kafka, TOPICS.raw, entry_records(good))
+        flags = roll_flags(run_help())
+        proc = s.pipeline("drain", "drain", [*flags, "--enrich-processes", "0"])
+        name = s.wait_for_file(proc, _deadline(n))
+        sinks = [p for p in process_tree(proc.pid)[1:] if _spawned(p)]
+        m.extra["killed"] = 0
+        if name is None or not sinks:
+            m.notes.append("no file started or no sink process seen: nothing killed")
+        for pid in sinks:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+                m.extra["killed"] += 1
+        m.notes.append(f"{m.extra['killed']} sink process(es) killed at {name}")
+        m.exit_codes.append(proc.wait(FINAL_DRAIN_S))
+        m.extra["log"] = proc.tail(400)
+        m.extra["files_diff_before_final"] = _files_vs_topic(s)
         final_drain(s, m)
         return measure(s, m, uris)
 
@@ -256,4 +306,4 @@ def kill_poller(feeds: int, per_feed: int, keep: Path | None = None) -> Measurem
         return measure(s, m, uris)
 
 
-SCENARIOS = ("first", "steady", "roll", "worker", "poller", "poison", "soak", "soak-stream")
+SCENARIOS = ("first", "steady", "roll", "worker", "sink", "poller", "poison", "soak", "soak-stream")

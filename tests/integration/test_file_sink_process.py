@@ -85,3 +85,38 @@ def test_sink_process_leaves_when_the_pipeline_process_is_killed(
     finally:
         parent.kill()
         parent.wait()
+
+
+def test_a_sink_process_killed_during_the_run_is_started_again_and_the_files_miss_nothing(
+    kafka: KafkaSettings, topics: TopicSettings, tmp_path: Path
+) -> None:
+    """SIGKILL of the sink process (as the out-of-memory killer would): a new one resumes after the last finished
+    file, so ``finish()`` returns with every record in the files exactly once, and the run does not fail."""
+    ensure_topics(kafka, [topics.output])
+    s = _settings(kafka, topics, tmp_path)
+    s = s.model_copy(update={"files": s.files.model_copy(update={"roll_records": 10})})  # files finish early
+    sink = FileSinkProcess(s)
+    ids = produce_items(kafka, topics.output, 0, 25)
+    wait_for(lambda: len(ids_in_files(tmp_path, topics.output)) >= 10, 60.0, "the first finished files")
+    first = sink.process
+    os.kill(first.pid, signal.SIGKILL)
+    wait_for(lambda: sink.process is not first and sink.process.is_alive(), 30.0, "a new sink process")
+    assert sink.restarts == 1
+    ids += produce_items(kafka, topics.output, 25, 25)
+    sink.finish()
+    assert sink.process.exitcode == 0
+    assert sorted(ids_in_files(tmp_path, topics.output)) == sorted(ids)  # each once
+
+
+def test_a_sink_that_keeps_dying_is_reported_when_the_run_finishes(
+    kafka: KafkaSettings, topics: TopicSettings, tmp_path: Path, monkeypatch
+) -> None:
+    from pipeline.files import background
+
+    monkeypatch.setattr(background, "MAX_RESTARTS", 0)
+    ensure_topics(kafka, [topics.output])
+    sink = FileSinkProcess(_settings(kafka, topics, tmp_path))
+    os.kill(sink.process.pid, signal.SIGKILL)
+    with pytest.raises(RuntimeError, match="file sink failed: exit code -9"):
+        sink.finish()
+    assert sink.restarts == 0
