@@ -186,6 +186,7 @@ def kill_file_sink(n: int, keep: Path | None = None) -> Measurement:
         m.exit_codes.append(proc.wait(FINAL_DRAIN_S))
         m.extra["log"] = proc.tail(400)
         m.extra["files_diff_before_final"] = _files_vs_topic(s)
+        m.notes.append(f"files vs topic before the final drain: {m.extra['files_diff_before_final']}")
         final_drain(s, m)
         return measure(s, m, uris)
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.bus.cli_kafka import resolve_kafka
 from pipeline.bus.client import common_config
-from pipeline.cli import build_parser, resolve_kafka
+from pipeline.cli import build_parser
 
 FLAGS = [
     "--bootstrap-servers", "kafka-1:9093",
