@@ -113,6 +113,15 @@ def _maps(pid: int, library: str) -> bool:
         return False
 
 
+def _kill(m: Measurement, pids: list[int]) -> None:
+    """SIGKILL each of ``pids``; ``m.extra["killed"]``: how many were still there to kill."""
+    m.extra["killed"] = 0
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+            m.extra["killed"] += 1
+
+
 def kill_worker(n: int, keep: Path | None = None) -> Measurement:
     """SIGKILL the drain's enrich pool worker once articles flow: the pipeline process enriches the rest itself
     (pooled.py), the drain exits 0, and the final drain finds nothing left.  The worker is the child that loaded
@@ -126,13 +135,9 @@ def kill_worker(n: int, keep: Path | None = None) -> Measurement:
         proc = s.pipeline("drain", "drain", ["--enrich-processes", "1"])
         hit = watch.wait(lambda w: len(w.pairs) >= 1, _deadline(n))
         workers = [p for p in process_tree(proc.pid)[1:] if _maps(p, "fasttext")]
-        m.extra["killed"] = 0
         if hit is None or not workers:
             m.notes.append("no output or no enrich worker seen: nothing killed")
-        for pid in workers:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-                m.extra["killed"] += 1
+        _kill(m, workers)
         watch.poll(0)
         m.notes.append(f"{m.extra['killed']} worker(s) killed at {len(watch.uris())}/{n} out")
         m.exit_codes.append(proc.wait(FINAL_DRAIN_S))
@@ -175,13 +180,9 @@ def kill_file_sink(n: int, keep: Path | None = None) -> Measurement:
         proc = s.pipeline("drain", "drain", [*flags, "--enrich-processes", "0"])
         name = s.wait_for_file(proc, _deadline(n))
         sinks = [p for p in process_tree(proc.pid)[1:] if _spawned(p)]
-        m.extra["killed"] = 0
         if name is None or not sinks:
             m.notes.append("no file started or no sink process seen: nothing killed")
-        for pid in sinks:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-                m.extra["killed"] += 1
+        _kill(m, sinks)
         m.notes.append(f"{m.extra['killed']} sink process(es) killed at {name}")
         m.exit_codes.append(proc.wait(FINAL_DRAIN_S))
         m.extra["log"] = proc.tail(400)
