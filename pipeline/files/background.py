@@ -126,8 +126,9 @@ class FileSinkProcess:
                 if self._finishing.is_set() or self.process.is_alive():
                     continue
                 self.process.join()
-                if not self._restart_if_silent():
-                    return  # finish() reports it
+                if not self._restart_if_silent():  # finish() raises it; said now for a stream that runs on
+                    log.error("file sink stopped: %s", self._reported or f"exit code {self.process.exitcode}")
+                    return
 
     def finish(self, ends: dict[int, int] | None = None) -> SinkSummary:
         """Stop the sink once it has every record up to ``ends`` (partition -> offset; None: the end it sees)."""

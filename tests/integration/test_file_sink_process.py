@@ -109,14 +109,20 @@ def test_a_sink_process_killed_during_the_run_is_started_again_and_the_files_mis
 
 
 def test_a_sink_that_keeps_dying_is_reported_when_the_run_finishes(
-    kafka: KafkaSettings, topics: TopicSettings, tmp_path: Path, monkeypatch
+    kafka: KafkaSettings, topics: TopicSettings, tmp_path: Path, monkeypatch, caplog
 ) -> None:
+    """Out of restarts: logged at once (a stream runs on), raised by ``finish()``."""
     from pipeline.files import background
 
     monkeypatch.setattr(background, "MAX_RESTARTS", 0)
     ensure_topics(kafka, [topics.output])
     sink = FileSinkProcess(_settings(kafka, topics, tmp_path))
     os.kill(sink.process.pid, signal.SIGKILL)
+    wait_for(
+        lambda: any("file sink stopped: exit code -9" in r.getMessage() for r in caplog.records),
+        20.0,
+        "the sink's end logged",
+    )
     with pytest.raises(RuntimeError, match="file sink failed: exit code -9"):
         sink.finish()
     assert sink.restarts == 0
