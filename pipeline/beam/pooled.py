@@ -7,8 +7,9 @@ waited ``max_wait_s`` (and at the end of the bundle).  With fewer workers than c
 it has fewer than two per worker in flight, else (and at the end of a bundle) it is worked here; with a worker per
 core (``dedicated``: NER on) every batch goes to the pool, shared out between the workers, and this process waits for
 room.  Results are emitted in order as they come back, and the bundle only finishes once all of them were emitted
-(so the source's offset commit still follows the writes).  A pool that breaks (a
-worker died) is dropped and the batch is worked here; the next bundle starts a fresh pool.
+(so the source's offset commit still follows the writes).  A pool that breaks (a worker died) is dropped: the
+batches it held and the rest of the bundle are worked here (the executor refuses new work at once, so a refused
+submit counts too), and the next bundle starts a fresh pool (tests/faults/test_worker_kill.py).
 
 Subclasses say what one batch is (``work_here``, ``send``) and what a result becomes (``emit``); a result that is an
 exception becomes a ``Failure`` on the ``failures`` output, with the element it failed on.
