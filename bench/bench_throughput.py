@@ -6,8 +6,9 @@
 One embedded broker (memory storage); the generated Reuters-based dispatches of bench_drain.py are produced once per
 run to fresh raw topics.  Measured in the same run, in this order: the plain loop (bench/stage_loop.py) NER off,
 ``news-pipeline run --mode drain`` NER off with the enrich pool off (1 core) and with cores - 1 workers beside the
-pipeline process (2 cores), the same with NER on with the pool off and one worker per core
-(fewer items), spaCy's own ``nlp.pipe`` on the same texts (one core).  Each pipeline run is its own child process
+pipeline process (2 cores), the same with NER on with the pool off and one worker per core (fewer items), spaCy's
+own ``nlp.pipe`` on the same texts (one core, and two processes at once on its halves).  Each pipeline run is its
+own child process
 (``--baseline-src`` runs the same children on another source tree too, right after the same configuration on this
 tree: before/after in one run, under the same load).  Writes
 bench/results/throughput-<time>.json and prints a table; the machine is shared, so the load average is recorded
@@ -157,6 +158,36 @@ def nlp_pipe_rate(texts: list[str]) -> float:
     return len(texts) / (time.process_time() - t)
 
 
+def _nlp_pipe_half(texts: list[str], barrier: object, out: object) -> None:
+    """In a spawned process: the model loaded and warmed, then (both processes at once) ``nlp.pipe`` over ``texts``."""
+    from pipeline.transforms.enrich import models
+
+    nlp = models.load_ner("en")
+    list(nlp.pipe(texts[:16]))
+    barrier.wait()  # type: ignore[attr-defined]
+    t0 = time.time()
+    n = len(list(nlp.pipe(texts, batch_size=32)))
+    out.put((t0, time.time(), n))  # type: ignore[attr-defined]
+
+
+def nlp_pipe_two_processes(texts: list[str]) -> float:
+    """Docs/s of two processes running the model's own ``nlp.pipe`` at the same time, each on half the texts: two
+    cores of ``nlp.pipe`` as measured, wall clock from the common start to the last one's end (what two cores give
+    when both are busy; twice the one-core rate assumes they scale perfectly)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    barrier, out = ctx.Barrier(2), ctx.Queue()
+    halves = [texts[: len(texts) // 2], texts[len(texts) // 2 :]]
+    procs = [ctx.Process(target=_nlp_pipe_half, args=(h, barrier, out)) for h in halves]
+    for p in procs:
+        p.start()
+    done = [out.get(timeout=600) for _ in procs]
+    for p in procs:
+        p.join()
+    return sum(n for _, _, n in done) / (max(e for _, e, _ in done) - min(s for s, _, _ in done))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--items", type=int, default=4000)
@@ -231,6 +262,13 @@ def main() -> None:
         rate = nlp_pipe_rate(texts)
         runs.append({"name": "nlp.pipe one core", "items_per_s": rate, "items": len(texts)})
         print(f"{'spaCy nlp.pipe, one core':44} {len(texts):>6} {'':10} {rate:9.1f}/s", flush=True)
+        two = nlp_pipe_two_processes(texts)
+        runs.append({"name": "nlp.pipe two processes", "items_per_s": two, "items": len(texts)})
+        print(
+            f"{'spaCy nlp.pipe, two processes at once':44} {len(texts):>6} {'':10} {two:9.1f}/s"
+            f"  ({two / (2 * rate):.2f}x twice one core)",
+            flush=True,
+        )
 
     trees = [("after", ROOT)] + ([("before", args.baseline_src.resolve())] if args.baseline_src else [])
     # Each configuration runs on every tree back to back (after, before, after, ...), so that both see the same load
