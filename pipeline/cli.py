@@ -11,9 +11,13 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pipeline import __version__
 from pipeline.ops.exit import skip_final_gc
+
+if TYPE_CHECKING:
+    from pipeline.settings import PipelineSettings
 
 # Everything else is imported where it is used: a stage worker, cluster restore helper or file sink process that a
 # run spawns imports this module again as its ``__mp_main__`` (multiprocessing's spawn re-imports the main module),
@@ -60,6 +64,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = settings_from_run_args(args, kafka.bootstrap_servers)
     skip_for_local_run(args.beam_args, [settings.out_dir])  # before Beam's import: beam/cloud_clients.py
+    if not args.beam_args:  # the single-process local runner: its stage pool starts beside Beam's import
+        settings = _pool_started_early(settings)
     from pipeline.beam.run import run  # Beam takes a second to import: only once the input is known to exist
 
     progress = None
@@ -72,6 +78,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             progress.stop()
     print(f"pipeline finished: {state}", file=sys.stderr)
     return 0 if state in ("DONE", "PipelineState.DONE") else 1
+
+
+def _pool_started_early(settings: PipelineSettings) -> PipelineSettings:
+    """The settings with the run's stage pool size fixed, its workers already starting (enrich/pool.py
+    ``start_early``): the same choice the graph would make (a drain asks its backlog), made before Beam's import."""
+    from pipeline.bus.read import group_backlog
+    from pipeline.transforms.enrich.pool import start_early
+
+    s = settings
+    backlog = (lambda: group_backlog(s.kafka, s.topics.raw, s.consumer_group)) if s.mode == "drain" else None
+    return s.model_copy(update={"enrich_processes": start_early(s.enrich_processes, s.ner, backlog)})
 
 
 def cmd_files(args: argparse.Namespace) -> int:

@@ -19,13 +19,8 @@ from pipeline.beam.pooled import _split
 from pipeline.model import EnrichedDispatch
 from pipeline.transforms.cluster import signals
 from pipeline.transforms.enrich import EnrichDispatches
-from pipeline.transforms.enrich.pool import shared_pool, usable_cores
-from pipeline.transforms.enrich.stage import (
-    MIN_POOL_BACKLOG,
-    MIN_POOL_BACKLOG_NER,
-    auto_processes,
-    shared_enricher,
-)
+from pipeline.transforms.enrich.pool import MIN_POOL_BACKLOG, MIN_POOL_BACKLOG_NER, shared_pool, usable_cores
+from pipeline.transforms.enrich.stage import auto_processes, shared_enricher
 from tests.unit.enrich.conftest import seed_dispatch
 
 LANGUAGES = ("fr", "en")

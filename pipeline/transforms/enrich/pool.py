@@ -12,6 +12,7 @@ docs/performance.md.  A worker that dies breaks the pool; its batches are then e
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import pickle
@@ -27,6 +28,8 @@ from pipeline.model import Dispatch, EnrichedDispatch, Enrichment
 from pipeline.ops.exit import skip_final_gc
 from pipeline.transforms.enrich import keywords, models
 from pipeline.transforms.enrich.enricher import Enricher
+
+log = logging.getLogger(__name__)
 
 _WORKER_ENRICHER: Enricher | None = None
 
@@ -170,6 +173,51 @@ class EnrichPool:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+# A drain with a smaller backlog than this runs without a pool: the workers' start-up (imports, the Enricher, with
+# NER spaCy and a model per language) costs more than they save.  `news-pipeline run --mode drain`, spawn to exit,
+# two runs each (docs/performance.md, tenth pass): NER on, 30 items 3.4 / 3.8 s without a pool against 4.0 / 4.7 s
+# with two workers (and 2.5-3 CPU-s more), 100 items 6.2 / 5.8 s against 5.2 / 4.5 s; NER off, 300 items 2.8 / 2.7 s
+# against 3.0 / 2.4 s with one worker, 1,000 items 4.8 / 5.0 s against 3.8 / 3.8 s.
+MIN_POOL_BACKLOG_NER = 50
+MIN_POOL_BACKLOG = 500
+
+
+def choose_processes(
+    ner: bool,
+    load: Callable[[], float] = lambda: os.getloadavg()[0],
+    backlog: Callable[[], int | None] | None = None,
+) -> int:
+    """Worker processes for a pool beside a process that runs the DoFns itself: only while the other cores are idle
+    (1-minute load average < cores - 1; on a machine whose other core is busy a pool measured slower than none).
+    With NER one worker per core, which then do all the enriching (NER is ~90 % of the work: this process only
+    feeds them); without NER one fewer, and this process enriches too (it also decodes, normalizes and
+    deduplicates, and that is the larger half).  ``backlog`` (a drain: what it has to read, None when unknown) is
+    asked only when a pool would be chosen; below ``MIN_POOL_BACKLOG[_NER]`` records, none.  Measured in
+    docs/performance.md."""
+    cores = usable_cores()
+    if cores < 2 or load() >= cores - 1:
+        return 0
+    if backlog is not None:
+        records = backlog()
+        if records is not None and records < (MIN_POOL_BACKLOG_NER if ner else MIN_POOL_BACKLOG):
+            log.info("enrich pool: none for a drain of %d records", records)
+            return 0
+    return cores if ner else cores - 1
+
+
+def start_early(processes: int | None, ner: bool, backlog: Callable[[], int | None] | None = None) -> int:
+    """The run's stage pool started now, before Beam is imported: ``news-pipeline run`` on the single-process local
+    runner calls it first, so the workers' imports and models load beside Beam's import and the graph's construction
+    (~1 s of this process alone) instead of after them.  Returns the worker count (``processes``, or chosen as
+    ``choose_processes`` would), which the run must then be given as its explicit setting: the graph asks
+    ``shared_pool`` for the same key (its enrich stage's languages are the default, None) and gets these workers.
+    Imports nothing of Beam (tests/unit/test_cli_import_cost.py)."""
+    chosen = choose_processes(ner, backlog=backlog) if processes is None else processes
+    if chosen > 0:
+        shared_pool(chosen, None, ner)
+    return chosen
 
 
 _POOLS: dict[tuple, EnrichPool] = {}

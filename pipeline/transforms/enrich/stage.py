@@ -27,7 +27,12 @@ from pipeline.beam.failures import FAILURES, Clock
 from pipeline.beam.pooled import MAX_WAIT_S, PooledBatchFn
 from pipeline.model import Dispatch, EnrichedDispatch, Enrichment
 from pipeline.transforms.enrich.enricher import Enricher
-from pipeline.transforms.enrich.pool import EnrichPool, enrich_each, shared_pool, usable_cores
+from pipeline.transforms.enrich.pool import (
+    EnrichPool,
+    choose_processes,
+    enrich_each,
+    shared_pool,
+)
 
 log = logging.getLogger(__name__)
 STAGE = "enrich"
@@ -120,40 +125,18 @@ def _in_process_runner(pipeline: beam.Pipeline) -> bool:
     return local and pipeline.options.view_as(DirectOptions).direct_num_workers == 1
 
 
-# A drain with a smaller backlog than this runs without a pool: the workers' start-up (imports, the Enricher, with
-# NER spaCy and a model per language) costs more than they save.  `news-pipeline run --mode drain`, spawn to exit,
-# two runs each (docs/performance.md, tenth pass): NER on, 30 items 3.4 / 3.8 s without a pool against 4.0 / 4.7 s
-# with two workers (and 2.5-3 CPU-s more), 100 items 6.2 / 5.8 s against 5.2 / 4.5 s; NER off, 300 items 2.8 / 2.7 s
-# against 3.0 / 2.4 s with one worker, 1,000 items 4.8 / 5.0 s against 3.8 / 3.8 s.
-MIN_POOL_BACKLOG_NER = 50
-MIN_POOL_BACKLOG = 500
-
-
 def auto_processes(
     pipeline: beam.Pipeline,
     ner: bool,
     load: Callable[[], float] = lambda: os.getloadavg()[0],
     backlog: Callable[[], int | None] | None = None,
 ) -> int:
-    """Worker processes for the enrich pool when not set: only on the single-process local runner (on Dataflow each
-    vCPU already runs its own SDK harness: a pool would oversubscribe it) and only while the other cores are idle
-    (1-minute load average < cores - 1; on a machine whose other core is busy a pool measured slower than none).
-    With NER one worker per core, which then do all the enriching (NER is ~90 % of the work: this process only
-    feeds them); without NER one fewer, and this process enriches too (it also decodes, normalizes and
-    deduplicates, and that is the larger half).  ``backlog`` (a drain: what it has to read, None when unknown) is
-    asked only when a pool would be chosen; below ``MIN_POOL_BACKLOG[_NER]`` records, none.  Measured in
-    docs/performance.md."""
+    """Worker processes for the enrich pool when not set: none unless the DoFns run in this process (the
+    single-process local runner; on Dataflow each vCPU already runs its own SDK harness: a pool would oversubscribe
+    it), else ``pool.choose_processes``."""
     if not _in_process_runner(pipeline):
         return 0
-    cores = usable_cores()
-    if cores < 2 or load() >= cores - 1:
-        return 0
-    if backlog is not None:
-        records = backlog()
-        if records is not None and records < (MIN_POOL_BACKLOG_NER if ner else MIN_POOL_BACKLOG):
-            log.info("enrich pool: none for a drain of %d records", records)
-            return 0
-    return cores if ner else cores - 1
+    return choose_processes(ner, load, backlog)
 
 
 class EnrichDispatches(beam.PTransform):

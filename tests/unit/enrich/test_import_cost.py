@@ -85,3 +85,22 @@ def test_language_id_loads_the_wheels_model_without_importing_the_wheel() -> Non
     code, imported, path = out.stdout.strip().splitlines()[-1].split(" ", 2)
     assert (code, imported) == ("fr", "[]")
     assert Path(path).resolve() == infer._LOCAL_SMALL_MODEL_PATH.resolve()
+
+
+EARLY = """
+import sys
+from pipeline.bus.read import group_backlog
+from pipeline.transforms.enrich.pool import start_early
+assert start_early(0, ner=False) == 0
+print(sorted({m.split(".")[0] for m in sys.modules} & {"apache_beam", "grpc"}))
+"""
+
+
+def test_the_early_pool_start_does_not_import_beam() -> None:
+    """``news-pipeline run`` starts its stage pool before Beam's import (cli.py ``_pool_started_early``): what that
+    imports must not pull Beam in, or the workers would start no earlier."""
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run(
+        [sys.executable, "-c", EARLY], capture_output=True, text=True, cwd=root, check=True, timeout=120
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"
