@@ -35,7 +35,6 @@ def _child(bootstrap: str, raw: str, output: str, ner: bool, processes: str) -> 
     from pipeline.beam.cloud_clients import skip_for_local_run
 
     skip_for_local_run(())  # before Beam's import, as ``news-pipeline run`` (beam/cloud_clients.py)
-    from pipeline.beam.run import run
     from pipeline.settings import KafkaSettings, PipelineSettings, TopicSettings
 
     tag = uuid.uuid4().hex[:6]
@@ -49,6 +48,14 @@ def _child(bootstrap: str, raw: str, output: str, ner: bool, processes: str) -> 
         ner=ner,
         enrich_processes=None if processes == "auto" else int(processes),
     )
+    try:  # the stage pool started before Beam's import, as ``news-pipeline run`` does (on a tree that does)
+        from pipeline.cli import _pool_started_early
+    except ImportError:
+        pass
+    else:
+        settings = _pool_started_early(settings)
+    from pipeline.beam.run import run
+
     print(run(settings, own_process=True), flush=True)  # as ``news-pipeline run`` runs it (beam/gc_tuning.py)
 
 

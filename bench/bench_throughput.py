@@ -29,6 +29,7 @@ import time
 import uuid
 import zlib
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -38,14 +39,15 @@ RESULTS = HERE / "results"
 def _child_run(args: argparse.Namespace) -> dict:
     """In a child process: one pipeline drain of ``args.raw`` with the given settings, run as ``news-pipeline run``
     runs it: Beam imported without its cloud clients where the tree knows how (beam/cloud_clients.py), the process
-    told it is the run's own (gc_tuning.py)."""
+    told it is the run's own (gc_tuning.py).  Timed from before Beam's import: a tree that starts its stage pool
+    before that import (cli.py ``_pool_started_early``) gets no start-up outside the timed span."""
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         from pipeline.beam.cloud_clients import skip_for_local_run
     except ImportError:  # a tree from before it
         pass
     else:
         skip_for_local_run(())
-    from pipeline.beam.run import run
     from pipeline.settings import KafkaSettings, PipelineSettings, TopicSettings
 
     tag = uuid.uuid4().hex[:6]
@@ -61,9 +63,11 @@ def _child_run(args: argparse.Namespace) -> dict:
         ner=args.ner == "on",
         **extra,
     )
+    settings = _early_pool(settings)
+    from pipeline.beam.run import run
+
     # run as ``news-pipeline run`` runs it: a tree whose run() knows the process is its own is told so
     own = {"own_process": True} if "own_process" in inspect.signature(run).parameters else {}
-    t0, c0 = time.perf_counter(), time.process_time()
     state = run(settings, **own)
     wall = time.perf_counter() - t0
     cpu_children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -74,6 +78,15 @@ def _child_run(args: argparse.Namespace) -> dict:
         "cpu_s": time.process_time() - c0,
         "cpu_children_s": cpu_children.ru_utime + cpu_children.ru_stime,
     }
+
+
+def _early_pool(settings: Any) -> Any:
+    """As ``news-pipeline run`` does before Beam's import: the stage pool started now, on a tree that does so."""
+    try:
+        from pipeline.cli import _pool_started_early
+    except ImportError:  # a tree from before it
+        return settings
+    return _pool_started_early(settings)
 
 
 def _schemas_of(src: Path) -> Path:
@@ -106,9 +119,11 @@ def pipeline_run(
     cmd += [] if commit_s is None else ["--commit-interval", str(commit_s)]
     spawned = time.time()
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=src)
+    exited = time.time()
     if out.returncode != 0:
         raise SystemExit(f"pipeline run failed:\n{out.stderr[-3000:]}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["spawn_to_exit_s"] = exited - spawned  # the whole child: interpreter, imports, run, teardown
     result.update(output_timeline(bootstrap, result["output"], spawned))
     result["load_before"] = load
     result["load_after"] = os.getloadavg()[0]
@@ -244,6 +259,8 @@ def main() -> None:
         )
         if "steady_items_per_s" in extra:
             cpu += f"  first out {extra['first_output_s']:.1f} s, steady {extra['steady_items_per_s']:.1f}/s"
+        if "spawn_to_exit_s" in extra:
+            cpu += f", spawn to exit {extra['spawn_to_exit_s']:.1f} s"
         print(
             f"{name:44} {items:>6} {wall:8.1f} s {items / wall:9.1f}/s  load {os.getloadavg()[0]:.1f}{cpu}",
             flush=True,
