@@ -8,8 +8,10 @@ it has fewer than two per worker in flight, else (and at the end of a bundle) it
 core (``dedicated``: NER on) every batch goes to the pool, shared out between the workers, and this process waits for
 room.  Results are emitted in order as they come back, and the bundle only finishes once all of them were emitted
 (so the source's offset commit still follows the writes).  A pool that breaks (a worker died) is dropped: the
-batches it held and the rest of the bundle are worked here (the executor refuses new work at once, so a refused
-submit counts too), and the next bundle starts a fresh pool (tests/faults/test_worker_kill.py).
+batches it held are worked again item by item, each alone in a fresh worker, so that an item that crashes whatever
+process works it becomes a dead letter instead of crashing this one (enrich/isolate.py,
+tests/faults/test_poison_crash.py); the rest of the bundle is worked here (the executor refuses new work at once, so
+a refused submit counts too), and the next bundle starts a fresh pool (tests/faults/test_worker_kill.py).
 
 Subclasses say what one batch is (``work_here``, ``send``) and what a result becomes (``emit``); a result that is an
 exception becomes a ``Failure`` on the ``failures`` output, with the element it failed on.
@@ -23,6 +25,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import apache_beam as beam
@@ -30,6 +33,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.utils.windowed_value import WindowedValue
 
 from pipeline.beam.failures import FAILURES, Clock, make_failure
+from pipeline.transforms.enrich import isolate
 from pipeline.transforms.enrich.pool import EnrichPool, drop_pool, shared_pool, usable_cores
 
 log = logging.getLogger(__name__)
@@ -62,6 +66,9 @@ class PooledBatchFn(beam.DoFn, metaclass=abc.ABCMeta):
         self.batches = Metrics.distribution(stage, "batch_size")
         self.pooled = Metrics.counter(stage, "batches_in_pool")
         self.pool_failures = Metrics.counter(stage, "pool_failures")
+        self.isolated = Metrics.counter(
+            stage, "items_isolated"
+        )  # held by a worker that died: worked alone after
         self._counters: dict[str, Any] = {}
 
     # --- what a subclass says -------------------------------------------------------------------------------
@@ -156,10 +163,12 @@ class PooledBatchFn(beam.DoFn, metaclass=abc.ABCMeta):
         self._pending.append((batch, future))
         return True
 
-    def _pool_broke(self, exc: BaseException, items: int) -> None:
-        """Count it, and forget the pool: this bundle works the rest here, the next one starts a fresh pool."""
+    def _pool_broke(self, exc: BaseException, items: int, held: bool = False) -> None:
+        """Count it, and forget the pool: this bundle works the rest here (what the pool ``held``: item by item in
+        fresh workers), the next one starts a fresh pool."""
         self.pool_failures.inc()
-        log.warning("%s pool failed (%s); %d items worked in the pipeline process", self.stage, exc, items)
+        where = "worked again one by one in fresh workers" if held else "worked in the pipeline process"
+        log.warning("%s pool failed (%s); %d items %s", self.stage, exc, items, where)
         if self.pool is not None:
             drop_pool(self.pool)
             self.pool = None
@@ -173,10 +182,22 @@ class PooledBatchFn(beam.DoFn, metaclass=abc.ABCMeta):
             batch, future = self._pending.popleft()
             try:
                 results = future.result()
-            except Exception as exc:  # the pool broke (a worker died): work here; a fresh pool next bundle
-                self._pool_broke(exc, len(batch))
-                results = self.work_here([wv.value for wv in batch])
+            except Exception as exc:  # the pool broke (a worker died); a fresh pool next bundle
+                self._pool_broke(exc, len(batch), held=isinstance(exc, BrokenProcessPool))
+                results = self._held_by_dead_worker(exc, [wv.value for wv in batch])
             yield from self._emit(batch, results)
+
+    def _held_by_dead_worker(self, exc: BaseException, values: list[Any]) -> list[Any]:
+        """A batch the broken pool held: each item alone in a fresh worker (enrich/isolate.py), so that an item that
+        crashes whatever process works it fails alone, as a dead letter, instead of crashing this process; worked
+        here if no fresh worker comes up."""
+        if isinstance(exc, BrokenProcessPool) and self.pool_key is not None:
+            key = self.pool_key
+            results = isolate.one_by_one(lambda: EnrichPool(1, *key[1:]), self.send, values)
+            if results is not None:
+                self.isolated.inc(len(values))
+                return results
+        return self.work_here(values)
 
     def _emit(self, batch: list[WindowedValue], results: list[Any]) -> Iterable[Any]:
         for wv, result in zip(batch, results, strict=True):

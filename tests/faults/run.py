@@ -114,6 +114,7 @@ def run(only: list[str], items: int, soak_items: int, feeds: int, per_feed: int,
         "sink": lambda: scenarios.kill_file_sink(items, keep),
         "poller": lambda: scenarios.kill_poller(feeds, per_feed, keep),
         "poison": lambda: scenarios.poison(items, keep),
+        "crash": lambda: scenarios.poison_crash(items, keep),
         "soak": lambda: scenarios.soak(soak_items, keep),
         "soak-stream": lambda: scenarios.soak(soak_items, keep, mode="stream"),
     }

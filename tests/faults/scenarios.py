@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import os
 import signal
 import time
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.avro.codec import decode_raw_entry
+from pipeline.avro.codec import decode_failure, decode_raw_entry, encode_raw_entry
 from pipeline.devserver import Behaviour, DevServer
 from pipeline.model import RawEntry
 from tests.faults.harness import (
@@ -207,6 +208,69 @@ def poison(n: int, keep: Path | None = None) -> Measurement:
         return measure(s, m, {e.link for e in good}, bad)
 
 
+CRASH_MARKER = "ZZCRASHES"  # tests/faults/crash_site: a record with it SIGKILLs the process that enriches it
+CRASH_SITE = Path(__file__).resolve().parent / "crash_site"
+
+
+@contextlib.contextmanager
+def crashing_on(marker: str):
+    """Processes started inside (the CLI and what it spawns) enrich a dispatch holding ``marker`` by dying."""
+    saved = {k: os.environ.get(k) for k in ("NEWS_TEST_CRASH_ON", "PYTHONPATH")}
+    os.environ["NEWS_TEST_CRASH_ON"] = marker
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(CRASH_SITE), saved["PYTHONPATH"]) if p)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def poison_crash(n: int, keep: Path | None = None) -> Measurement:
+    """A valid entry whose enrichment SIGKILLs whichever process works it (as a crash in a model's native code
+    would), among ``n`` good ones, through a drain whose stage workers own every core (the pipeline process enriches
+    nothing while the pool stands): the entry kills its worker, then two workers that work it alone
+    (enrich/isolate.py), and is dead-lettered; the drain exits 0 and every other article comes out once, in the
+    files too.  Before, the pipeline process enriched the dead worker's batches itself and died on it (exit -9,
+    and again on every run after)."""
+    m = Measurement(f"poison crash ({n} + 1)")
+    with scene("crash", keep) as s, crashing_on(CRASH_MARKER):
+        entries = generate(n + 1, seed=6)
+        good, victim = entries[:n], entries[n]
+        victim = dataclasses.replace(victim, title=f"{victim.title} {CRASH_MARKER}")
+        records = entry_records(good)
+        records.insert(len(records) // 2, (b"poison-crash", encode_raw_entry(victim)))
+        produce(s.kafka, TOPICS.raw, records)
+        workers = max(2, len(os.sched_getaffinity(0)))  # a worker per core: the pool owns every core
+        proc = s.pipeline("drain", "drain", ["--enrich-processes", str(workers)])
+        m.exit_codes.append(proc.wait(FINAL_DRAIN_S))
+        m.extra["log"] = proc.tail(400)
+        final_drain(s, m)
+        m = measure(s, m, {e.link for e in good})
+        m.items_in += 1
+        # an enrich-stage dead letter keeps the dispatch (as JSON) and its raw record's coordinates, not its key
+        hits = [f for f in dead_letters(s) if f.original and CRASH_MARKER.encode() in f.original]
+        label = "crashes whatever enriches it"
+        m.poison_letters[label] = len(hits)
+        m.poison_outcomes[label] = (
+            f"{len(hits)} dead letter(s) {hits[0].stage} {hits[0].error_type}: {hits[0].reason[:70]}"
+            if hits
+            else "no dead letter"
+        )
+        m.extra["letters"] = [(f.stage, f.error_type, f.source_topic) for f in hits]
+        return m
+
+
+def dead_letters(s: Scene) -> list:
+    reader = TopicReader(s.kafka, TOPICS.dead_letter)
+    try:
+        return [decode_failure(msg.value) for msg in reader.read_to_idle()]
+    finally:
+        reader.close()
+
+
 def soak(n: int, keep: Path | None = None, marks: tuple[int, ...] = (), mode: str = "drain") -> Measurement:
     """``n`` distinct items through ``run --mode drain`` (or ``stream``, stopped by its idle timeout): RSS when
     10k/20k/30k articles are out, bytes written vs output file bytes."""
@@ -308,4 +372,4 @@ def kill_poller(feeds: int, per_feed: int, keep: Path | None = None) -> Measurem
         return measure(s, m, uris)
 
 
-SCENARIOS = ("first", "steady", "roll", "worker", "sink", "poller", "poison", "soak", "soak-stream")
+SCENARIOS = ("first", "steady", "roll", "worker", "sink", "poller", "poison", "crash", "soak", "soak-stream")

@@ -3,8 +3,10 @@ batches really went to the pool (its counter), with timestamps kept."""
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import wait
 from dataclasses import replace
+from pathlib import Path
 
 import apache_beam as beam
 import pytest
@@ -19,7 +21,13 @@ from pipeline.beam.pooled import _split
 from pipeline.model import EnrichedDispatch
 from pipeline.transforms.cluster import signals
 from pipeline.transforms.enrich import EnrichDispatches
-from pipeline.transforms.enrich.pool import MIN_POOL_BACKLOG, MIN_POOL_BACKLOG_NER, shared_pool, usable_cores
+from pipeline.transforms.enrich.pool import (
+    MIN_POOL_BACKLOG,
+    MIN_POOL_BACKLOG_NER,
+    drop_pool,
+    shared_pool,
+    usable_cores,
+)
 from pipeline.transforms.enrich.stage import auto_processes, shared_enricher
 from tests.unit.enrich.conftest import seed_dispatch
 
@@ -210,4 +218,56 @@ def test_a_worker_killed_mid_bundle_loses_nothing_the_batches_are_enriched_here(
     assert fn.enricher is not None  # loaded when the pool broke
     fn.start_bundle()  # a fresh pool for the next bundle
     assert fn.pool is not None and fn.pool is not pool
+    drop_pool(fn.pool)
+    fn.pool.shutdown()
+
+
+CRASH_SITE = Path(__file__).resolve().parents[1] / "faults" / "crash_site"
+
+
+@pytest.mark.parametrize("dedicated", [True, False])
+def test_an_item_that_kills_every_worker_that_works_it_is_a_failure_and_the_rest_are_enriched(
+    dedicated: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One dispatch SIGKILLs whichever spawned process enriches it (tests/faults/crash_site: as a native crash
+    would).  Its batch's worker dies and breaks the pool; the batches the pool held are worked again item by item
+    in fresh workers (enrich/isolate.py): that dispatch kills two of them and comes out as a ``WorkerDied`` failure
+    with its bytes, every other dispatch comes out enriched, once.  (Before, the held batches were enriched in the
+    pipeline process, here pytest's, where the poison does not fire: it came out enriched.)"""
+    from apache_beam.transforms.window import GlobalWindow
+    from apache_beam.utils.timestamp import Timestamp
+
+    from pipeline.model import Failure
+    from pipeline.transforms.enrich.stage import EnrichDoFn
+
+    monkeypatch.setenv("NEWS_TEST_CRASH_ON", "ZZPOISON")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(CRASH_SITE), os.environ.get("PYTHONPATH", "")]))
+    cores = usable_cores()
+    items = [seed_dispatch().replace(id=f"k{i}", headline=f"Poutine à Minsk, heure {i}") for i in range(8)]
+    items[3] = items[3].replace(headline="Poutine à Minsk ZZPOISON")
+    processes = cores if dedicated else max(1, cores - 1)
+    stale = shared_pool(processes, LANGUAGES, False)  # an earlier test's workers, spawned without the poison
+    drop_pool(stale)
+    stale.shutdown()
+    fn = EnrichDoFn(LANGUAGES, ner=False, batch_size=4, processes=processes)
+    fn.setup()
+    fn.start_bundle()
+    pool = fn.pool
+    assert pool is not stale
+    assert not wait(pool._warm, timeout=300).not_done
+    out = []
+    for d in items:
+        out += fn.process(d, timestamp=Timestamp(0), window=GlobalWindow())
+    out += fn.finish_bundle()
+    failures = [o.value.value for o in out if isinstance(o, beam.pvalue.TaggedOutput)]
+    enriched = [o.value for o in out if not isinstance(o, beam.pvalue.TaggedOutput)]
+    assert all(isinstance(f, Failure) for f in failures)
+    assert [f.error_type for f in failures] == ["WorkerDied"]
+    assert "ZZPOISON" in failures[0].original.decode()
+    assert sorted(e.dispatch.id for e in enriched) == sorted(d.id for i, d in enumerate(items) if i != 3)
+    expected = shared_enricher(LANGUAGES, False).enrich_batch([d for i, d in enumerate(items) if i != 3])
+    assert [e.enrichment for e in sorted(enriched, key=lambda e: int(e.dispatch.id[1:]))] == expected
+    fn.start_bundle()  # a fresh pool for the next bundle
+    assert fn.pool is not None and fn.pool is not pool
+    drop_pool(fn.pool)
     fn.pool.shutdown()
