@@ -77,6 +77,12 @@ def _coordinates(
     return None, None, None, None, None
 
 
+def raw_coordinates(element: Any) -> tuple[str, int, int] | None:
+    """The raw record's (topic, partition, offset) an element came from, when it carries them."""
+    topic, partition, offset, _, _ = _coordinates(element)
+    return None if topic is None or partition is None or offset is None else (topic, partition, offset)
+
+
 def make_failure(stage: str, exc: BaseException, element: Any, now_ms: int) -> Failure:
     topic, partition, offset, key, feed_url = _coordinates(element)
     original, note = cap_original(original_bytes(element))

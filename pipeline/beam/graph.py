@@ -8,6 +8,7 @@ offsets only after the writes of the same bundle were flushed.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,7 +31,7 @@ from pipeline.io.kafka.sink import WriteToKafkaPy
 from pipeline.io.kafka.source import ReadFromKafkaPy
 from pipeline.io.kafka.specs import LOCAL_LIVE_CHUNK_S, ReadConfig
 from pipeline.model import DuplicateNotice, EnrichedDispatch, Failure, KafkaRecord, RawEntry
-from pipeline.settings import KafkaSettings, PipelineSettings
+from pipeline.settings import DEFAULT_STATE_DIR, KafkaSettings, PipelineSettings
 from pipeline.transforms.cluster import MERGES, ClusterEvents
 from pipeline.transforms.cluster import restore as cluster_restore
 from pipeline.transforms.dedup import DUPLICATES, DeduplicateStories
@@ -146,6 +147,11 @@ def single_process(p: beam.Pipeline) -> bool:
     return local and p.options.view_as(DirectOptions).direct_num_workers == 1  # 0 would mean one per core
 
 
+def _journal_prefix(s: PipelineSettings) -> str:
+    """``<state dir>/journal/<consumer group>``: one pipeline's journals, found again by its next run."""
+    return os.path.join(os.path.abspath(DEFAULT_STATE_DIR), "journal", s.consumer_group.replace(os.sep, "_"))
+
+
 def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time) -> None:
     """Add the whole news pipeline to ``p``."""
     s = settings
@@ -160,13 +166,15 @@ def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time
             (lambda: group_backlog(s.kafka, s.topics.raw, s.consumer_group)) if s.mode == "drain" else None
         )
         processes = auto_processes(p, s.ner, backlog=backlog)
+    one_process = single_process(p)
+    # the items the pipeline process works itself, noted meanwhile (beam/journal.py): where the DoFns run here
+    journal = _journal_prefix(s) if one_process else None
     normalized = decoded.main | "NormalizeDispatches" >> NormalizeDispatches(
-        clock=clock, pool=(processes, None, s.ner)
+        clock=clock, pool=(processes, None, s.ner), journal=f"{journal}.normalize" if journal else None
     )
     run_id = uuid.uuid4().hex
     # dedup survives restarts: state is rebuilt from the output topic, in the wire format the output is written in
     restore = RestoreSource(s.kafka, s.topics.output, run=run_id, registry_url=s.schema_registry_url)
-    one_process = single_process(p)
     in_process = s.dedup_state == "in-process" or (s.dedup_state == "auto" and one_process)
     deduped = normalized["main"] | "DeduplicateStories" >> DeduplicateStories(
         s.dedup_horizon_s,
@@ -177,7 +185,9 @@ def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time
         max_items=s.dedup_max_items,
         run=run_id,
     )
-    enriched = deduped["main"] | "EnrichDispatches" >> EnrichDispatches(ner=s.ner, processes=processes)
+    enriched = deduped["main"] | "EnrichDispatches" >> EnrichDispatches(
+        ner=s.ner, processes=processes, journal=f"{journal}.enrich" if journal else None
+    )
     # Event clusters across outlets and languages; same state placement and restore source as dedup.  With a core to
     # spare on the local runner, clustering's restore starts now in a helper process (cluster/restore.py, Prefetch).
     if in_process and processes > 0:

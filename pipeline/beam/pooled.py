@@ -32,7 +32,8 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.utils.windowed_value import WindowedValue
 
-from pipeline.beam.failures import FAILURES, Clock, make_failure
+from pipeline.beam.failures import FAILURES, Clock, make_failure, raw_coordinates
+from pipeline.beam.journal import WorkJournal
 from pipeline.transforms.enrich import isolate
 from pipeline.transforms.enrich.pool import EnrichPool, drop_pool, shared_pool, usable_cores
 
@@ -55,6 +56,8 @@ class PooledBatchFn(beam.DoFn, metaclass=abc.ABCMeta):
         pool_key: tuple | None,
         max_wait_s: float = MAX_WAIT_S,
         monotonic: Clock = time.monotonic,
+        worker_key: tuple = (None, False),
+        journal: str | None = None,
     ):
         self.stage = stage
         self.batch_size = batch_size
@@ -66,9 +69,12 @@ class PooledBatchFn(beam.DoFn, metaclass=abc.ABCMeta):
         self.batches = Metrics.distribution(stage, "batch_size")
         self.pooled = Metrics.counter(stage, "batches_in_pool")
         self.pool_failures = Metrics.counter(stage, "pool_failures")
-        self.isolated = Metrics.counter(
-            stage, "items_isolated"
-        )  # held by a worker that died: worked alone after
+        # items held by a worker that died, or left by a pipeline process that died working them: worked alone
+        self.isolated = Metrics.counter(stage, "items_isolated")
+        self.worker_key = worker_key  # (languages, ner) of an isolated worker (enrich/isolate.py)
+        self.journal_prefix = (
+            journal  # beam/journal.py: the items this process works itself, on disk meanwhile
+        )
         self._counters: dict[str, Any] = {}
 
     # --- what a subclass says -------------------------------------------------------------------------------
@@ -98,6 +104,11 @@ class PooledBatchFn(beam.DoFn, metaclass=abc.ABCMeta):
         # for their start-up).  Fewer: this process works a batch itself whenever the workers have two each in
         # flight, and before they are up.
         self.dedicated = self.pool_key is not None and self.pool_key[0] >= usable_cores()
+        self.journal = WorkJournal(self.journal_prefix).open() if self.journal_prefix else None
+
+    def teardown(self) -> None:
+        if getattr(self, "journal", None) is not None:
+            self.journal.close()
 
     def start_bundle(self) -> None:
         self._buffer: list[WindowedValue] = []
@@ -149,7 +160,7 @@ class PooledBatchFn(beam.DoFn, metaclass=abc.ABCMeta):
             elif not here and len(self._pending) < 2 * pool.processes and self._submit(pool, batch):
                 return
         if batch:
-            yield from self._emit(batch, self.work_here([wv.value for wv in batch]))
+            yield from self._emit(batch, self._here([wv.value for wv in batch]))
 
     def _submit(self, pool: EnrichPool, batch: list[WindowedValue]) -> bool:
         """Send ``batch`` to the pool; False when the pool is broken (a worker died before this batch: the executor
@@ -191,13 +202,35 @@ class PooledBatchFn(beam.DoFn, metaclass=abc.ABCMeta):
         """A batch the broken pool held: each item alone in a fresh worker (enrich/isolate.py), so that an item that
         crashes whatever process works it fails alone, as a dead letter, instead of crashing this process; worked
         here if no fresh worker comes up."""
-        if isinstance(exc, BrokenProcessPool) and self.pool_key is not None:
-            key = self.pool_key
-            results = isolate.one_by_one(lambda: EnrichPool(1, *key[1:]), self.send, values)
+        if isinstance(exc, BrokenProcessPool):
+            results = self._isolated(values)
             if results is not None:
-                self.isolated.inc(len(values))
                 return results
-        return self.work_here(values)
+        return self._here(values)
+
+    def _here(self, values: list[Any]) -> list[Any]:
+        """``work_here``, with the items' coordinates in the journal meanwhile; a batch holding an item that a
+        pipeline process died working (the journal's suspects) is worked in isolated workers instead."""
+        journal = self.journal
+        if journal is None:
+            return self.work_here(values)
+        coords = [c for c in map(raw_coordinates, values) if c is not None]
+        if journal.suspects and not journal.suspects.isdisjoint(coords):
+            journal.suspects.difference_update(coords)
+            results = self._isolated(values)
+            if results is not None:
+                return results
+        journal.working(coords)
+        results = self.work_here(values)
+        journal.done()
+        return results
+
+    def _isolated(self, values: list[Any]) -> list[Any] | None:
+        key = self.worker_key
+        results = isolate.one_by_one(lambda: EnrichPool(1, *key), self.send, values)
+        if results is not None:
+            self.isolated.inc(len(values))
+        return results
 
     def _emit(self, batch: list[WindowedValue], results: list[Any]) -> Iterable[Any]:
         for wv, result in zip(batch, results, strict=True):

@@ -115,6 +115,7 @@ def run(only: list[str], items: int, soak_items: int, feeds: int, per_feed: int,
         "poller": lambda: scenarios.kill_poller(feeds, per_feed, keep),
         "poison": lambda: scenarios.poison(items, keep),
         "crash": lambda: scenarios.poison_crash(items, keep),
+        "crash-here": lambda: scenarios.poison_crash(items, keep, here=True),
         "soak": lambda: scenarios.soak(soak_items, keep),
         "soak-stream": lambda: scenarios.soak(soak_items, keep, mode="stream"),
     }

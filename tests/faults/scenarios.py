@@ -228,14 +228,21 @@ def crashing_on(marker: str):
                 os.environ[k] = v
 
 
-def poison_crash(n: int, keep: Path | None = None) -> Measurement:
+def poison_crash(n: int, keep: Path | None = None, here: bool = False) -> Measurement:
     """A valid entry whose enrichment SIGKILLs whichever process works it (as a crash in a model's native code
-    would), among ``n`` good ones, through a drain whose stage workers own every core (the pipeline process enriches
-    nothing while the pool stands): the entry kills its worker, then two workers that work it alone
-    (enrich/isolate.py), and is dead-lettered; the drain exits 0 and every other article comes out once, in the
-    files too.  Before, the pipeline process enriched the dead worker's batches itself and died on it (exit -9,
-    and again on every run after)."""
-    m = Measurement(f"poison crash ({n} + 1)")
+    would), among ``n`` good ones.
+
+    Default: a drain whose stage workers own every core (the pipeline process enriches nothing while the pool
+    stands): the entry kills its worker, then two workers that work it alone (enrich/isolate.py), and is
+    dead-lettered; the drain exits 0.  Before, the pipeline process enriched the dead worker's batches itself and
+    died on it (exit -9, and again on every run after).
+
+    ``here``: no pool (``--enrich-processes 0``): the pipeline process enriches the entry itself and dies (-9); the
+    next drain finds the batch it was working in its journal (beam/journal.py), works that batch in isolated
+    workers, and dead-letters the entry; it exits 0.  Before, every drain died on it.
+
+    Either way every other article comes out once, in the files too."""
+    m = Measurement(f"poison crash {'in the pipeline process' if here else 'in a worker'} ({n} + 1)")
     with scene("crash", keep) as s, crashing_on(CRASH_MARKER):
         entries = generate(n + 1, seed=6)
         good, victim = entries[:n], entries[n]
@@ -243,10 +250,13 @@ def poison_crash(n: int, keep: Path | None = None) -> Measurement:
         records = entry_records(good)
         records.insert(len(records) // 2, (b"poison-crash", encode_raw_entry(victim)))
         produce(s.kafka, TOPICS.raw, records)
-        workers = max(2, len(os.sched_getaffinity(0)))  # a worker per core: the pool owns every core
-        proc = s.pipeline("drain", "drain", ["--enrich-processes", str(workers)])
-        m.exit_codes.append(proc.wait(FINAL_DRAIN_S))
-        m.extra["log"] = proc.tail(400)
+        workers = 0 if here else max(2, len(os.sched_getaffinity(0)))  # 0, or a worker per core
+        logs = []
+        for attempt in range(2 if here else 1):  # ``here``: the drain that dies, then the one that recovers
+            proc = s.pipeline("drain", f"drain{attempt}", ["--enrich-processes", str(workers)])
+            m.exit_codes.append(proc.wait(FINAL_DRAIN_S))
+            logs.append(proc.tail(400))
+        m.extra["log"] = "\n".join(logs)
         final_drain(s, m)
         m = measure(s, m, {e.link for e in good})
         m.items_in += 1
@@ -372,4 +382,6 @@ def kill_poller(feeds: int, per_feed: int, keep: Path | None = None) -> Measurem
         return measure(s, m, uris)
 
 
-SCENARIOS = ("first", "steady", "roll", "worker", "sink", "poller", "poison", "crash", "soak", "soak-stream")
+SCENARIOS = (
+    "first", "steady", "roll", "worker", "sink", "poller", "poison", "crash", "crash-here", "soak", "soak-stream",
+)  # fmt: skip

@@ -73,12 +73,22 @@ class EnrichDoFn(PooledBatchFn):
         processes: int = 0,
         max_wait_s: float = MAX_WAIT_S,
         monotonic: Clock = time.monotonic,
+        journal: str | None = None,
     ):
         self.languages = tuple(languages) if languages is not None else None
         self.ner = ner
         self.processes = processes
         pool_key = (processes, self.languages, ner) if processes > 0 else None
-        super().__init__(STAGE, batch_size, clock, pool_key, max_wait_s, monotonic)
+        super().__init__(
+            STAGE,
+            batch_size,
+            clock,
+            pool_key,
+            max_wait_s,
+            monotonic,
+            worker_key=(self.languages, ner),
+            journal=journal,
+        )
         self.items = Metrics.counter(STAGE, "items")
         self.with_errors = Metrics.counter(STAGE, "items_with_errors")
 
@@ -142,7 +152,8 @@ def auto_processes(
 class EnrichDispatches(beam.PTransform):
     """Dispatch -> EnrichedDispatch (main output) and Failure (``failures``), step label ``EnrichBatches``.
 
-    ``processes``: enrich worker processes beside the pipeline's own (None: ``auto_processes``).
+    ``processes``: enrich worker processes beside the pipeline's own (None: ``auto_processes``).  ``journal``: the
+    prefix of the files where the batches this process enriches itself are noted (beam/journal.py), or None.
     """
 
     def __init__(
@@ -152,16 +163,18 @@ class EnrichDispatches(beam.PTransform):
         batch_size: int = DEFAULT_BATCH,
         label: str | None = None,
         processes: int | None = None,
+        journal: str | None = None,
     ):
         super().__init__(label)
         self.languages = languages
         self.ner = ner
         self.batch_size = batch_size
         self.processes = processes
+        self.journal = journal
 
     def expand(self, pcoll: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         processes = self.processes if self.processes is not None else auto_processes(pcoll.pipeline, self.ner)
-        fn = EnrichDoFn(self.languages, self.ner, self.batch_size, processes=processes)
+        fn = EnrichDoFn(self.languages, self.ner, self.batch_size, processes=processes, journal=self.journal)
         if processes > 0 and _in_process_runner(pcoll.pipeline):
             # The DoFns will run in this process: start the workers now, so that their imports and model loading
             # overlap the runner's own start-up; the DoFn gets this same pool from shared_pool.

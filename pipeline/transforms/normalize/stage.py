@@ -49,8 +49,10 @@ class NormalizeRecord:
 class NormalizeFn(PooledBatchFn):
     """``(KafkaRecord, RawEntry)`` -> ``Dispatch``; an entry that raises becomes a ``Failure`` with its bytes."""
 
-    def __init__(self, clock: Callable[[], float], pool_key: tuple | None, batch_size: int):
-        super().__init__(STAGE, batch_size, clock, pool_key)
+    def __init__(
+        self, clock: Callable[[], float], pool_key: tuple | None, batch_size: int, journal: str | None = None
+    ):
+        super().__init__(STAGE, batch_size, clock, pool_key, journal=journal)
         self.version = __version__
         self.ok = Metrics.counter(STAGE, "ok")
 
@@ -106,7 +108,7 @@ class NormalizeDispatches(beam.PTransform):
 
     The inner step label is fixed ("Normalize") so streaming updates match it.  ``pool`` = the stage pool's
     ``(processes, languages, ner)`` (the enrich stage's, pipeline/beam/graph.py); it is used only with fewer workers
-    than the cores where the DoFn runs.
+    than the cores where the DoFn runs.  ``journal``: as ``EnrichDispatches``'.
     """
 
     def __init__(
@@ -115,15 +117,17 @@ class NormalizeDispatches(beam.PTransform):
         label: str | None = None,
         pool: tuple | None = None,
         batch_size: int = POOL_BATCH,
+        journal: str | None = None,
     ):
         super().__init__(label)
         self.clock = clock
         self.pool = pool
         self.batch_size = batch_size
+        self.journal = journal
 
     def expand(self, pcoll: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         return pcoll | "Normalize" >> beam.ParDo(
-            NormalizeFn(self.clock, self.pool, self.batch_size)
+            NormalizeFn(self.clock, self.pool, self.batch_size, self.journal)
         ).with_input_types(tuple[KafkaRecord, RawEntry]).with_output_types(
             Dispatch, **{FAILURES: Failure}
         ).with_outputs(FAILURES, main=MAIN)
