@@ -21,20 +21,12 @@ import itertools
 import logging
 import os
 
+from pipeline.bus.children import pid_alive
+
 log = logging.getLogger(__name__)
 
 Coordinates = tuple[str, int, int]  # raw topic, partition, offset
 _INSTANCES = itertools.count()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class WorkJournal:
@@ -50,7 +42,7 @@ class WorkJournal:
         os.makedirs(os.path.dirname(self.prefix) or ".", exist_ok=True)
         for path in glob.glob(glob.escape(self.prefix) + ".*"):
             pid = path.rsplit(".", 1)[1].split("-")[0]
-            if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            if not pid.isdigit() or int(pid) == os.getpid() or pid_alive(int(pid)):
                 continue
             with contextlib.suppress(OSError, ValueError):
                 with open(path, encoding="utf-8") as fh:
