@@ -70,6 +70,7 @@ def _child_run(args: argparse.Namespace) -> dict:
     own = {"own_process": True} if "own_process" in inspect.signature(run).parameters else {}
     state = run(settings, **own)
     wall = time.perf_counter() - t0
+    _stop_pools()  # (reaped now, the stage workers count in RUSAGE_CHILDREN; at exit they would not)
     cpu_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "state": state,
@@ -78,6 +79,16 @@ def _child_run(args: argparse.Namespace) -> dict:
         "cpu_s": time.process_time() - c0,
         "cpu_children_s": cpu_children.ru_utime + cpu_children.ru_stime,
     }
+
+
+def _stop_pools() -> None:
+    """Shut the run's stage pools down (joined: their workers' CPU is then the children's)."""
+    try:
+        from pipeline.transforms.enrich.pool import _POOLS
+    except ImportError:  # a tree without a pool
+        return
+    for pool in list(_POOLS.values()):
+        pool.shutdown()
 
 
 def _early_pool(settings: Any) -> Any:
