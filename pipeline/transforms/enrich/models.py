@@ -104,7 +104,16 @@ def import_runtime() -> None:
 
 
 def load_ner(language: str) -> Language:
-    """Load the language's model with NER alone (raises if the model is missing: callers record the error)."""
+    """Load the language's model with NER alone (raises if the model is missing: callers record the error).  spaCy's
+    language module first, its large regular expressions from the cache file (regex_cache.py: French 2.3 -> 0.03
+    CPU-s)."""
+    import importlib.util
+
     import spacy
 
+    from pipeline.transforms.enrich import regex_cache
+
+    module = f"spacy.lang.{language}"
+    if importlib.util.find_spec(module) is not None:
+        regex_cache.import_module(module)
     return spacy.load(MODELS[language].location(), exclude=list(NER_ONLY))
