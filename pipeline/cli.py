@@ -83,12 +83,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _pool_started_early(settings: PipelineSettings) -> PipelineSettings:
     """The settings with the run's stage pool size fixed, its workers already starting (enrich/pool.py
     ``start_early``): the same choice the graph would make (a drain asks its backlog), made before Beam's import."""
-    from pipeline.bus.read import group_backlog
+    from pipeline.bus.read import drain_backlog
     from pipeline.transforms.enrich.pool import start_early
 
-    s = settings
-    backlog = (lambda: group_backlog(s.kafka, s.topics.raw, s.consumer_group)) if s.mode == "drain" else None
-    return s.model_copy(update={"enrich_processes": start_early(s.enrich_processes, s.ner, backlog)})
+    chosen = start_early(settings.enrich_processes, settings.ner, drain_backlog(settings))
+    return settings.model_copy(update={"enrich_processes": chosen})
 
 
 def cmd_files(args: argparse.Namespace) -> int:

@@ -25,7 +25,7 @@ from pipeline.avro.registry import registry_from_url
 from pipeline.avro.wire import ConfluentEncoder, Encoder, SingleObjectEncoder
 from pipeline.beam import readahead
 from pipeline.beam.failures import FAILURES, SafeFlatMap
-from pipeline.bus.read import group_backlog
+from pipeline.bus.read import drain_backlog
 from pipeline.dlq.written import SkipWrittenFn
 from pipeline.io.kafka.sink import WriteToKafkaPy
 from pipeline.io.kafka.source import ReadFromKafkaPy
@@ -162,10 +162,7 @@ def build(p: beam.Pipeline, settings: PipelineSettings, clock: Clock = time.time
     # the stage pool (transforms/enrich/pool.py) of this run, shared by enrich and, without NER, normalize
     processes = s.enrich_processes
     if processes is None:  # a drain's backlog may be too small for a pool to pay for its start-up
-        backlog = (
-            (lambda: group_backlog(s.kafka, s.topics.raw, s.consumer_group)) if s.mode == "drain" else None
-        )
-        processes = auto_processes(p, s.ner, backlog=backlog)
+        processes = auto_processes(p, s.ner, backlog=drain_backlog(s))
     one_process = single_process(p)
     # the items the pipeline process works itself, noted meanwhile (beam/journal.py): where the DoFns run here
     journal = _journal_prefix(s) if one_process else None

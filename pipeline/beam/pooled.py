@@ -72,9 +72,8 @@ class PooledBatchFn(beam.DoFn, metaclass=abc.ABCMeta):
         # items held by a worker that died, or left by a pipeline process that died working them: worked alone
         self.isolated = Metrics.counter(stage, "items_isolated")
         self.worker_key = worker_key  # (languages, ner) of an isolated worker (enrich/isolate.py)
-        self.journal_prefix = (
-            journal  # beam/journal.py: the items this process works itself, on disk meanwhile
-        )
+        # beam/journal.py: the items this process works itself, on disk meanwhile
+        self.journal_prefix = journal
         self._counters: dict[str, Any] = {}
 
     # --- what a subclass says -------------------------------------------------------------------------------

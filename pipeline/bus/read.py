@@ -27,7 +27,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 from pipeline.bus.client import consumer_config, wait_for_partitions
-from pipeline.settings import KafkaSettings
+from pipeline.settings import KafkaSettings, PipelineSettings
 
 CONFIRM_WAIT_MS = 100  # an empty fetch's longest wait at the broker when reading to the end
 CONFIRM_STEP_MS = 25  # the poll step then: kafka-python's poll waits its whole timeout when no record comes
@@ -191,3 +191,10 @@ def group_backlog(kafka: KafkaSettings, topic: str, group: str, timeout_s: float
         return None
     finally:
         consumer.close(autocommit=False)
+
+
+def drain_backlog(settings: PipelineSettings) -> Callable[[], int | None] | None:
+    """What a drain of ``settings`` has to read, asked only when called (the automatic pool size asks it, when it
+    would start a pool: enrich/pool.py ``choose_processes``); None for a stream."""
+    s = settings
+    return (lambda: group_backlog(s.kafka, s.topics.raw, s.consumer_group)) if s.mode == "drain" else None
