@@ -213,7 +213,7 @@ def start_early(processes: int | None, ner: bool, backlog: Callable[[], int | No
     (~1 s of this process alone) instead of after them.  Returns the worker count (``processes``, or chosen as
     ``choose_processes`` would), which the run must then be given as its explicit setting: the graph asks
     ``shared_pool`` for the same key (its enrich stage's languages are the default, None) and gets these workers.
-    Imports nothing of Beam (tests/unit/test_cli_import_cost.py)."""
+    Imports nothing of Beam (tests/unit/enrich/test_import_cost.py)."""
     chosen = choose_processes(ner, backlog=backlog) if processes is None else processes
     if chosen > 0:
         shared_pool(chosen, None, ner)
