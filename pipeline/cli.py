@@ -52,6 +52,11 @@ def cmd_broker(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import signal
+
+    # Until the run installs its own handlers (stop after the current bundle), SIGTERM ends the start-up as Ctrl-C
+    # does: one line, exit 130, the stage pool's workers shut down (the default death left leaked-semaphore warnings)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     from pipeline.bus.cli_kafka import resolve_kafka
     from pipeline.ops.offsets import require_topics
     from pipeline.ops.progress import GroupProgress

@@ -3,6 +3,7 @@ cleanly after flushing and committing (a later drain run finds nothing left to r
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -85,3 +86,55 @@ def test_stream_mode_picks_up_new_records_and_stops_cleanly_on_signal(
     )
     assert run(settings).endswith("DONE")
     assert _count(kafka, topics.output) == 8
+
+
+def _spawned_children(pid: int) -> list[int]:
+    kids = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as fh:
+            kids += [int(k) for k in fh.read().split()]
+    out = []
+    for kid in kids:
+        try:
+            with open(f"/proc/{kid}/cmdline", "rb") as fh:
+                if b"spawn_main" in fh.read():
+                    out.append(kid)
+        except OSError:
+            pass
+    return out
+
+
+def test_sigterm_during_start_up_ends_it_in_one_line(
+    kafka: KafkaSettings, topics: TopicSettings, tmp_path
+) -> None:
+    """SIGTERM once the stage pool's worker is spawned (before Beam's import and before the run installs its own
+    handlers): one line and exit 130, as Ctrl-C, and the worker gone; before, the default death (-15) and the
+    resource tracker's leaked-semaphore warnings."""
+    ensure_topics(kafka, [topics.raw, topics.output, topics.dead_letter, topics.audit])
+    cmd = [
+        sys.executable, "-m", "pipeline.cli", "run", "--mode", "stream", "--no-ner", "--enrich-processes", "1",
+        "--bootstrap-servers", kafka.bootstrap_servers, "--group", f"g-{topics.raw}",
+        "--raw-topic", topics.raw, "--output-topic", topics.output,
+        "--dead-letter-topic", topics.dead_letter, "--audit-topic", topics.audit, "--out-dir", str(tmp_path / "out"),
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while not workers and proc.poll() is None and time.monotonic() < deadline:
+            workers = _spawned_children(proc.pid)
+            time.sleep(0.01)
+        assert workers, "no stage worker seen"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = err.decode()
+    assert proc.returncode == 130, text[-2000:]
+    assert text.strip().splitlines()[-1] == "news-pipeline: interrupted"
+    assert "Traceback" not in text and "leaked" not in text, text[-2000:]
+    deadline = time.monotonic() + 30
+    while any(os.path.exists(f"/proc/{w}") for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(os.path.exists(f"/proc/{w}") for w in workers)
