@@ -193,7 +193,13 @@ class PooledBatchFn(beam.DoFn, metaclass=abc.ABCMeta):
             try:
                 results = future.result()
             except Exception as exc:  # the pool broke (a worker died); a fresh pool next bundle
-                self._pool_broke(exc, len(batch), held=isinstance(exc, BrokenProcessPool))
+                broken = isinstance(exc, BrokenProcessPool)
+                # the batches after it that failed with it too: worked again in the same fresh workers, not in a
+                # fresh sequence of workers each (a NER worker's start-up is seconds)
+                while broken and self._pending and _failed_broken(self._pending[0][1]):
+                    batch = batch + self._pending.popleft()[0]
+                    done += 1
+                self._pool_broke(exc, len(batch), held=broken)
                 results = self._held_by_dead_worker(exc, [wv.value for wv in batch])
             yield from self._emit(batch, results)
 
@@ -251,6 +257,11 @@ class PooledBatchFn(beam.DoFn, metaclass=abc.ABCMeta):
             self.counter(f"failed_{type(exc).__name__}").inc()
             failure = make_failure(self.stage, exc, wv.value, int(self.clock() * 1000))
             yield beam.pvalue.TaggedOutput(FAILURES, wv.with_value(failure))
+
+
+def _failed_broken(future: Future) -> bool:
+    """Whether ``future`` is done and failed because its pool broke."""
+    return future.done() and isinstance(future.exception(), BrokenProcessPool)
 
 
 def _split(batch: list[WindowedValue], parts: int) -> list[list[WindowedValue]]:
