@@ -47,6 +47,15 @@ def _count(kafka: KafkaSettings, topic: str) -> int:
     return sum(1 for _ in read_topic(kafka, ConsumeOptions(topic=topic, idle_timeout_s=1.5)))
 
 
+def _stream_cmd(kafka: KafkaSettings, topics: TopicSettings, tmp_path) -> list[str]:
+    return [
+        sys.executable, "-m", "pipeline.cli", "run", "--mode", "stream", "--no-ner",
+        "--bootstrap-servers", kafka.bootstrap_servers, "--group", f"g-{topics.raw}",
+        "--raw-topic", topics.raw, "--output-topic", topics.output,
+        "--dead-letter-topic", topics.dead_letter, "--audit-topic", topics.audit, "--out-dir", str(tmp_path / "out"),
+    ]  # fmt: skip
+
+
 def _wait_for(predicate, timeout_s: float = 120.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -62,13 +71,9 @@ def test_stream_mode_picks_up_new_records_and_stops_cleanly_on_signal(
 ) -> None:
     ensure_topics(kafka, [topics.raw, topics.output, topics.dead_letter, topics.audit])
     _send(kafka, topics.raw, range(0, 5))
-    cmd = [
-        sys.executable, "-m", "pipeline.cli", "run", "--mode", "stream", "--no-ner",
-        "--bootstrap-servers", kafka.bootstrap_servers, "--group", f"g-{topics.raw}",
-        "--raw-topic", topics.raw, "--output-topic", topics.output,
-        "--dead-letter-topic", topics.dead_letter, "--audit-topic", topics.audit, "--out-dir", str(tmp_path / "out"),
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        _stream_cmd(kafka, topics, tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         _wait_for(lambda: _count(kafka, topics.output) == 5)
         _send(kafka, topics.raw, range(5, 8))  # produced while the pipeline runs
@@ -111,12 +116,7 @@ def test_sigterm_during_start_up_ends_it_in_one_line(
     handlers): one line and exit 130, as Ctrl-C, and the worker gone; before, the default death (-15) and the
     resource tracker's leaked-semaphore warnings."""
     ensure_topics(kafka, [topics.raw, topics.output, topics.dead_letter, topics.audit])
-    cmd = [
-        sys.executable, "-m", "pipeline.cli", "run", "--mode", "stream", "--no-ner", "--enrich-processes", "1",
-        "--bootstrap-servers", kafka.bootstrap_servers, "--group", f"g-{topics.raw}",
-        "--raw-topic", topics.raw, "--output-topic", topics.output,
-        "--dead-letter-topic", topics.dead_letter, "--audit-topic", topics.audit, "--out-dir", str(tmp_path / "out"),
-    ]  # fmt: skip
+    cmd = [*_stream_cmd(kafka, topics, tmp_path), "--enrich-processes", "1"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
