@@ -200,14 +200,14 @@ class PooledBatchFn(beam.DoFn, metaclass=abc.ABCMeta):
                     batch = batch + self._pending.popleft()[0]
                     done += 1
                 self._pool_broke(exc, len(batch), held=broken)
-                results = self._held_by_dead_worker(exc, [wv.value for wv in batch])
+                results = self._held_by_dead_worker(broken, [wv.value for wv in batch])
             yield from self._emit(batch, results)
 
-    def _held_by_dead_worker(self, exc: BaseException, values: list[Any]) -> list[Any]:
-        """A batch the broken pool held: each item alone in a fresh worker (enrich/isolate.py), so that an item that
-        crashes whatever process works it fails alone, as a dead letter, instead of crashing this process; worked
-        here if no fresh worker comes up."""
-        if isinstance(exc, BrokenProcessPool):
+    def _held_by_dead_worker(self, broken: bool, values: list[Any]) -> list[Any]:
+        """A batch the ``broken`` pool held (a worker died): each item alone in a fresh worker (enrich/isolate.py),
+        so that an item that crashes whatever process works it fails alone, as a dead letter, instead of crashing
+        this process; worked here if no fresh worker comes up, or if the pool failed otherwise."""
+        if broken:
             results = self._isolated(values)
             if results is not None:
                 return results
