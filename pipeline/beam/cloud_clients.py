@@ -6,7 +6,10 @@ API, and ``import apache_beam`` then loads them: ``apache_beam.io`` imports its 
 those imports sits inside ``try/except ImportError``: Beam installed without the extra runs without them.  A local run
 (the FnApiRunner) whose paths are all local never calls them, yet loading them was ~0.3 s of CPU and wall time of the
 ~0.9 s Beam import, at every ``news-pipeline run`` and ``news-pipeline demo`` (six alternating starts each,
-``import apache_beam`` plus the FnApiRunner module, load ~1: 0.90 s -> 0.60 s wall, 1.00 -> 0.70 s CPU).
+``import apache_beam`` plus the FnApiRunner module, load ~1: 0.90 s -> 0.60 s wall, 1.00 -> 0.70 s CPU).  Google's
+apitools (and oauth2client with it), which Beam's retry helper, metrics and GCP internals import under the same
+guard, were another ~0.12 s (importing ``pipeline.beam.run`` and the FnApiRunner, eight alternating starts: 1.00 ->
+0.87 s wall, 1.10 -> 0.97 s CPU).
 
 ``skip_for_local_run`` marks them absent in this process (``sys.modules[name] = None`` is Python's documented way to
 make an import raise ImportError), so Beam takes the path it takes without the extra.  Only the owner of a process
@@ -30,6 +33,9 @@ CLOUD_MODULES = (
     "google.cloud.dataflow",  # apache_beam.runners.dataflow's API client
     "google.cloud.dataflow_v1beta3",
     "apache_beam.io.gcp.bigquery",  # Beam's BigQuery IO: apache_beam.io imports it, with Pub/Sub's, in one guarded block
+    # Google's older API client library (and oauth2client with it): apache_beam.utils.retry, which the S3 file system
+    # imports, internal.metrics and internal.gcp import its exceptions and types, each guarded.  ~0.12 s of a start
+    "apitools",
 )
 
 
