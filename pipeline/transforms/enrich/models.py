@@ -98,20 +98,24 @@ def has_model(language: str | None) -> bool:
 
 def import_runtime() -> None:
     """Import spaCy and its model code without loading a model (~1.5 s): a stage worker does it at start-up, while
-    the pipeline process is still starting its runner, instead of when the first batch is already waiting."""
-    import spacy  # noqa: F401
+    the pipeline process is still starting its runner, instead of when the first batch is already waiting.  spaCy's
+    command-line interface is left out of that import (spacy_import.py: ~0.25 s)."""
+    from pipeline.transforms.enrich.spacy_import import import_spacy
+
+    import_spacy()
     from spacy.pipeline import EntityRecognizer  # noqa: F401
 
 
 def load_ner(language: str) -> Language:
     """Load the language's model with NER alone (raises if the model is missing: callers record the error).  spaCy's
     language module first, its large regular expressions from the cache file (regex_cache.py: French 2.3 -> 0.03
-    CPU-s)."""
+    CPU-s); spaCy itself without its command-line interface (spacy_import.py: ~0.25 s)."""
     import importlib.util
 
-    import spacy
-
     from pipeline.transforms.enrich import regex_cache
+    from pipeline.transforms.enrich.spacy_import import import_spacy
+
+    spacy = import_spacy()
 
     module = f"spacy.lang.{language}"
     if importlib.util.find_spec(module) is not None:
