@@ -89,9 +89,10 @@ def _pool_started_early(settings: PipelineSettings) -> PipelineSettings:
     """The settings with the run's stage pool size fixed, its workers already starting (enrich/pool.py
     ``start_early``): the same choice the graph would make (a drain asks its backlog), made before Beam's import."""
     from pipeline.bus.read import drain_backlog
-    from pipeline.transforms.enrich.pool import start_early
+    from pipeline.transforms.enrich.pool import describe, start_early
 
-    chosen = start_early(settings.enrich_processes, settings.ner, drain_backlog(settings))
+    chosen, why = start_early(settings.enrich_processes, settings.ner, drain_backlog(settings))
+    print(f"news-pipeline run: {describe(chosen, why)}", file=sys.stderr, flush=True)
     return settings.model_copy(update={"enrich_processes": chosen})
 
 

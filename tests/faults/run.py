@@ -90,7 +90,9 @@ def details(results: list[Measurement]) -> str:
         if "rss_at" in m.extra:
             marks = m.extra["rss_at"]
             mode = m.extra.get("mode", "drain")
-            out.append(f"\nSoak ({m.scenario}), {mode} {m.extra['seconds']:.0f} s:")
+            out.append(
+                f"\nSoak ({m.scenario}), {mode} {m.extra['seconds']:.0f} s; stage pool: {m.extra.get('pool')}:"
+            )
             out.append(
                 markdown(
                     [(f"{k:,}", f"{v:.0f}") for k, v in sorted(marks.items())],

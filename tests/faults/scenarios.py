@@ -312,6 +312,9 @@ def soak(n: int, keep: Path | None = None, marks: tuple[int, ...] = (), mode: st
         m.extra["rss_at"] = rss_at
         m.extra["write_bytes"] = proc.tree_write_bytes
         m.extra["soak_peak_rss_mb"] = proc.peak_rss_kb / 1024
+        # its speed depends on the stage pool it chose at start (the machine's load then): the line it printed
+        pool = [line for line in proc.log.read_text(errors="replace").splitlines() if "stage pool:" in line]
+        m.extra["pool"] = pool[0].split("stage pool:", 1)[1].strip() if pool else "not reported"
         final_drain(s, m, soak_deadline(n))
         return measure(s, m, uris)
 

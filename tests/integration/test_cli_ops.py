@@ -106,6 +106,11 @@ def test_drain_progress_then_status_and_topics(
     code, screen = run_in_pty(["run", *flags, "--no-ner", "--out-dir", str(tmp_path / "out")])
     assert code == 0, screen
     assert re.search(rf"drain {re.escape(topics.raw)}.*\b{n}/{n}\b", screen), screen
+    # the automatic stage pool's choice, and why: too small a drain, or the other core busy when it started
+    why = rf"a drain of {n} records|load [\d.]+ >= \d+ of \d+ usable cores|1 usable core"
+    assert re.search(rf"stage pool: none, the pipeline process works alone \(automatic: ({why})", screen), (
+        screen
+    )
 
     status = cli("status", *flags, "--once", "--state", str(tmp_path / "none.sqlite3"))
     assert status.code == 0, status.err

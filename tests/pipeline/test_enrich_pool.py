@@ -24,7 +24,9 @@ from pipeline.transforms.enrich import EnrichDispatches
 from pipeline.transforms.enrich.pool import (
     MIN_POOL_BACKLOG,
     MIN_POOL_BACKLOG_NER,
+    describe,
     drop_pool,
+    pool_choice,
     shared_pool,
     usable_cores,
 )
@@ -150,6 +152,20 @@ def test_auto_processes_by_runner_ner_and_load() -> None:
     assert auto_processes(local, ner=True, load=lambda: float(cores)) == 0  # the other cores are busy
     two = beam.Pipeline(runner=FnApiRunner(), options=PipelineOptions(["--direct_num_workers=2"]))
     assert auto_processes(two, ner=True, load=lambda: 0.0) == 0
+
+
+def test_the_pool_choice_says_what_it_was_made_of() -> None:
+    """``news-pipeline run`` prints the choice and its reason (the run's speed depends on them)."""
+    cores = usable_cores()
+    busy_n, busy = pool_choice(True, load=lambda: cores + 0.25, backlog=lambda: 10**6)
+    assert busy_n == 0 and (f"load {cores + 0.25:.2f}" in busy or cores < 2)
+    if cores >= 2:
+        small_n, small = pool_choice(False, load=lambda: 0.25, backlog=lambda: MIN_POOL_BACKLOG - 1)
+        assert small_n == 0 and f"{MIN_POOL_BACKLOG - 1:,} records" in small
+        big_n, big = pool_choice(False, load=lambda: 0.25, backlog=lambda: 12_345)
+        assert big_n == cores - 1 and "load 0.25" in big and "12,345 records" in big
+        assert describe(big_n, big).endswith(f"beside the pipeline process ({big})")
+    assert describe(0, busy) == f"stage pool: none, the pipeline process works alone ({busy})"
 
 
 def test_a_small_drain_gets_no_pool_and_the_backlog_is_asked_only_when_a_pool_would_start() -> None:

@@ -12,7 +12,6 @@ docs/performance.md.  A worker that dies breaks the pool; its batches are then e
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import pickle
@@ -28,8 +27,6 @@ from pipeline.model import Dispatch, EnrichedDispatch, Enrichment
 from pipeline.ops.exit import skip_final_gc
 from pipeline.transforms.enrich import keywords, models
 from pipeline.transforms.enrich.enricher import Enricher
-
-log = logging.getLogger(__name__)
 
 _WORKER_ENRICHER: Enricher | None = None
 
@@ -196,28 +193,54 @@ def choose_processes(
     deduplicates, and that is the larger half).  ``backlog`` (a drain: what it has to read, None when unknown) is
     asked only when a pool would be chosen; below ``MIN_POOL_BACKLOG[_NER]`` records, none.  Measured in
     docs/performance.md."""
+    return pool_choice(ner, load, backlog)[0]
+
+
+def pool_choice(
+    ner: bool,
+    load: Callable[[], float] = lambda: os.getloadavg()[0],
+    backlog: Callable[[], int | None] | None = None,
+) -> tuple[int, str]:
+    """``choose_processes``' answer and what it was made of, in words (``news-pipeline run`` prints them: how a
+    run uses the cores, and so how fast it goes, depends on the machine's load when it starts)."""
     cores = usable_cores()
-    if cores < 2 or load() >= cores - 1:
-        return 0
-    if backlog is not None:
-        records = backlog()
-        if records is not None and records < (MIN_POOL_BACKLOG_NER if ner else MIN_POOL_BACKLOG):
-            log.info("enrich pool: none for a drain of %d records", records)
-            return 0
-    return cores if ner else cores - 1
+    if cores < 2:
+        return 0, f"automatic: {cores} usable core"
+    busy = load()
+    if busy >= cores - 1:
+        return 0, f"automatic: load {busy:.2f} >= {cores - 1} of {cores} usable cores"
+    records = backlog() if backlog is not None else None
+    minimum = MIN_POOL_BACKLOG_NER if ner else MIN_POOL_BACKLOG
+    if records is not None and records < minimum:
+        return 0, f"automatic: a drain of {records:,} records (a pool pays for itself from {minimum:,})"
+    to_drain = f", {records:,} records to drain" if records is not None else ""
+    return (cores if ner else cores - 1), f"automatic: {cores} usable cores, load {busy:.2f}{to_drain}"
 
 
-def start_early(processes: int | None, ner: bool, backlog: Callable[[], int | None] | None = None) -> int:
+def start_early(
+    processes: int | None, ner: bool, backlog: Callable[[], int | None] | None = None
+) -> tuple[int, str]:
     """The run's stage pool started now, before Beam is imported: ``news-pipeline run`` on the single-process local
     runner calls it first, so the workers' imports and models load beside Beam's import and the graph's construction
     (~1 s of this process alone) instead of after them.  Returns the worker count (``processes``, or chosen as
-    ``choose_processes`` would), which the run must then be given as its explicit setting: the graph asks
-    ``shared_pool`` for the same key (its enrich stage's languages are the default, None) and gets these workers.
-    Imports nothing of Beam (tests/unit/enrich/test_import_cost.py)."""
-    chosen = choose_processes(ner, backlog=backlog) if processes is None else processes
+    ``choose_processes`` would) and why, in words; the run must then be given the count as its explicit setting: the
+    graph asks ``shared_pool`` for the same key (its enrich stage's languages are the default, None) and gets these
+    workers.  Imports nothing of Beam (tests/unit/enrich/test_import_cost.py)."""
+    if processes is None:
+        chosen, why = pool_choice(ner, backlog=backlog)
+    else:
+        chosen, why = processes, "--enrich-processes"
     if chosen > 0:
         shared_pool(chosen, None, ner)
-    return chosen
+    return chosen, why
+
+
+def describe(processes: int, why: str) -> str:
+    """One line on the run's stage pool, for the person who started it."""
+    if processes <= 0:
+        return f"stage pool: none, the pipeline process works alone ({why})"
+    workers = "1 worker" if processes == 1 else f"{processes} workers"
+    return f"stage pool: {workers} beside the pipeline process ({why})"
 
 
 _POOLS: dict[tuple, EnrichPool] = {}

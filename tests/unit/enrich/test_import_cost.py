@@ -91,7 +91,7 @@ EARLY = """
 import sys
 from pipeline.bus.read import group_backlog
 from pipeline.transforms.enrich.pool import start_early
-assert start_early(0, ner=False) == 0
+assert start_early(0, ner=False)[0] == 0
 print(sorted({m.split(".")[0] for m in sys.modules} & {"apache_beam", "grpc"}))
 """
 
