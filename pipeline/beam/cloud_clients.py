@@ -34,7 +34,7 @@ CLOUD_MODULES = (
     "google.cloud.dataflow_v1beta3",
     "apache_beam.io.gcp.bigquery",  # Beam's BigQuery IO: apache_beam.io imports it, with Pub/Sub's, in one guarded block
     # Google's older API client library (and oauth2client with it): apache_beam.utils.retry, which the S3 file system
-    # imports, internal.metrics and internal.gcp import its exceptions and types, each guarded.  ~0.12 s of a start
+    # imports, internal.metrics and internal.gcp import its exceptions and types, each guarded (~0.12 s of a start).
     "apitools",
 )
 

@@ -11,7 +11,8 @@ loading the English model with ``models.load_ner`` (this tree against the one be
 ``spacy.cli`` and a ``spacy.cli.info`` whose ``info`` is a proxy; they are taken out again once spaCy is imported,
 and ``spacy.cli`` stays bound to the placeholder.  Nothing of spaCy's interface is lost: ``import spacy.cli`` (or any
 of its submodules) imports the real package as usual, and an attribute of the placeholder or a call of
-``spacy.info()`` imports it then.  Nothing is done if spaCy was imported already.
+``spacy.info()`` imports it then.  Nothing is done if spaCy was imported already.  (spaCy has no setting for this:
+the import is unconditional in its ``__init__``.)
 """
 
 from __future__ import annotations
