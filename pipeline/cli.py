@@ -293,8 +293,8 @@ def _forget_interrupt() -> None:
     """After a KeyboardInterrupt this process has handled: make CPython forget it.  CPython records whether the last
     string it evaluated with ``exec`` ended in KeyboardInterrupt (to exit by SIGINT after an uncaught ^C,
     bpo-1054041) and does not clear that record when the exception is caught later; under ``python -m`` (not the
-    ``news-pipeline`` script) it then exits by SIGINT (-2) instead of with 130.  A SIGTERM or ^C during start-up
-    lands inside such an ``exec`` whenever a dataclass is being defined (its methods are made that way): ~1 in 20
+    ``news-pipeline`` script) it then exits by SIGINT (-2) instead of with 130.  A SIGTERM or ^C during start-up can
+    land inside such an ``exec``, e.g. while a dataclass is being defined (its methods are made that way): ~1 in 20
     interrupted starts here.  Evaluating a string that ends normally resets the record."""
     exec("pass")
 
