@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -98,15 +99,17 @@ class _RecordingCounter:
         RecordedTtlFn.CLEARED[self.run].extend([(self.stage, self.clock())] * n)
 
 
-def json_child(code: str, *argv: str, timeout_s: float = 300) -> Any:
+def json_child(code: str, *argv: str, timeout_s: float = 300, env: dict[str, str] | None = None) -> Any:
     """Run ``code`` in a fresh interpreter from the repository root (what a fresh process imports and sets is the
-    point of the tests that use it); its last stdout line, as JSON.  A failed child fails the test with its stderr."""
+    point of the tests that use it), with ``env`` over this process's environment; its last stdout line, as JSON.
+    A failed child fails the test with its stderr."""
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run(
         [sys.executable, "-c", code, *argv],
         capture_output=True,
         text=True,
         cwd=root,
+        env={**os.environ, **env} if env else None,
         timeout=timeout_s,
         check=False,
     )

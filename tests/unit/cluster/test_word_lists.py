@@ -4,15 +4,10 @@ and the lists it reads are the ones wordfreq gives."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from pipeline.transforms.cluster import tokens
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.support import json_child
 
 SIGN = """
 import json, sys
@@ -31,17 +26,7 @@ print(json.dumps({
 
 
 def _run(cache_dir: str) -> dict:
-    env = {**os.environ, "NEWS_PIPELINE_CACHE_DIR": cache_dir}
-    out = subprocess.run(
-        [sys.executable, "-c", SIGN],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=120,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json_child(SIGN, env={"NEWS_PIPELINE_CACHE_DIR": cache_dir}, timeout_s=120)
 
 
 def test_second_process_reads_the_lists_without_importing_wordfreq(tmp_path: Path) -> None:
