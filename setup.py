@@ -9,9 +9,25 @@ Extras:
 
 from pathlib import Path
 
-from setuptools import find_packages, setup
+from setuptools import Extension, find_packages, setup
 
 ROOT = Path(__file__).parent
+
+
+def extensions() -> list:
+    """The cluster stage's compiled loops (pipeline/transforms/cluster/_native.pyx; Cython comes from pyproject.toml's
+    build requirements).  Optional: without Cython or a C compiler the package installs without them and the stage
+    runs the same code in Python (pipeline/transforms/cluster/signals.py, ``NATIVE``), ~1.7x slower."""
+    try:
+        from Cython.Build import cythonize
+    except ImportError:
+        return []
+    native = Extension(
+        "pipeline.transforms.cluster._native", ["pipeline/transforms/cluster/_native.pyx"], optional=True
+    )
+    return cythonize([native], compiler_directives={"language_level": "3"}, quiet=True)
+
+
 VERSION = {}
 exec((ROOT / "pipeline" / "__init__.py").read_text(), VERSION)
 
@@ -37,12 +53,14 @@ setup(
     package_data={
         "pipeline.data.demo_feeds": ["*"],
         "pipeline.data.topics": ["*.npz"],
+        "pipeline.transforms.cluster": ["_native.pyx"],  # in the sdist Beam builds for Dataflow workers
         # spaCy model directories trained by train/ner/ (one per language; loaded by path, see enrich/models.py)
         "pipeline.data.ner": ["*/*", "*/*/*"],
         "news_schemas": ["*.avsc"],
         "news_schemas.history": ["*.avsc"],
     },
     include_package_data=True,
+    ext_modules=extensions(),
     install_requires=[
         "apache-beam>=2.77,<2.78",
         "feedparser>=6.0.11,<7",

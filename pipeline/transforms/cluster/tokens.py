@@ -182,19 +182,13 @@ def _parts(core: str, stop: frozenset[str]) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
-def tokens(
-    text: str, lang: str | None
-) -> tuple[Counter[int], Counter[int], dict[int, int], frozenset[str], array]:
-    """(content word codes, name codes) with counts, every code's tier (of its last token here; two names in a row:
-    the rarer word's), the text's numbers (numbers_in) and every content word's code in text order: a capital that does not
-    open a sentence (or follow an opening quote or parenthesis) is taken as part of a name.  Codes, not keys, are
-    counted: the key set is made of them."""
+def token_entries(text: str, lang: str | None) -> list[Token]:
+    """The text's tokens as their table entries (``Token``), in text order: what ``tokens`` counts."""
     table = _TABLES.setdefault(lang, {})
     if len(table) > MAX_TABLE:
         table.clear()
     raw = text.replace("-", " ").replace("/", " ").split()  # "Merkur-Sonde", "Ghosn-Flucht", "ESA/ATG"
-    # per-token work in C (map, compress, zip below): no Python-level loop over the tokens
-    entries = list(map(table.get, raw))
+    entries = list(map(table.get, raw))  # per-token work in C: no Python-level loop over the tokens
     missing = entries.count(None)
     if missing:  # tokens not seen yet, found by list.index (in C), not by a Python loop over every token
         stop, i = stopwords(lang), -1
@@ -204,6 +198,17 @@ def tokens(
             if entry is None:
                 entry = table[raw[i]] = _token(raw[i], stop, lang)
             entries[i] = entry
+    return entries
+
+
+def tokens(
+    text: str, lang: str | None
+) -> tuple[Counter[int], Counter[int], dict[int, int], frozenset[str], array]:
+    """(content word codes, name codes) with counts, every code's tier (of its last token here; two names in a row:
+    the rarer word's), the text's numbers (numbers_in) and every content word's code in text order: a capital that does not
+    open a sentence (or follow an opening quote or parenthesis) is taken as part of a name.  Codes, not keys, are
+    counted: the key set is made of them."""
+    entries = token_entries(text, lang)
     codes = list(map(_CODE, entries))
     terms = Counter(codes)
     del terms[-1]

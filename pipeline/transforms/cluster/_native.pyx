@@ -1,0 +1,255 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
+"""Compiled counterparts of the cluster stage's per-record loops (tokens.py, signals.py): the same results, faster.
+
+``assemble`` is ``tokens.tokens``' counting and ``signals.signature``'s ranking in one pass over a record's token
+entries, with counts in C tables indexed by the 16-bit key code instead of Counters and dicts; ``shared_counts`` is
+``signals.shared_counts`` as a C loop.  The tables are per thread (a Dataflow worker runs several bundles at once
+in one process) and all zero between calls.  signals.py falls back to its Python code when this extension was not
+built (setup.py builds it where Cython and a C compiler are); tests/unit/cluster/test_native.py checks that both
+give the same output.  Written in Cython rather than found: no library counts our token entries.
+"""
+
+import array
+import threading
+
+from cpython cimport array as carray
+from libc.stdlib cimport calloc, free, malloc, qsort
+
+cdef carray.array _H = array.array("H")
+_local = threading.local()
+
+
+cdef class _Tables:
+    """One thread's scratch tables, indexed by key code; every entry a call sets is reset before it returns."""
+
+    cdef unsigned int* count  # content-key code -> count (0: not counted yet)
+    cdef unsigned int* names  # name-key code -> count
+    cdef signed char* tier  # code -> its tier (tokens.tiers), valid where seen
+    cdef unsigned char* seen
+    cdef unsigned char* flags  # shared_counts' lookup table
+    cdef bint busy
+
+    def __cinit__(self):
+        self.count = <unsigned int*>calloc(65536, sizeof(unsigned int))
+        self.names = <unsigned int*>calloc(65536, sizeof(unsigned int))
+        self.tier = <signed char*>calloc(65536, sizeof(signed char))
+        self.seen = <unsigned char*>calloc(65536, sizeof(unsigned char))
+        self.flags = <unsigned char*>calloc(65536, sizeof(unsigned char))
+        if not (self.count and self.names and self.tier and self.seen and self.flags):
+            raise MemoryError()
+
+    def __dealloc__(self):
+        free(self.count)
+        free(self.names)
+        free(self.tier)
+        free(self.seen)
+        free(self.flags)
+
+
+cdef _Tables _tables():
+    """This thread's tables (made on its first call); a fresh set if they are in use (a call inside a call)."""
+    cdef _Tables t = getattr(_local, "tables", None)
+    if t is None:
+        t = _local.tables = _Tables()
+    elif t.busy:
+        t = _Tables()
+    return t
+
+
+cdef inline int _code(object value, bint none_ok) except -2:
+    """A 16-bit code (tokens.code_of), or -1 for a token without a key where ``none_ok``: the tables' index."""
+    cdef long code = value
+    if 0 <= code <= 0xFFFF or (none_ok and code == -1):
+        return <int>code
+    raise ValueError(f"not a 16-bit key code: {value!r}")
+
+
+cdef struct Ranked:
+    unsigned int count
+    unsigned int index
+    unsigned short code
+
+
+cdef int _by_count(const void* a, const void* b) noexcept nogil:
+    # most frequent first, ties in order of first appearance (sorted(..., reverse=True) of a Counter is stable)
+    cdef const Ranked* x = <const Ranked*>a
+    cdef const Ranked* y = <const Ranked*>b
+    if x.count != y.count:
+        return -1 if x.count > y.count else 1
+    return -1 if x.index < y.index else (1 if x.index > y.index else 0)
+
+
+cdef Ranked* _ranked(unsigned short* codes, Py_ssize_t n, unsigned int* counts) except NULL:
+    cdef Ranked* r = <Ranked*>malloc((n if n > 0 else 1) * sizeof(Ranked))
+    if r == NULL:
+        raise MemoryError()
+    cdef Py_ssize_t i
+    for i in range(n):
+        r[i].count = counts[codes[i]]
+        r[i].index = <unsigned int>i
+        r[i].code = codes[i]
+    qsort(r, n, sizeof(Ranked), _by_count)
+    return r
+
+
+def assemble(list entries, bint de, code_of, entity_codes, int max_terms, int n_names, int block_tier,
+             int block_terms):
+    """(terms: the ``max_terms`` most frequent content codes, sorted, as array('H'); their tiers as bytes; the
+    blocking name codes; the blocking rare-term codes; the numbers; the content codes in text order) -- what
+    ``signals.signature`` computes from ``tokens.tokens``' output, given the same token entries."""
+    cdef Py_ssize_t n = len(entries), i, k = 0, n_order = 0, n_names_seen = 0, j
+    cdef tuple e, p
+    cdef object part
+    cdef int code, t
+    cdef unsigned int limit
+    # codes in order of first appearance: tokens, a German compound's parts, name pairs (at most one pair a token)
+    cdef Py_ssize_t cap = 2 * n + 8
+    cdef unsigned short* order = NULL
+    cdef unsigned short* name_order = NULL
+    cdef Ranked* ranked = NULL
+    cdef carray.array seq = carray.clone(_H, n, False)
+    cdef unsigned short* sd = seq.data.as_ushorts
+    cdef bint prev_ends = True  # the text's start counts as a sentence end (tokens._START)
+    cdef Py_ssize_t prev_cap = -2
+    cdef bint prev_punct = True
+    numbers = None
+    pairs = []
+    cdef _Tables tables = _tables()
+    cdef unsigned int* COUNT = tables.count
+    cdef unsigned int* NAMES = tables.names
+    cdef signed char* TIER = tables.tier
+    cdef unsigned char* SEEN = tables.seen
+    if de:
+        for i in range(n):
+            part = (<tuple>entries[i])[8]
+            if part:
+                cap += len(part)
+    entity_codes = list(entity_codes)
+    order = <unsigned short*>malloc(cap * sizeof(unsigned short))
+    name_order = <unsigned short*>malloc((n + len(entity_codes) + 1) * sizeof(unsigned short))
+    if order == NULL or name_order == NULL:
+        free(order)
+        free(name_order)
+        raise MemoryError()
+    tables.busy = True
+    try:
+        for i in range(n):
+            e = <tuple>entries[i]
+            code = _code(e[6], True)
+            if code >= 0:
+                if COUNT[code] == 0:
+                    order[n_order] = code
+                    n_order += 1
+                COUNT[code] += 1
+                TIER[code] = <int>e[2]
+                SEEN[code] = 1
+                sd[k] = code
+                k += 1
+                if e[1]:  # a token that can be part of a name
+                    if not prev_ends and not e[4]:
+                        if NAMES[code] == 0:
+                            name_order[n_names_seen] = code
+                            n_names_seen += 1
+                        NAMES[code] += 1
+                    if prev_cap == i - 1 and not prev_punct:
+                        pairs.append((entries[i - 1], e))
+                    prev_cap = i
+            prev_ends = e[3]
+            prev_punct = e[5]
+            if e[7]:
+                if numbers is None:
+                    numbers = set()
+                numbers.update(e[7])
+        carray.resize(seq, k)
+        if de:  # a German compound's parts count too; a part also written alone keeps that word's tier
+            for i in range(n):
+                for p in (<tuple>entries[i])[8]:
+                    code = _code(p[0], False)
+                    if COUNT[code] == 0:
+                        order[n_order] = code
+                        n_order += 1
+                    COUNT[code] += 1
+                    if not SEEN[code]:
+                        TIER[code] = <int>p[1]
+                        SEEN[code] = 1
+        for p, e in pairs:  # two names in a row: a key of their own, as rare as the rarer word
+            code = _code(code_of(f"{p[0]}_{e[0]}"), False)
+            if COUNT[code] == 0:
+                order[n_order] = code
+                n_order += 1
+            COUNT[code] += 1
+            t = <int>p[2]
+            TIER[code] = t if t < <int>e[2] else <int>e[2]
+            SEEN[code] = 1
+        for c in entity_codes:
+            code = _code(c, False)
+            if NAMES[code] == 0:
+                name_order[n_names_seen] = code
+                n_names_seen += 1
+            NAMES[code] += 2
+        # the blocking names: the 4 * n_names most frequent names, those at most block_tier common (0 if unseen)
+        ranked = _ranked(name_order, n_names_seen, NAMES)
+        top_names = []
+        limit = 4 * n_names if 4 * n_names < n_names_seen else n_names_seen
+        for j in range(limit):
+            code = ranked[j].code
+            if (TIER[code] if SEEN[code] else 0) <= block_tier:
+                top_names.append(code)
+                if len(top_names) == n_names:
+                    break
+        free(ranked)
+        ranked = _ranked(order, n_order, COUNT)
+        limit = max_terms if max_terms < n_order else n_order
+        rare = []
+        terms = carray.clone(_H, limit, False)
+        for j in range(limit):
+            code = ranked[j].code
+            (<carray.array>terms).data.as_ushorts[j] = code
+            if len(rare) < block_terms and TIER[code] <= block_tier:
+                rare.append(code)
+        free(ranked)
+        ranked = NULL
+        terms = array.array("H", sorted(terms))
+        tiers = bytes([TIER[c] for c in terms])
+    finally:
+        for j in range(n_order):
+            COUNT[order[j]] = 0
+            SEEN[order[j]] = 0
+        for j in range(n_names_seen):
+            NAMES[name_order[j]] = 0
+        free(order)
+        free(name_order)
+        free(ranked)
+        tables.busy = False
+    return terms, tiers, top_names, rare, (frozenset(numbers) if numbers else frozenset()), seq
+
+
+def shared_counts(carray.array terms, list others):
+    """``signals.shared_counts``: how many of ``terms`` (distinct 16-bit codes) each of ``others`` holds."""
+    cdef Py_ssize_t i, j, n = len(terms), m, c
+    cdef unsigned short* d = terms.data.as_ushorts
+    cdef unsigned short* od
+    cdef carray.array o
+    cdef list out = []
+    cdef _Tables tables = _tables()
+    cdef unsigned char* FLAGS = tables.flags
+    if terms.ob_descr.typecode != b"H"[0]:
+        raise TypeError("shared_counts: terms must be array('H')")
+    tables.busy = True
+    for i in range(n):
+        FLAGS[d[i]] = 1
+    try:
+        for o in others:
+            if o.ob_descr.typecode != b"H"[0]:
+                raise TypeError("shared_counts: others must be array('H')")
+            m = len(o)
+            od = o.data.as_ushorts
+            c = 0
+            for j in range(m):
+                c += FLAGS[od[j]]
+            out.append(c)
+    finally:
+        for i in range(n):
+            FLAGS[d[i]] = 0
+        tables.busy = False
+    return out
