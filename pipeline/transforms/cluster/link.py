@@ -37,6 +37,18 @@ SAME_STORY = 2.0  # score of a record of the same story: always the best link
 _LOWEST = Fraction(min(SAME_LANG, SAME_LANG_WEAK, SAME_OUTLET)).limit_denominator(1000)
 assert float(_LOWEST) == min(SAME_LANG, SAME_LANG_WEAK, SAME_OUTLET)
 _JACCARD_NUM, _JACCARD_DEN_NUM = _LOWEST.numerator, _LOWEST.denominator + _LOWEST.numerator
+
+
+def _floor(threshold: float) -> tuple[int, int]:
+    """(n, d + n) of ``threshold`` = n / d: a Jaccard shared / (|a| + |b| - shared) is below it exactly when
+    (d + n) * shared < n * (|a| + |b|), in integers (best_links' pre-filters)."""
+    f = Fraction(threshold).limit_denominator(1000)
+    assert float(f) == threshold
+    return f.numerator, f.denominator + f.numerator
+
+
+_STRONG_NUM, _STRONG_DEN_NUM = _floor(SAME_LANG)  # below it a same-language link needs two shared numbers
+_OUTLET_NUM, _OUTLET_DEN_NUM = _floor(SAME_OUTLET)  # below it one outlet's two records never link
 DECIDED = (
     3.0  # the record itself, decided before (a replay after a crash): its earlier cluster, above every link
 )
@@ -129,11 +141,23 @@ def best_links(sig: Signature, candidates: Iterable[Entry]) -> list[Link]:
     # cross-language one CROSS_MIN_SHARED keys and numbers.  Those are passed over without a call (_score gives
     # them 0.0: the same decisions).
     own, floor, lang, story = len(sig.terms), CROSS_MIN_SHARED - len(sig.numbers), sig.language, sig.story_id
+    outlet, few_numbers = sig.outlet, len(sig.numbers) < 2
     for entry, inter, theirs in zip(others, counts, map(len, their_terms), strict=True):
         b = entry.sig
         if b.story_id != story:
             if lang is None or b.language is None or b.language == lang:
                 if _JACCARD_DEN_NUM * inter < _JACCARD_NUM * (own + theirs):
+                    continue
+                # below SAME_LANG only two shared numbers link, never from one outlet; one outlet needs SAME_OUTLET
+                if _STRONG_DEN_NUM * inter < _STRONG_NUM * (own + theirs) and (
+                    few_numbers or len(b.numbers) < 2 or (outlet is not None and b.outlet == outlet)
+                ):
+                    continue
+                if (
+                    outlet is not None
+                    and b.outlet == outlet
+                    and _OUTLET_DEN_NUM * inter < _OUTLET_NUM * (own + theirs)
+                ):
                     continue
             elif inter < floor:
                 continue
