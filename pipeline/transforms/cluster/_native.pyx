@@ -13,7 +13,8 @@ import array
 import threading
 
 from cpython cimport array as carray
-from libc.stdlib cimport calloc, free, malloc, qsort
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from libc.stdlib cimport calloc, free, malloc
 
 cdef carray.array _H = array.array("H")
 _local = threading.local()
@@ -64,32 +65,40 @@ cdef inline int _code(object value, bint none_ok) except -2:
     raise ValueError(f"not a 16-bit key code: {value!r}")
 
 
-cdef struct Ranked:
-    unsigned int count
-    unsigned int index
-    unsigned short code
-
-
-cdef int _by_count(const void* a, const void* b) noexcept nogil:
-    # most frequent first, ties in order of first appearance (sorted(..., reverse=True) of a Counter is stable)
-    cdef const Ranked* x = <const Ranked*>a
-    cdef const Ranked* y = <const Ranked*>b
-    if x.count != y.count:
-        return -1 if x.count > y.count else 1
-    return -1 if x.index < y.index else (1 if x.index > y.index else 0)
-
-
-cdef Ranked* _ranked(unsigned short* codes, Py_ssize_t n, unsigned int* counts) except NULL:
-    cdef Ranked* r = <Ranked*>malloc((n if n > 0 else 1) * sizeof(Ranked))
-    if r == NULL:
-        raise MemoryError()
+cdef int _rank(unsigned short* codes, Py_ssize_t n, unsigned int* counts, unsigned short* out) except -1:
+    """``codes`` into ``out`` most frequent first, ties in their order in ``codes`` (what ``sorted(counter,
+    key=counter.__getitem__, reverse=True)`` gives for a Counter filled in that order): a stable counting sort."""
     cdef Py_ssize_t i
+    cdef unsigned int top = 0, c
     for i in range(n):
-        r[i].count = counts[codes[i]]
-        r[i].index = <unsigned int>i
-        r[i].code = codes[i]
-    qsort(r, n, sizeof(Ranked), _by_count)
-    return r
+        if counts[codes[i]] > top:
+            top = counts[codes[i]]
+    cdef Py_ssize_t* start = <Py_ssize_t*>calloc(top + 2, sizeof(Py_ssize_t))
+    if start == NULL:
+        raise MemoryError()
+    for i in range(n):  # how many codes have each count
+        start[top - counts[codes[i]] + 1] += 1
+    for c in range(1, top + 2):  # where the codes of each count begin, the highest count first
+        start[c] += start[c - 1]
+    for i in range(n):
+        c = top - counts[codes[i]]
+        out[start[c]] = codes[i]
+        start[c] += 1
+    free(start)
+    return 0
+
+
+cdef void _ascending(unsigned short* codes, Py_ssize_t n) noexcept:
+    """Insertion sort: a signature keeps at most ``MAX_TERMS`` (96) codes."""
+    cdef Py_ssize_t i, j
+    cdef unsigned short x
+    for i in range(1, n):
+        x = codes[i]
+        j = i - 1
+        while j >= 0 and codes[j] > x:
+            codes[j + 1] = codes[j]
+            j -= 1
+        codes[j + 1] = x
 
 
 def assemble(list entries, bint de, code_of, entity_codes, int max_terms, int n_names, int block_tier,
@@ -106,7 +115,8 @@ def assemble(list entries, bint de, code_of, entity_codes, int max_terms, int n_
     cdef Py_ssize_t cap = 2 * n + 8
     cdef unsigned short* order = NULL
     cdef unsigned short* name_order = NULL
-    cdef Ranked* ranked = NULL
+    cdef unsigned short* ranked = NULL
+    cdef unsigned short* out
     cdef carray.array seq = carray.clone(_H, n, False)
     cdef unsigned short* sd = seq.data.as_ushorts
     cdef bint prev_ends = True  # the text's start counts as a sentence end (tokens._START)
@@ -188,29 +198,32 @@ def assemble(list entries, bint de, code_of, entity_codes, int max_terms, int n_
                 n_names_seen += 1
             NAMES[code] += 2
         # the blocking names: the 4 * n_names most frequent names, those at most block_tier common (0 if unseen)
-        ranked = _ranked(name_order, n_names_seen, NAMES)
+        ranked = <unsigned short*>malloc((cap if cap > n_names_seen else n_names_seen + 1) * sizeof(unsigned short))
+        if ranked == NULL:
+            raise MemoryError()
+        _rank(name_order, n_names_seen, NAMES, ranked)
         top_names = []
         limit = 4 * n_names if 4 * n_names < n_names_seen else n_names_seen
         for j in range(limit):
-            code = ranked[j].code
+            code = ranked[j]
             if (TIER[code] if SEEN[code] else 0) <= block_tier:
                 top_names.append(code)
                 if len(top_names) == n_names:
                     break
-        free(ranked)
-        ranked = _ranked(order, n_order, COUNT)
+        _rank(order, n_order, COUNT, ranked)
         limit = max_terms if max_terms < n_order else n_order
         rare = []
         terms = carray.clone(_H, limit, False)
+        out = (<carray.array>terms).data.as_ushorts
         for j in range(limit):
-            code = ranked[j].code
-            (<carray.array>terms).data.as_ushorts[j] = code
+            code = ranked[j]
+            out[j] = code
             if len(rare) < block_terms and TIER[code] <= block_tier:
                 rare.append(code)
-        free(ranked)
-        ranked = NULL
-        terms = array.array("H", sorted(terms))
-        tiers = bytes([TIER[c] for c in terms])
+        _ascending(out, limit)
+        tiers = PyBytes_FromStringAndSize(NULL, limit)
+        for j in range(limit):
+            (<char*>PyBytes_AS_STRING(tiers))[j] = TIER[out[j]]
     finally:
         for j in range(n_order):
             COUNT[order[j]] = 0
