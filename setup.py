@@ -17,7 +17,7 @@ ROOT = Path(__file__).parent
 def extensions() -> list:
     """The cluster stage's compiled loops (pipeline/transforms/cluster/_native.pyx; Cython comes from pyproject.toml's
     build requirements).  Optional: without Cython or a C compiler the package installs without them and the stage
-    runs the same code in Python (pipeline/transforms/cluster/signals.py, ``NATIVE``), ~1.7x slower."""
+    runs the same code in Python (pipeline/transforms/cluster/signals.py, ``NATIVE``), about twice as slow."""
     try:
         from Cython.Build import cythonize
     except ImportError:
