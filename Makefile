@@ -12,6 +12,7 @@ $(STAMP): setup.py pyproject.toml pipeline/transforms/cluster/_native.pyx  # (.p
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q pipeline tests bench >/dev/null  # .pyc now: with PYTHONDONTWRITEBYTECODE set, never later
 	touch $(STAMP)
 
 demo: $(STAMP)
