@@ -12,8 +12,13 @@
      clustering (e.g. ``git archive`` of the commit before it), alternating, ``--reps`` each; ratio of medians;
    * with ``--ablate``: the same, against a copy of this tree with clustering switched off (``without_clustering``:
      no signature in the enrich workers, no index, no restore; every record its own story's cluster), so the two
-     trees differ only in clustering.
-Timing is on a shared machine: the loop ratio (CPU seconds) is the steadier number.
+     trees differ only in clustering;
+   * with ``--share``: inside one drain of this tree under py-spy, clustering's share of the CPU samples of all the
+     run's Python processes (the cluster stage, the signatures in the enrich workers, the cluster modules' imports),
+     and the ratio it implies, total / (total - clustering): one run measures both sides, so the between-run noise
+     of the A/B (+-1 s on a 6-10 s drain here) is not in it; what it leaves out is clustering's effect on the other
+     stages' caches and collections.
+Timing is on a shared machine: the loop ratio (CPU seconds) and the sampled share are the steadier numbers.
 """
 
 from __future__ import annotations
@@ -194,6 +199,41 @@ def pipeline_ratio(entries: list, baseline: Path, reps: int, processes: int = -1
     return ratio
 
 
+def sampled_share(items: int, processes: int, reps: int) -> None:
+    """``--share``: see the module docstring.  A first, unmeasured drain builds this tree's caches."""
+    import os
+
+    from profile_drain import drain_samples
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = Path(tempfile.mkdtemp(prefix="cluster-share-"))
+    drain_samples(200, out / "warm.txt", env, enrich_processes=processes)
+    for rep in range(reps):
+        wall, load = drain_samples(items, out / f"drain-{rep}.txt", env, enrich_processes=processes)
+        per_process: dict[str, list[int]] = {}
+        for line in (out / f"drain-{rep}.txt").read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not stack or not count.isdigit():
+                continue
+            # the innermost "process" frame: py-spy nests a child's samples under its parent's process frame
+            process = [f for f in stack.split(";") if f.startswith("process ")][-1].split(":", 1)[0]
+            total_cluster = per_process.setdefault(process, [0, 0])
+            total_cluster[0] += int(count)
+            if "(pipeline/transforms/cluster/" in stack:
+                total_cluster[1] += int(count)
+        total = sum(t for t, _ in per_process.values())
+        cluster = sum(c for _, c in per_process.values())
+        processes_seen = ", ".join(
+            f"{c}/{t}" for t, c in sorted(per_process.values(), reverse=True) if t >= 0.01 * total
+        )
+        print(
+            f"{'sampled share, rep ' + str(rep + 1):40} clustering {cluster} of {total} samples = "
+            f"{100 * cluster / max(total, 1):.1f} %  (per process {processes_seen})  implied ratio "
+            f"{total / max(total - cluster, 1):.3f}   {wall:.1f} s under py-spy, load {load:.1f}",
+            flush=True,
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--items", type=int, default=1000)
@@ -211,6 +251,11 @@ def main() -> None:
         help="enrich stage workers in the pipeline runs (-1: auto, 0: none)",
     )
     ap.add_argument("--skip-pr", action="store_true", help="only the cost measurements")
+    ap.add_argument(
+        "--share",
+        action="store_true",
+        help="clustering's share of a drain's CPU samples (py-spy), --reps runs",
+    )
     args = ap.parse_args()
     if not args.skip_pr:
         pr_tables()
@@ -220,6 +265,8 @@ def main() -> None:
 
     entries = generate(args.items)
     loop_ratio([encode_raw_entry(e) for e in entries])
+    if args.share:
+        sampled_share(args.items, args.processes if args.processes >= 0 else None, args.reps)
     if args.ablate:
         args.baseline_src = without_clustering(Path(tempfile.mkdtemp(prefix="no-cluster-")))
     if args.baseline_src:

@@ -67,6 +67,7 @@ def record(cmd: list[str], out: Path, env: dict[str, str], rate: int, gil: bool 
         "raw",
         "-o",
         str(out),
+        *(["--gil"] if gil else []),
         "--",
     ]
     t0 = time.perf_counter()
@@ -85,7 +86,17 @@ print(run_loop(values, ner={ner}))
 """
 
 
-def profile_drain(args: argparse.Namespace, env: dict[str, str]) -> None:
+def drain_samples(
+    items: int,
+    out: Path,
+    env: dict[str, str],
+    rate: int = 100,
+    ner: bool = False,
+    enrich_processes: int | None = None,
+    gil: bool = False,
+) -> tuple[float, float]:
+    """``news-pipeline run --mode drain`` of ``items`` generated dispatches under py-spy, collapsed stacks to ``out``:
+    (wall seconds under py-spy, load before)."""
     from bench_drain import generate, produce
 
     from pipeline.bus.broker import EmbeddedBroker
@@ -94,7 +105,7 @@ def profile_drain(args: argparse.Namespace, env: dict[str, str]) -> None:
     with EmbeddedBroker(storage="memory", state_dir=Path(tempfile.mkdtemp())) as broker:
         kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
         raw, tag = f"raw-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex[:6]
-        produce(kafka, raw, generate(args.items))
+        produce(kafka, raw, generate(items))
         cmd = [
             str(BIN / "news-pipeline"),
             "run",
@@ -104,13 +115,18 @@ def profile_drain(args: argparse.Namespace, env: dict[str, str]) -> None:
             kafka.bootstrap_servers,
         ]
         cmd += ["--raw-topic", raw, "--output-topic", f"o-{tag}", "--dead-letter-topic", f"d-{tag}"]
-        cmd += ["--audit-topic", f"a-{tag}", "--group", f"g-{tag}", "--out-dir", str(args.out / "files")]
-        cmd += [] if args.ner else ["--no-ner"]
-        cmd += [] if args.enrich_processes is None else ["--enrich-processes", str(args.enrich_processes)]
+        cmd += ["--audit-topic", f"a-{tag}", "--group", f"g-{tag}", "--out-dir", tempfile.mkdtemp()]
+        cmd += [] if ner else ["--no-ner"]
+        cmd += [] if enrich_processes is None else ["--enrich-processes", str(enrich_processes)]
         load = os.getloadavg()[0]
-        wall = record(cmd, args.out / "drain.txt", env, args.rate, args.gil)
+        return record(cmd, out, env, rate, gil), load
+
+
+def profile_drain(args: argparse.Namespace, env: dict[str, str]) -> None:
+    out = args.out / "drain.txt"
+    wall, load = drain_samples(args.items, out, env, args.rate, args.ner, args.enrich_processes, args.gil)
     print(f"== drain: {args.items} items, {wall:.1f} s wall under py-spy, load {load:.1f}")
-    print(summarize(args.out / "drain.txt", args.top), flush=True)
+    print(summarize(out, args.top), flush=True)
 
 
 def profile_loop(args: argparse.Namespace, env: dict[str, str]) -> None:
