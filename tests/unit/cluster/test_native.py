@@ -49,9 +49,6 @@ def test_the_compiled_loops_are_built() -> None:
     )
 
 
-pytestmark = pytest.mark.skipif(NATIVE is None, reason="checked by test_the_compiled_loops_are_built")
-
-
 @settings(max_examples=300, deadline=None)
 @given(
     head=TEXT,
