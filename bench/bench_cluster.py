@@ -199,11 +199,11 @@ def pipeline_ratio(entries: list, baseline: Path, reps: int, processes: int = -1
     return ratio
 
 
-def sampled_share(items: int, processes: int, reps: int) -> None:
+def sampled_share(items: int, processes: int | None, reps: int) -> None:
     """``--share``: see the module docstring.  A first, unmeasured drain builds this tree's caches."""
     import os
 
-    from profile_drain import drain_samples
+    from profile_drain import drain_samples, stacks
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = Path(tempfile.mkdtemp(prefix="cluster-share-"))
@@ -211,16 +211,13 @@ def sampled_share(items: int, processes: int, reps: int) -> None:
     for rep in range(reps):
         wall, load = drain_samples(items, out / f"drain-{rep}.txt", env, enrich_processes=processes)
         per_process: dict[str, list[int]] = {}
-        for line in (out / f"drain-{rep}.txt").read_text().splitlines():
-            stack, _, count = line.rpartition(" ")
-            if not stack or not count.isdigit():
-                continue
+        for stack, count in stacks(out / f"drain-{rep}.txt"):
             # the innermost "process" frame: py-spy nests a child's samples under its parent's process frame
             process = [f for f in stack.split(";") if f.startswith("process ")][-1].split(":", 1)[0]
             total_cluster = per_process.setdefault(process, [0, 0])
-            total_cluster[0] += int(count)
+            total_cluster[0] += count
             if "(pipeline/transforms/cluster/" in stack:
-                total_cluster[1] += int(count)
+                total_cluster[1] += count
         total = sum(t for t, _ in per_process.values())
         cluster = sum(c for _, c in per_process.values())
         processes_seen = ", ".join(

@@ -21,11 +21,20 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BIN = Path(sys.executable).parent
+
+
+def stacks(raw: Path) -> Iterator[tuple[str, int]]:
+    """(collapsed stack, samples) of each line of py-spy's ``--format raw`` output."""
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if stack and count.isdigit():
+            yield stack, int(count)
 
 
 def summarize(raw: Path, top: int) -> str:
@@ -34,11 +43,7 @@ def summarize(raw: Path, top: int) -> str:
     leaf: collections.Counter[str] = collections.Counter()
     threads: collections.Counter[str] = collections.Counter()
     total = 0
-    for line in raw.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not stack or not count.isdigit():
-            continue
-        n = int(count)
+    for stack, n in stacks(raw):
         total += n
         frames = [f.split(" (")[0] + " (" + f.rsplit("/", 1)[-1] if "(" in f else f for f in stack.split(";")]
         frames = [f for f in frames if not f.startswith("process ")]
