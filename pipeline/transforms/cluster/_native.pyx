@@ -3,7 +3,8 @@
 
 ``assemble`` is ``tokens.tokens``' counting and ``signals.signature``'s ranking in one pass over a record's token
 entries, with counts in C tables indexed by the 16-bit key code instead of Counters and dicts; ``shared_counts`` is
-``signals.shared_counts`` as a C loop.  The tables are per thread (a Dataflow worker runs several bundles at once
+``signals.shared_counts`` as a C loop; ``gather``, ``add_to_blocks`` and ``best_per_cluster`` are the index's loops
+over a record's blocks and candidates (index.py, link.py).  The tables are per thread (a Dataflow worker runs several bundles at once
 in one process) and all zero between calls.  signals.py falls back to its Python code when this extension was not
 built (setup.py builds it where Cython and a C compiler are); tests/unit/cluster/test_native.py checks that both
 give the same output.  Written in Cython rather than found: no library counts our token entries.
@@ -266,3 +267,98 @@ def shared_counts(carray.array terms, list others):
             FLAGS[d[i]] = 0
         tables.busy = False
     return out
+
+
+# -- the index's per-record loops (index.py ``ClusterIndex.decide``/``add``, link.py ``best_links``) ---------------
+# A table under a bundle's writes comes as two dicts, ``top`` (the writes) over ``base`` (buckets.Overlay); outside a
+# bundle both are the table itself.
+
+cdef inline object _block(dict top, dict base, key):
+    block = top.get(key)
+    if block is None and base is not top:
+        block = base.get(key)
+    return block
+
+
+def gather(dict top, dict base, tuple keys, long long now_ms, long long horizon_ms):
+    """``ClusterIndex.decide``'s candidates: the live entries of the blocks ``keys``, one per item (the last one
+    met), in order of first meeting, as ``{item: entry}``."""
+    cdef dict seen = {}
+    for key in keys:
+        block = _block(top, base, key)
+        if block is None:
+            continue
+        for entry in <tuple?>block:
+            if now_ms - <long long>entry.seen_ms < horizon_ms:
+                seen[entry.sig.item] = entry
+    return seen
+
+
+def add_to_blocks(dict top, dict base, entry, long long now_ms, long long horizon_ms, Py_ssize_t cap):
+    """``entry`` added to each of its blocks, written to ``top``: ``index.register`` (an older entry of the same item
+    replaced, the block live and capped at ``cap``, newest last)."""
+    cdef list kept
+    cdef Py_ssize_t n
+    item = entry.sig.item
+    for key in entry.sig.blocks:
+        block = _block(top, base, key)
+        if not block:
+            top[key] = (entry,)
+            continue
+        kept = [x for x in <tuple?>block if x.sig.item != item and now_ms - <long long>x.seen_ms < horizon_ms]
+        n = len(kept)
+        if n > cap - 1:
+            del kept[: n - (cap - 1)]
+        kept.append(entry)
+        top[key] = tuple(kept)
+
+
+def best_per_cluster(sig, candidates, score, tuple floors):
+    """``link.best_links`` up to its sort: ``{cluster_id: (score, entry)}``, the best linked candidate per cluster.
+    ``floors`` = link's integer pre-filters (Jaccard n, d + n for the lowest threshold, ``SAME_LANG`` and
+    ``SAME_OUTLET``; ``CROSS_MIN_SHARED``): candidates below them are passed over, the rest scored by ``score``
+    (``link._score``)."""
+    cdef Py_ssize_t jn, jd, sn, sd, on, od, cross_min
+    jn, jd, sn, sd, on, od, cross_min = floors
+    cdef carray.array terms = sig.terms
+    cdef list others = [], their = []
+    item = sig.item
+    for entry in candidates:
+        b = entry.sig
+        if b.item != item:
+            others.append(entry)
+            their.append(b.terms)
+    cdef list counts = shared_counts(terms, their)
+    cdef Py_ssize_t own = len(terms), i, both, inter, n = len(others)
+    cdef Py_ssize_t floor = cross_min - len(sig.numbers)
+    cdef bint few = len(sig.numbers) < 2
+    cdef dict best = {}
+    lang, story, outlet = sig.language, sig.story_id, sig.outlet
+    own_terms = None  # frozenset(terms), made for the first candidate scored
+    for i in range(n):
+        entry = others[i]
+        b = entry.sig
+        inter = counts[i]
+        if b.story_id != story:
+            other_lang = b.language
+            if lang is None or other_lang is None or other_lang == lang:
+                both = own + len(<carray.array?>their[i])
+                if jd * inter < jn * both:
+                    continue
+                # below SAME_LANG only two shared numbers link, never from one outlet; one outlet needs SAME_OUTLET
+                if sd * inter < sn * both and (few or len(b.numbers) < 2 or (outlet is not None and b.outlet == outlet)):
+                    continue
+                if outlet is not None and b.outlet == outlet and od * inter < on * both:
+                    continue
+            elif inter < floor:
+                continue
+        if own_terms is None:
+            own_terms = frozenset(terms)
+        s = score(sig, own_terms, b, inter)
+        if s <= 0.0:
+            continue
+        cluster = entry.cluster_id
+        prev = best.get(cluster)
+        if prev is None or s > (<tuple>prev)[0]:
+            best[cluster] = (s, entry)
+    return best

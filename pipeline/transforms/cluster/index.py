@@ -16,6 +16,7 @@ from collections import ChainMap
 from collections.abc import Iterable
 
 from pipeline.model import DuplicateNotice, EnrichedDispatch
+from pipeline.transforms.cluster import signals
 from pipeline.transforms.cluster.link import DECIDED, Decision, Entry, Link, best_links, decide
 from pipeline.transforms.cluster.signals import Signature, of_enriched
 from pipeline.transforms.dedup.buckets import OverlaidTables
@@ -51,6 +52,11 @@ def register(block: tuple[Entry, ...], entry: Entry, now_ms: int, horizon_ms: in
     return (*kept[-(BLOCK_CAP - 1) :], entry)
 
 
+def _layers(table: dict | ChainMap) -> tuple[dict, dict]:
+    """(where writes go, what is read under them): a bundle's ``Overlay`` and its table, else the table twice."""
+    return (table.maps[0], table.maps[1]) if isinstance(table, ChainMap) else (table, table)
+
+
 class ClusterIndex(OverlaidTables):
     TABLES = ("blocks", "items")  # begin/commit/rollback (a Beam bundle) and the bounds: OverlaidTables
     SIZE = "items"
@@ -80,15 +86,23 @@ class ClusterIndex(OverlaidTables):
         done = self.items.get(sig.item)
         if done is not None:
             return decide(sig, [Link(DECIDED, done)])
-        seen: dict[str, Entry] = {}
-        for key in sig.blocks:
-            for entry in self.blocks.get(key, ()):
-                if now_ms - entry.seen_ms < self.horizon_ms:
-                    seen[entry.sig.item] = entry
+        native = signals.NATIVE
+        if native is not None:  # the loop below, compiled (_native.pyx)
+            seen = native.gather(*_layers(self.blocks), sig.blocks, now_ms, self.horizon_ms)
+        else:
+            seen = {}
+            for key in sig.blocks:
+                for entry in self.blocks.get(key, ()):
+                    if now_ms - entry.seen_ms < self.horizon_ms:
+                        seen[entry.sig.item] = entry
         return decide(sig, best_links(sig, seen.values()))
 
     def add(self, entry: Entry, now_ms: int) -> None:
         self.items[entry.sig.item] = entry
+        native = signals.NATIVE
+        if native is not None:  # the loop below, compiled (_native.pyx)
+            native.add_to_blocks(*_layers(self.blocks), entry, now_ms, self.horizon_ms, BLOCK_CAP)
+            return
         for key in entry.sig.blocks:
             self.blocks[key] = register(self.blocks.get(key, ()), entry, now_ms, self.horizon_ms)
 

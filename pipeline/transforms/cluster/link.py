@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
+from pipeline.transforms.cluster import signals
 from pipeline.transforms.cluster.signals import Signature, shared_counts
 from pipeline.transforms.cluster.template import shared_runs
 
@@ -49,6 +50,15 @@ def _floor(threshold: float) -> tuple[int, int]:
 
 _STRONG_NUM, _STRONG_DEN_NUM = _floor(SAME_LANG)  # below it a same-language link needs two shared numbers
 _OUTLET_NUM, _OUTLET_DEN_NUM = _floor(SAME_OUTLET)  # below it one outlet's two records never link
+_FLOORS = (
+    _JACCARD_NUM,
+    _JACCARD_DEN_NUM,
+    _STRONG_NUM,
+    _STRONG_DEN_NUM,
+    _OUTLET_NUM,
+    _OUTLET_DEN_NUM,
+    CROSS_MIN_SHARED,
+)
 DECIDED = (
     3.0  # the record itself, decided before (a replay after a crash): its earlier cluster, above every link
 )
@@ -131,6 +141,17 @@ def _without_template(a_terms: frozenset[int], b: Signature, template: set[int])
 
 def best_links(sig: Signature, candidates: Iterable[Entry]) -> list[Link]:
     """Linked candidates, the best per cluster, best first (ties: the older cluster, then its id)."""
+    native = signals.NATIVE
+    if native is not None:  # the loop below, compiled (_native.pyx)
+        found = native.best_per_cluster(sig, candidates, _score, _FLOORS)
+        best = {cluster: Link(s, entry) for cluster, (s, entry) in found.items()}
+    else:
+        best = _best_per_cluster(sig, candidates)
+    return sorted(best.values(), key=lambda x: (-x.score, x.entry.seen_ms, x.entry.cluster_id))
+
+
+def _best_per_cluster(sig: Signature, candidates: Iterable[Entry]) -> dict[str, Link]:
+    """The best linked candidate per cluster (``_native.best_per_cluster`` is this loop compiled)."""
     best: dict[str, Link] = {}
     terms = frozenset(sig.terms)
     others = [entry for entry in candidates if entry.sig.item != sig.item]
@@ -167,7 +188,7 @@ def best_links(sig: Signature, candidates: Iterable[Entry]) -> list[Link]:
         prev = best.get(entry.cluster_id)
         if prev is None or s > prev.score:
             best[entry.cluster_id] = Link(s, entry)
-    return sorted(best.values(), key=lambda x: (-x.score, x.entry.seen_ms, x.entry.cluster_id))
+    return best
 
 
 def decide(sig: Signature, links: list[Link]) -> Decision:

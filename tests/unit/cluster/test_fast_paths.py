@@ -7,6 +7,9 @@ import random
 import re
 from array import array
 
+import pytest
+
+from pipeline.transforms.cluster import signals
 from pipeline.transforms.cluster.link import (
     CROSS_MIN_SHARED,
     SAME_LANG,
@@ -33,7 +36,17 @@ def plain_best_links(sig: Signature, candidates: list[Entry]) -> list[Link]:
     return sorted(best.values(), key=lambda x: (-x.score, x.entry.seen_ms, x.entry.cluster_id))
 
 
-def test_candidates_passed_over_are_those_score_rejects() -> None:
+@pytest.fixture(params=["compiled", "python"])
+def loops(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """best_links through the compiled loop (_native.pyx) and through the Python one."""
+    if request.param == "python":
+        monkeypatch.setattr(signals, "NATIVE", None)
+    else:
+        assert signals.NATIVE is not None  # (test_native.py says why when it is not built)
+    return request.param
+
+
+def test_candidates_passed_over_are_those_score_rejects(loops: str) -> None:
     """Overlaps around every threshold (SAME_LANG_WEAK with shared numbers, SAME_LANG, SAME_OUTLET, the cross-language
     minimum), with and without languages, outlets, numbers and shared stories."""
     rng = random.Random(11)
@@ -70,6 +83,34 @@ def test_candidates_passed_over_are_those_score_rejects() -> None:
         linked += len(want)
         passed += sum(1 for e in candidates if score(sig, e.sig) == 0.0)
     assert linked > 300 and passed > 1000  # both kinds of candidate were there
+
+
+def test_overlaps_exactly_at_each_threshold_are_scored(loops: str) -> None:
+    """A Jaccard exactly at SAME_LANG_WEAK (with two shared numbers), SAME_LANG (without) and SAME_OUTLET links: the
+    integer pre-filters must not pass over what sits on a threshold."""
+
+    def sig(item: str, codes: range, outlet: str | None, numbers: frozenset[str]) -> Signature:
+        terms = array("H", codes)
+        return Signature(
+            item, item, "en", 0, terms, bytes(len(terms)), numbers, frozenset(), None, None, outlet, (), terms
+        )
+
+    two = frozenset({"150", "2500"})
+    for threshold, outlet, numbers in (
+        (SAME_LANG_WEAK, None, two),
+        (SAME_LANG, None, frozenset()),
+        (SAME_OUTLET, "x.com", two),
+    ):
+        # shared / (2 * size - shared) == threshold: size = shared * (1 + threshold) / (2 * threshold)
+        shared = next(k for k in range(1, 60) if (k * (1 + threshold) / (2 * threshold)).is_integer())
+        size = round(shared * (1 + threshold) / (2 * threshold))
+        a = sig("a", range(1, size + 1), outlet, numbers)
+        b = sig("b", range(size - shared + 1, 2 * size - shared + 1), outlet, numbers)
+        assert score(a, b) == pytest.approx(threshold) and score(a, b) > 0.0
+        links = best_links(a, [Entry(b, "cluster-b", 0)])
+        assert [(link.entry.cluster_id, link.score) for link in links] == [("cluster-b", score(a, b))], (
+            threshold
+        )
 
 
 def plain_numbers(text: str) -> frozenset[str]:

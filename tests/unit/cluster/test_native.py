@@ -129,3 +129,59 @@ def test_threads_at_once_get_their_own_tables() -> None:
     for t in threads:
         t.join(timeout=60)
     assert all(got[k] == want for k in range(4))
+
+
+def test_the_index_decides_and_registers_as_the_python_code() -> None:
+    """``ClusterIndex.decide``/``add`` and ``link.best_links`` through the compiled loops and through the Python ones,
+    record by record: the same decisions and the same tables, inside bundles (writes over the table) that are
+    committed or rolled back, with entries ageing out of the horizon and items offered again."""
+    from pipeline.transforms.cluster.index import ClusterIndex
+    from pipeline.transforms.cluster.link import Entry
+
+    rng = random.Random(23)
+    now = [1_000.0]
+    compiled, python = (ClusterIndex(horizon_s=600, clock=lambda: now[0]) for _ in range(2))
+    pool, keys = list(range(1, 200)), [f"k:{k}" for k in range(40)]
+    items: list[signals.Signature] = []
+    seen = {"links": 0, "merges": 0, "rollbacks": 0}
+
+    def python_call(method, *args):
+        keep, signals.NATIVE = signals.NATIVE, None
+        try:
+            return method(*args)
+        finally:
+            signals.NATIVE = keep
+
+    for step in range(1_500):
+        if step % 37 == 0:
+            for index in (compiled, python):
+                index.begin()
+        elif step % 37 == 36:
+            undo = rng.random() < 0.3
+            seen["rollbacks"] += undo
+            for index in (compiled, python):
+                index.rollback() if undo else index.commit()
+        now[0] += rng.choice([0, 1, 30, 60, 120])  # (whole minutes: entries exactly at the horizon too)
+        if items and rng.random() < 0.1:
+            sig = rng.choice(items)  # offered again (a replay)
+        else:
+            terms = array("H", sorted(set(rng.sample(pool, rng.choice([5, 20, 60])))))
+            sig = signals.Signature(
+                f"i{step}", f"s{rng.randint(0, 60)}", rng.choice(["en", "fr", None]), int(now[0] * 1000), terms,
+                bytes(rng.choice([0, 1, 2, 3]) for _ in terms), frozenset(rng.sample(["150", "2500", "999"], rng.randint(0, 3))),
+                frozenset(), None, None, rng.choice([None, "x.com", "y.com"]), tuple(rng.sample(keys, rng.randint(1, 6))),
+                terms,
+            )  # fmt: skip
+            items.append(sig)
+        now_ms = int(now[0] * 1000)
+        got = compiled.decide(sig, now_ms)
+        want = python_call(python.decide, sig, now_ms)
+        assert got == want, step
+        seen["links"] += got.score > 0
+        seen["merges"] += bool(got.merged)
+        compiled.add(Entry(sig, got.cluster_id, now_ms), now_ms)
+        python_call(python.add, Entry(sig, want.cluster_id, now_ms), now_ms)
+        assert dict(compiled.blocks) == dict(python.blocks) and dict(compiled.items) == dict(python.items), (
+            step
+        )
+    assert seen["links"] > 200 and seen["merges"] > 20 and seen["rollbacks"] > 3, seen
