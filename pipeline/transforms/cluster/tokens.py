@@ -38,6 +38,7 @@ PART_TIER = 2
 _PUNCT = ".,;:!?\"'“”„«»‹›()[]{}…‘’*/–—-"
 _OPENING = frozenset("\"“„«‹(['‘–—-")
 _ENDING = frozenset(".!?:;")
+_DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"\d(?:[\d.,\u00a0\u202f]*\d)?")
 _NO_SEPARATORS = str.maketrans("", "", ".,\u00a0\u202f")
 # token as written -> (key, can be part of a name, tier, ends a sentence, opens a quote, ends in punctuation,
@@ -161,7 +162,7 @@ def numbers_in(text: str) -> tuple[str, ...]:
 
 
 def _token(raw: str, stop: frozenset[str], lang: str | None) -> Token:
-    numbers = numbers_in(raw) if not raw.isalpha() and any(ch.isdigit() for ch in raw) else ()
+    numbers = numbers_in(raw) if not raw.isalpha() and _DIGIT.search(raw) is not None else ()
     core = raw.strip(_PUNCT)
     if not core:
         return ("", False, 3, raw[-1] in _ENDING, raw[0] in _OPENING, True, -1, numbers, ())

@@ -185,3 +185,11 @@ def test_the_index_decides_and_registers_as_the_python_code() -> None:
             step
         )
     assert seen["links"] > 200 and seen["merges"] > 20 and seen["rollbacks"] > 3, seen
+
+
+def test_word_keys_are_computed_by_the_compiled_rules() -> None:
+    """names.word_key runs the compiled rules where _native is built (test_names.py: the same keys as RULES)."""
+    from pipeline.transforms.cluster import names
+
+    assert names.word_key.__wrapped__ is not names._word_key
+    assert names.word_key.__wrapped__("Loukachenko") == names._word_key("Loukachenko") == "lukasenk"
