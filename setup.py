@@ -15,17 +15,18 @@ ROOT = Path(__file__).parent
 
 
 def extensions() -> list:
-    """The cluster stage's compiled loops (pipeline/transforms/cluster/_native.pyx; Cython comes from pyproject.toml's
+    """The cluster stage's compiled loops (pipeline/transforms/cluster/_native.pyx, _text.pyx; Cython comes from pyproject.toml's
     build requirements).  Optional: without Cython or a C compiler the package installs without them and the stage
     runs the same code in Python (pipeline/transforms/cluster/signals.py, ``NATIVE``), about twice as slow."""
     try:
         from Cython.Build import cythonize
     except ImportError:
         return []
-    native = Extension(
-        "pipeline.transforms.cluster._native", ["pipeline/transforms/cluster/_native.pyx"], optional=True
-    )
-    return cythonize([native], compiler_directives={"language_level": "3"}, quiet=True)
+    modules = [
+        Extension(f"pipeline.transforms.cluster.{name}", [f"pipeline/transforms/cluster/{name}.pyx"], optional=True)
+        for name in ("_native", "_text")
+    ]
+    return cythonize(modules, compiler_directives={"language_level": "3"}, quiet=True)
 
 
 VERSION = {}
@@ -53,7 +54,7 @@ setup(
     package_data={
         "pipeline.data.demo_feeds": ["*"],
         "pipeline.data.topics": ["*.npz"],
-        "pipeline.transforms.cluster": ["_native.pyx"],  # in the sdist Beam builds for Dataflow workers
+        "pipeline.transforms.cluster": ["_native.pyx", "_text.pyx"],  # in the sdist Beam builds for Dataflow workers
         # spaCy model directories trained by train/ner/ (one per language; loaded by path, see enrich/models.py)
         "pipeline.data.ner": ["*/*", "*/*/*"],
         "news_schemas": ["*.avsc"],

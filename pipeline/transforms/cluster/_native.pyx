@@ -4,9 +4,9 @@
 ``assemble`` is ``tokens.tokens``' counting and ``signals.signature``'s ranking in one pass over a record's token
 entries, with counts in C tables indexed by the 16-bit key code instead of Counters and dicts; ``shared_counts`` is
 ``signals.shared_counts`` as a C loop; ``gather``, ``add_to_blocks`` and ``best_per_cluster`` are the index's loops
-over a record's blocks and candidates (index.py, link.py); ``word_key`` is names.RULES on a byte buffer.  The tables
-are per thread (a Dataflow worker runs several bundles at once in one process) and all zero between calls.  signals.py falls back to its Python code when this extension was not
-built (setup.py builds it where Cython and a C compiler are); tests/unit/cluster/test_native.py checks that both
+over a record's blocks and candidates (index.py, link.py).  The tables are per thread (a Dataflow worker runs several
+bundles at once in one process) and all zero between calls.  signals.py falls back to its Python code when this
+extension was not built (setup.py builds it where Cython and a C compiler are); tests/unit/cluster/test_native.py checks that both
 give the same output.  Written in Cython rather than found: no library counts our token entries.
 """
 
@@ -16,7 +16,6 @@ import threading
 from cpython cimport array as carray
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.stdlib cimport calloc, free, malloc
-from libc.string cimport memcmp, strlen
 
 cdef carray.array _H = array.array("H")
 _local = threading.local()
@@ -363,129 +362,3 @@ def best_per_cluster(sig, candidates, score, tuple floors):
         if prev is None or s > (<tuple>prev)[0]:
             best[cluster] = (s, entry)
     return best
-
-
-# -- names.word_key: the rules on a byte buffer ------------------------------------------------------------------
-
-cdef const char* _SH[11]
-_SH[:] = [b"tsch", b"tch", b"tsh", b"cz", b"ch", b"sch", b"sh", b"sz", b"zh", b"ss", b"x"]
-cdef const char* _PH[1]
-_PH[:] = [b"ph"]
-cdef const char* _TH[1]
-_TH[:] = [b"th"]
-cdef const char* _W[1]
-_W[:] = [b"w"]
-cdef const char* _Z[1]
-_Z[:] = [b"z"]
-cdef const char* _YJ[2]
-_YJ[:] = [b"y", b"j"]
-cdef const char* _K[3]
-_K[:] = [b"ck", b"q", b"c"]
-cdef const char* _OU[2]
-_OU[:] = [b"ou", b"oo"]
-cdef const char* _AE[2]
-_AE[:] = [b"ae", b"ai"]
-cdef const char* _OE[1]
-_OE[:] = [b"oe"]
-cdef const char* _IE[3]
-_IE[:] = [b"ie", b"ii", b"iy"]
-
-
-cdef Py_ssize_t _sub(const char* a, Py_ssize_t n, char* out, const char** pats, int npats, char rep) noexcept:
-    """``re.sub("p1|p2|...", rep, a)``: left to right, at each place the first pattern that matches, replaced by the
-    one letter ``rep``; the length written to ``out``."""
-    cdef Py_ssize_t i = 0, j = 0, m
-    cdef int k
-    cdef bint hit
-    while i < n:
-        hit = False
-        for k in range(npats):
-            m = strlen(pats[k])
-            if i + m <= n and memcmp(a + i, pats[k], m) == 0:
-                out[j] = rep
-                j += 1
-                i += m
-                hit = True
-                break
-        if not hit:
-            out[j] = a[i]
-            j += 1
-            i += 1
-    return j
-
-
-cdef inline bint _vowel(char c) noexcept:
-    return c == b"a" or c == b"e" or c == b"i" or c == b"o" or c == b"u"
-
-
-cdef Py_ssize_t _ending(const char* a, Py_ssize_t n) noexcept:
-    """Where names._ENDING (``(?:[aeiou]+|[aeiou]?s|[aeiou]m|[ao]v|ego|owi)$``) first matches in ``a``; ``n`` if
-    nowhere."""
-    cdef Py_ssize_t i, j, rest
-    cdef bint vowels
-    for i in range(n):
-        rest = n - i
-        vowels = True
-        for j in range(i, n):
-            if not _vowel(a[j]):
-                vowels = False
-                break
-        if vowels:
-            return i
-        if rest == 1 and a[i] == b"s":
-            return i
-        if rest == 2 and (
-            (_vowel(a[i]) and (a[i + 1] == b"s" or a[i + 1] == b"m"))
-            or ((a[i] == b"a" or a[i] == b"o") and a[i + 1] == b"v")
-        ):
-            return i
-        if rest == 3 and (memcmp(a + i, b"ego", 3) == 0 or memcmp(a + i, b"owi", 3) == 0):
-            return i
-    return n
-
-
-def word_key(transliterate, str word):
-    """``names.word_key`` (``transliterate``: anyascii, used for a word that is not ASCII): ``names.RULES`` applied in
-    order, each one pass over a byte buffer."""
-    cdef bytes raw = (word if word.isascii() else transliterate(word)).encode("ascii")
-    cdef Py_ssize_t n = len(raw), i, j = 0
-    cdef const char* src = raw
-    cdef char c
-    cdef char* a = <char*>malloc(n + 1)
-    cdef char* b = <char*>malloc(n + 1)
-    cdef char* t
-    if a == NULL or b == NULL:
-        free(a)
-        free(b)
-        raise MemoryError()
-    try:
-        for i in range(n):  # lower(), then [^a-z] -> ""
-            c = src[i]
-            if b"A" <= c <= b"Z":
-                c = c + 32
-            if b"a" <= c <= b"z":
-                a[j] = c
-                j += 1
-        n = j
-        n = _sub(a, n, b, _SH, 11, b"s")
-        n = _sub(b, n, a, _PH, 1, b"f")
-        n = _sub(a, n, b, _TH, 1, b"t")
-        n = _sub(b, n, a, _W, 1, b"v")
-        n = _sub(a, n, b, _Z, 1, b"s")
-        n = _sub(b, n, a, _YJ, 2, b"i")
-        n = _sub(a, n, b, _K, 3, b"k")
-        n = _sub(b, n, a, _OU, 2, b"u")
-        n = _sub(a, n, b, _AE, 2, b"e")
-        n = _sub(b, n, a, _OE, 1, b"o")
-        n = _sub(a, n, b, _IE, 3, b"i")
-        j = 0  # (.)\1+ -> \1, from b into a
-        for i in range(n):
-            if j == 0 or b[i] != a[j - 1]:
-                a[j] = b[i]
-                j += 1
-        n = j
-        i = _ending(a, n)
-        return a[:i].decode("ascii") if i >= 3 else a[:n].decode("ascii")
-    finally:
-        free(a)
-        free(b)

@@ -59,9 +59,9 @@ def _word_key(word: str) -> str:
     return stem if len(stem) >= 3 else key
 
 
-try:  # the same rules compiled (_native.pyx, where setup.py built it): 2.3 -> 0.9 us a word not seen yet
-    from pipeline.transforms.cluster import _native
+try:  # the same rules compiled (_text.pyx, where setup.py built it): 2.3 -> 0.9 us a word not seen yet
+    from pipeline.transforms.cluster import _text
 
-    word_key = lru_cache(maxsize=65_536)(partial(_native.word_key, anyascii))
+    word_key = lru_cache(maxsize=65_536)(partial(_text.word_key, anyascii))
 except ImportError:
     word_key = lru_cache(maxsize=65_536)(_word_key)

@@ -17,7 +17,7 @@ import re
 import zlib
 from array import array
 from collections import Counter
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import chain, compress, pairwise
 from operator import itemgetter
 from pathlib import Path
@@ -26,6 +26,11 @@ from pipeline.transforms.cluster.compounds import split as split_compound
 from pipeline.transforms.cluster.names import word_key
 from pipeline.transforms.enrich import cache
 from pipeline.transforms.enrich.gazetteer import shared as shared_gazetteer
+
+try:  # compiled token tables (_text.pyx, where setup.py built it): the same entries, 33 -> 15 us a bench record
+    from pipeline.transforms.cluster import _text as TEXT
+except ImportError:  # not built: the Python tables below
+    TEXT = None
 
 LANGS = ("en", "fr", "de", "es", "it", "pl", "pt", "nl", "tr", "ru")
 COMMON_ZIPF = (
@@ -46,6 +51,7 @@ _NO_SEPARATORS = str.maketrans("", "", ".,\u00a0\u202f")
 Token = tuple[str, bool, int, bool, bool, bool, int, tuple[str, ...], tuple[tuple[int, int], ...]]
 _START: Token = ("", False, 3, True, False, True, -1, (), ())
 _TABLES: dict[str | None, dict[str, Token]] = {}
+_VOCABULARIES: dict[str | None, object] = {}  # the compiled tables (_text.Vocabulary), where TEXT is built
 _CODES: dict[str, int] = {}
 _KEY, _CAP, _TIER, _CODE, _NUMBERS = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(6), itemgetter(7)
 _PARTS = itemgetter(8)
@@ -185,6 +191,13 @@ def _parts(core: str, stop: frozenset[str]) -> tuple[tuple[int, int], ...]:
 
 def token_entries(text: str, lang: str | None) -> list[Token]:
     """The text's tokens as their table entries (``Token``), in text order: what ``tokens`` counts."""
+    if TEXT is not None:  # the loop below, compiled: tokens read in place, a str made only for a new one
+        vocabulary = _VOCABULARIES.get(lang)
+        if vocabulary is None:
+            vocabulary = _VOCABULARIES[lang] = TEXT.Vocabulary(
+                partial(_token, stop=stopwords(lang), lang=lang), MAX_TABLE
+            )
+        return vocabulary.entries_of(text)
     table = _TABLES.setdefault(lang, {})
     if len(table) > MAX_TABLE:
         table.clear()

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.transforms.cluster import signals
+from pipeline.transforms.cluster import signals, tokens
 from pipeline.transforms.cluster.signals import of_enriched, signature
 from pipeline.transforms.cluster.tokens import code_of, token_entries
 from tests.unit.cluster.records import enriched
@@ -33,13 +33,13 @@ LANG = st.sampled_from(["en", "fr", "de", "pl", "es", None, "xx"])
 
 
 def python_signature(*args, **kwargs):
-    """The same call with the compiled loops switched off."""
-    keep = signals.NATIVE
-    signals.NATIVE = None
+    """The same call with the compiled loops and token tables switched off."""
+    keep = signals.NATIVE, tokens.TEXT
+    signals.NATIVE = tokens.TEXT = None
     try:
         return signature(*args, **kwargs)
     finally:
-        signals.NATIVE = keep
+        signals.NATIVE, tokens.TEXT = keep
 
 
 def test_the_compiled_loops_are_built() -> None:
