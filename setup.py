@@ -15,15 +15,17 @@ ROOT = Path(__file__).parent
 
 
 def extensions() -> list:
-    """The cluster stage's compiled loops (pipeline/transforms/cluster/_native.pyx, _text.pyx; Cython comes from pyproject.toml's
-    build requirements).  Optional: without Cython or a C compiler the package installs without them and the stage
-    runs the same code in Python (pipeline/transforms/cluster/signals.py, ``NATIVE``), about twice as slow."""
+    """The cluster stage's compiled loops (pipeline/transforms/cluster/_native.pyx, _text.pyx; Cython comes from
+    pyproject.toml's build requirements).  Optional: without Cython or a C compiler the package installs without them and the stage
+    runs the same code in Python (cluster/signals.py ``NATIVE``, tokens.py ``TEXT``), 2-2.5 times as slow."""
     try:
         from Cython.Build import cythonize
     except ImportError:
         return []
     modules = [
-        Extension(f"pipeline.transforms.cluster.{name}", [f"pipeline/transforms/cluster/{name}.pyx"], optional=True)
+        Extension(
+            f"pipeline.transforms.cluster.{name}", [f"pipeline/transforms/cluster/{name}.pyx"], optional=True
+        )
         for name in ("_native", "_text")
     ]
     return cythonize(modules, compiler_directives={"language_level": "3"}, quiet=True)
