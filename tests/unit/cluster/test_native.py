@@ -1,5 +1,5 @@
 """The compiled loops (_native.pyx) give what the Python code gives: the same signatures, the same overlap counts,
-also after a call that failed and with several threads at once."""
+also after a call that failed and with several threads at once, and the same index decisions and tables."""
 
 from __future__ import annotations
 
@@ -185,11 +185,3 @@ def test_the_index_decides_and_registers_as_the_python_code() -> None:
             step
         )
     assert seen["links"] > 200 and seen["merges"] > 20 and seen["rollbacks"] > 3, seen
-
-
-def test_word_keys_are_computed_by_the_compiled_rules() -> None:
-    """names.word_key runs the compiled rules where _native is built (test_names.py: the same keys as RULES)."""
-    from pipeline.transforms.cluster import names
-
-    assert names.word_key.__wrapped__ is not names._word_key
-    assert names.word_key.__wrapped__("Loukachenko") == names._word_key("Loukachenko") == "lukasenk"

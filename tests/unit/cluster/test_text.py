@@ -103,3 +103,11 @@ def test_threads_sharing_a_table_get_their_own_texts_entries() -> None:
     assert len(set(table.tokens)) == len(table.tokens) == len(table.entries) > 100
     computing[0] = False
     assert table.entries_of(" ".join(table.tokens)) == table.entries
+
+
+def test_word_keys_are_computed_by_the_compiled_rules() -> None:
+    """names.word_key runs the compiled rules where _text is built (test_names.py: the same keys as RULES)."""
+    from pipeline.transforms.cluster import names
+
+    assert names.word_key.__wrapped__ is not names._word_key
+    assert names.word_key.__wrapped__("Loukachenko") == names._word_key("Loukachenko") == "lukasenk"
