@@ -6,8 +6,8 @@ entries, with counts in C tables indexed by the 16-bit key code instead of Count
 ``signals.shared_counts`` as a C loop; ``gather``, ``add_to_blocks`` and ``best_per_cluster`` are the index's loops
 over a record's blocks and candidates (index.py, link.py).  The tables are per thread (a Dataflow worker runs several
 bundles at once in one process) and all zero between calls.  signals.py falls back to its Python code when this
-extension was not built (setup.py builds it where Cython and a C compiler are); tests/unit/cluster/test_native.py checks that both
-give the same output.  Written in Cython rather than found: no library counts our token entries.
+extension was not built (setup.py builds it where Cython and a C compiler are); tests/unit/cluster/test_native.py
+checks that both give the same output.  Written in Cython rather than found: no library counts our token entries.
 """
 
 import array
@@ -346,7 +346,9 @@ def best_per_cluster(sig, candidates, score, tuple floors):
                 if jd * inter < jn * both:
                     continue
                 # below SAME_LANG only two shared numbers link, never from one outlet; one outlet needs SAME_OUTLET
-                if sd * inter < sn * both and (few or len(b.numbers) < 2 or (outlet is not None and b.outlet == outlet)):
+                if sd * inter < sn * both and (
+                    few or len(b.numbers) < 2 or (outlet is not None and b.outlet == outlet)
+                ):
                     continue
                 if outlet is not None and b.outlet == outlet and od * inter < on * both:
                     continue
