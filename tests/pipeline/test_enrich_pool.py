@@ -94,8 +94,8 @@ def test_pool_workers_send_the_cluster_signature_the_cluster_stage_would_compute
         here = signals.of_enriched(EnrichedDispatch(d, replace(e, cluster_signature=None)))  # computed here
         assert e.cluster_signature == here
     # the cluster stage takes the worker's signature instead of tokenizing the text again ...
-    # (both ways a signature tokenizes: the compiled path's token entries, and the Python fallback's tokens)
-    for name in ("token_entries", "tokens"):
+    # (every way a signature tokenizes: the compiled tables, their entries, and the Python fallback's tokens)
+    for name in ("token_packed", "token_entries", "tokens"):
         monkeypatch.setattr(signals, name, lambda *a: pytest.fail("tokenized again in the pipeline process"))
     assert signals.of_enriched(EnrichedDispatch(items[0], got[0])) == got[0].cluster_signature
     # ... only for its own record, and a dead letter never carries it

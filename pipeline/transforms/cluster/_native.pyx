@@ -102,15 +102,67 @@ cdef void _ascending(unsigned short* codes, Py_ssize_t n) noexcept:
         codes[j + 1] = x
 
 
+# A token entry (tokens.Token) as ``_assemble`` reads it: three ints, its key's code (-1: none), its tier | flags, and
+# its index in the entries list (read there only for its numbers, compound parts and key, where the flags say so).
+cdef enum:
+    F_CAP = 1 << 8  # can be part of a name (Token[1])
+    F_ENDS = 1 << 9  # ends a sentence (Token[3])
+    F_OPENS = 1 << 10  # opens a quote (Token[4])
+    F_PUNCT = 1 << 11  # ends in punctuation (Token[5])
+    F_NUMBERS = 1 << 12  # holds numbers (Token[7])
+    F_PARTS = 1 << 13  # a German compound's parts (Token[8])
+
+
+cdef inline int _flags(tuple e) except -1:
+    return ((<int>e[2]) & 0xFF) | (F_CAP if e[1] else 0) | (F_ENDS if e[3] else 0) | (F_OPENS if e[4] else 0) | (
+        F_PUNCT if e[5] else 0) | (F_NUMBERS if e[7] else 0) | (F_PARTS if e[8] else 0)
+
+
+def pack_entry(tuple e):
+    """(code, tier | flags) of a token entry: what ``assemble_packed`` reads of it (_text.Vocabulary keeps them)."""
+    return _code(e[6], True), _flags(e)
+
+
 def assemble(list entries, bint de, code_of, entity_codes, int max_terms, int n_names, int block_tier,
              int block_terms):
     """(terms: the ``max_terms`` most frequent content codes, sorted, as array('H'); their tiers as bytes; the
     blocking name codes; the blocking rare-term codes; the numbers; the content codes in text order) -- what
     ``signals.signature`` computes from ``tokens.tokens``' output, given the same token entries."""
-    cdef Py_ssize_t n = len(entries), i, k = 0, n_order = 0, n_names_seen = 0, j
-    cdef tuple e, p
+    cdef Py_ssize_t n = len(entries), i
+    cdef tuple e
+    cdef int* packed = <int*>malloc((3 * n + 1) * sizeof(int))
+    if packed == NULL:
+        raise MemoryError()
+    try:
+        for i in range(n):
+            e = <tuple>entries[i]
+            packed[3 * i] = _code(e[6], True)
+            packed[3 * i + 1] = _flags(e)
+            packed[3 * i + 2] = <int>i
+        return _assemble(packed, n, entries, de, code_of, entity_codes, max_terms, n_names, block_tier, block_terms)
+    finally:
+        free(packed)
+
+
+def assemble_packed(carray.array packed, list entries, bint de, code_of, entity_codes, int max_terms, int n_names,
+                    int block_tier, int block_terms):
+    """``assemble`` of a text's tokens as _text.Vocabulary.packed gives them (three ints a token, see above)."""
+    if packed.ob_descr.typecode != b"i"[0]:
+        raise TypeError("assemble_packed: packed must be array('i')")
+    cdef Py_ssize_t n = len(packed) // 3, i
+    cdef int* p = packed.data.as_ints
+    for i in range(n):
+        if p[3 * i] < -1 or p[3 * i] > 0xFFFF or p[3 * i + 2] < 0 or p[3 * i + 2] >= len(entries):
+            raise ValueError("assemble_packed: a token out of range")
+    return _assemble(p, n, entries, de, code_of, entity_codes, max_terms, n_names, block_tier, block_terms)
+
+
+cdef tuple _assemble(const int* packed, Py_ssize_t n, list entries, bint de, code_of, entity_codes, int max_terms,
+                     int n_names, int block_tier, int block_terms):
+    cdef Py_ssize_t i, k = 0, n_order = 0, n_names_seen = 0, j, idx
+    cdef tuple p
     cdef object part
-    cdef int code, t
+    cdef int code, t, tf
     cdef unsigned int limit
     # codes in order of first appearance: tokens, a German compound's parts, name pairs (at most one pair a token)
     cdef Py_ssize_t cap = 2 * n + 8
@@ -132,9 +184,8 @@ def assemble(list entries, bint de, code_of, entity_codes, int max_terms, int n_
     cdef unsigned char* SEEN = tables.seen
     if de:
         for i in range(n):
-            part = (<tuple>entries[i])[8]
-            if part:
-                cap += len(part)
+            if packed[3 * i + 1] & F_PARTS:
+                cap += len((<tuple>entries[packed[3 * i + 2]])[8])
     entity_codes = list(entity_codes)
     order = <unsigned short*>malloc(cap * sizeof(unsigned short))
     name_order = <unsigned short*>malloc((n + len(entity_codes) + 1) * sizeof(unsigned short))
@@ -145,36 +196,37 @@ def assemble(list entries, bint de, code_of, entity_codes, int max_terms, int n_
     tables.busy = True
     try:
         for i in range(n):
-            e = <tuple>entries[i]
-            code = _code(e[6], True)
+            code, tf, idx = packed[3 * i], packed[3 * i + 1], packed[3 * i + 2]
             if code >= 0:
                 if COUNT[code] == 0:
                     order[n_order] = code
                     n_order += 1
                 COUNT[code] += 1
-                TIER[code] = <int>e[2]
+                TIER[code] = tf & 0xFF
                 SEEN[code] = 1
                 sd[k] = code
                 k += 1
-                if e[1]:  # a token that can be part of a name
-                    if not prev_ends and not e[4]:
+                if tf & F_CAP:  # a token that can be part of a name
+                    if not prev_ends and not (tf & F_OPENS):
                         if NAMES[code] == 0:
                             name_order[n_names_seen] = code
                             n_names_seen += 1
                         NAMES[code] += 1
                     if prev_cap == i - 1 and not prev_punct:
-                        pairs.append((entries[i - 1], e))
+                        pairs.append(i)
                     prev_cap = i
-            prev_ends = e[3]
-            prev_punct = e[5]
-            if e[7]:
+            prev_ends = tf & F_ENDS
+            prev_punct = tf & F_PUNCT
+            if tf & F_NUMBERS:
                 if numbers is None:
                     numbers = set()
-                numbers.update(e[7])
+                numbers.update((<tuple>entries[idx])[7])
         carray.resize(seq, k)
         if de:  # a German compound's parts count too; a part also written alone keeps that word's tier
             for i in range(n):
-                for p in (<tuple>entries[i])[8]:
+                if not packed[3 * i + 1] & F_PARTS:
+                    continue
+                for p in (<tuple>entries[packed[3 * i + 2]])[8]:
                     code = _code(p[0], False)
                     if COUNT[code] == 0:
                         order[n_order] = code
@@ -183,14 +235,15 @@ def assemble(list entries, bint de, code_of, entity_codes, int max_terms, int n_
                     if not SEEN[code]:
                         TIER[code] = <int>p[1]
                         SEEN[code] = 1
-        for p, e in pairs:  # two names in a row: a key of their own, as rare as the rarer word
-            code = _code(code_of(f"{p[0]}_{e[0]}"), False)
+        for i in pairs:  # two names in a row: a key of their own, as rare as the rarer word
+            first, second = (<tuple>entries[packed[3 * i - 1]])[0], (<tuple>entries[packed[3 * i + 2]])[0]
+            code = _code(code_of(f"{first}_{second}"), False)
             if COUNT[code] == 0:
                 order[n_order] = code
                 n_order += 1
             COUNT[code] += 1
-            t = <int>p[2]
-            TIER[code] = t if t < <int>e[2] else <int>e[2]
+            t, tf = packed[3 * i - 2] & 0xFF, packed[3 * i + 1] & 0xFF
+            TIER[code] = t if t < tf else tf
             SEEN[code] = 1
         for c in entity_codes:
             code = _code(c, False)

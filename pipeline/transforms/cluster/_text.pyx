@@ -19,10 +19,14 @@ from cpython.unicode cimport (
     PyUnicode_KIND,
     PyUnicode_READ,
 )
+from cpython cimport array as carray
 from libc.stdint cimport uint64_t
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcmp, strlen
 
+import array
+
+cdef carray.array _I = array.array("i")
 cdef uint64_t _FNV_OFFSET = 14695981039346656037ULL
 cdef uint64_t _FNV_PRIME = 1099511628211ULL
 
@@ -46,17 +50,24 @@ cdef class Vocabulary:
     cdef readonly list tokens
     cdef readonly list entries
     cdef object make
+    cdef object pack
+    cdef int* info  # per token (its index in ``tokens``): ``pack(entry)``, two ints
+    cdef Py_ssize_t info_capacity
 
-    def __cinit__(self, make, Py_ssize_t limit):
+    def __cinit__(self, make, Py_ssize_t limit, pack=None):
         self.make = make
+        self.pack = pack
         self.limit = limit
         self.tokens, self.entries = [], []
         self.capacity = 0
         self.slots = NULL
+        self.info = NULL
+        self.info_capacity = 0
         self._allocate(1024)
 
     def __dealloc__(self):
         free(self.slots)
+        free(self.info)
 
     def __len__(self):
         return len(self.tokens)
@@ -125,6 +136,7 @@ cdef class Vocabulary:
         cdef uint64_t h
         cdef Py_UCS4 ch
         cdef list out = []
+        cdef int code, tf
         while i < n:
             ch = PyUnicode_READ(kind, data, i)
             if _separator(ch):
@@ -145,18 +157,79 @@ cdef class Vocabulary:
                 continue
             raw = text[start:i]
             entry = self.make(raw)  # Python code: the table may change meanwhile (another thread), so probe again
+            code, tf = self.pack(entry) if self.pack is not None else (-1, 0)
             found = self._find(kind, data, start, i, h)
             if found >= 0:
                 out.append(self.entries[found])
                 continue
-            self.slots[-found - 1].index = len(self.tokens)
-            self.slots[-found - 1].hash = h
-            self.tokens.append(raw)
-            self.entries.append(entry)
-            if 2 * len(self.tokens) > self.capacity:
-                self._grow()
+            self._insert(-found - 1, h, raw, entry, code, tf)
             out.append(entry)
         return out
+
+    cdef int _insert(self, Py_ssize_t slot, uint64_t h, str raw, entry, int code, int tf) except -1:
+        """A new token at its free ``slot``: no Python code runs in here, so the slot is still free."""
+        cdef Py_ssize_t index = len(self.tokens)
+        cdef int* info
+        if index >= self.info_capacity:
+            info = <int*>realloc(self.info, 2 * (2 * self.info_capacity + 1024) * sizeof(int))
+            if info == NULL:
+                raise MemoryError()
+            self.info, self.info_capacity = info, 2 * self.info_capacity + 1024
+        self.info[2 * index] = code
+        self.info[2 * index + 1] = tf
+        self.slots[slot].index = index
+        self.slots[slot].hash = h
+        self.tokens.append(raw)
+        self.entries.append(entry)
+        if 2 * len(self.tokens) > self.capacity:
+            self._grow()
+        return 0
+
+    def packed(self, str text):
+        """(array('i'): three ints a token, its code, tier | flags (``pack``) and index in the list; the list of
+        entries they index): what ``_native.assemble_packed`` reads, no entry touched for a token already here."""
+        if len(self.tokens) > self.limit:
+            self.clear()
+        cdef int kind = PyUnicode_KIND(text)
+        cdef const void* data = PyUnicode_DATA(text)
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, start, found, k = 0
+        cdef uint64_t h
+        cdef Py_UCS4 ch
+        cdef list entries = self.entries
+        cdef carray.array out = carray.clone(_I, 3 * (n // 2 + 1), False)  # at most one token in two characters
+        cdef int* o = out.data.as_ints
+        cdef int code, tf
+        while i < n:
+            ch = PyUnicode_READ(kind, data, i)
+            if _separator(ch):
+                i += 1
+                continue
+            start, h = i, _FNV_OFFSET
+            while True:
+                h = (h ^ <uint64_t>ch) * _FNV_PRIME
+                i += 1
+                if i >= n:
+                    break
+                ch = PyUnicode_READ(kind, data, i)
+                if _separator(ch):
+                    break
+            found = self._find(kind, data, start, i, h)
+            if found < 0:
+                raw = text[start:i]
+                entry = self.make(raw)  # Python code: the table may change meanwhile (another thread)
+                code, tf = self.pack(entry)
+                if self.entries is not entries:  # cleared meanwhile: the indices so far are of the old list
+                    return self.packed(text)
+                found = self._find(kind, data, start, i, h)
+                if found < 0:
+                    self._insert(-found - 1, h, raw, entry, code, tf)
+                    found = len(self.tokens) - 1
+            o[3 * k] = self.info[2 * found]
+            o[3 * k + 1] = self.info[2 * found + 1]
+            o[3 * k + 2] = <int>found
+            k += 1
+        carray.resize(out, 3 * k)
+        return out, entries
 
 
 

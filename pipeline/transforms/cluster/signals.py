@@ -22,8 +22,9 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from pipeline.model import EnrichedDispatch
+from pipeline.transforms.cluster import tokens as tokens_module
 from pipeline.transforms.cluster.names import word_key
-from pipeline.transforms.cluster.tokens import code_of, stopwords, token_entries, tokens
+from pipeline.transforms.cluster.tokens import code_of, stopwords, token_entries, token_packed, tokens
 
 try:  # the compiled loops (_native.pyx, built by setup.py where a C compiler is): the same results, ~2x faster
     from pipeline.transforms.cluster import _native as NATIVE
@@ -139,7 +140,18 @@ def signature(
     entity_codes = [
         code_of(word_key(w.casefold())) for name in entity_names for w in _WORD.findall(name) if len(w) >= 3
     ]
-    if NATIVE is not None:
+    if NATIVE is not None and tokens_module.TEXT is not None:
+        codes, tier_bytes, top_names, rare_terms, numbers, sequence = NATIVE.assemble_packed(
+            *token_packed(text, lang),
+            lang == "de",
+            code_of,
+            entity_codes,
+            MAX_TERMS,
+            BLOCK_NAMES,
+            BLOCK_TIER,
+            BLOCK_TERMS,
+        )
+    elif NATIVE is not None:
         codes, tier_bytes, top_names, rare_terms, numbers, sequence = NATIVE.assemble(
             token_entries(text, lang),
             lang == "de",

@@ -28,6 +28,7 @@ from pipeline.transforms.enrich import cache
 from pipeline.transforms.enrich.gazetteer import shared as shared_gazetteer
 
 try:  # compiled token tables (_text.pyx, where setup.py built it): the same entries, 33 -> 15 us a bench record
+    from pipeline.transforms.cluster import _native
     from pipeline.transforms.cluster import _text as TEXT
 except ImportError:  # not built: the Python tables below
     TEXT = None
@@ -189,15 +190,24 @@ def _parts(core: str, stop: frozenset[str]) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+def _vocabulary(lang: str | None):  # -> TEXT.Vocabulary
+    vocabulary = _VOCABULARIES.get(lang)
+    if vocabulary is None:
+        make = partial(_token, stop=stopwords(lang), lang=lang)
+        vocabulary = _VOCABULARIES[lang] = TEXT.Vocabulary(make, MAX_TABLE, _native.pack_entry)
+    return vocabulary
+
+
+def token_packed(text: str, lang: str | None) -> tuple[array, list[Token]]:
+    """The text's tokens as ``_native.assemble_packed`` reads them (where TEXT is built): three ints a token, and
+    the entries they index."""
+    return _vocabulary(lang).packed(text)
+
+
 def token_entries(text: str, lang: str | None) -> list[Token]:
     """The text's tokens as their table entries (``Token``), in text order: what ``tokens`` counts."""
     if TEXT is not None:  # the loop below, compiled: tokens read in place, a str made only for a new one
-        vocabulary = _VOCABULARIES.get(lang)
-        if vocabulary is None:
-            vocabulary = _VOCABULARIES[lang] = TEXT.Vocabulary(
-                partial(_token, stop=stopwords(lang), lang=lang), MAX_TABLE
-            )
-        return vocabulary.entries_of(text)
+        return _vocabulary(lang).entries_of(text)
     table = _TABLES.setdefault(lang, {})
     if len(table) > MAX_TABLE:
         table.clear()

@@ -4,13 +4,15 @@ size, its clearing at the limit, or threads sharing it."""
 
 from __future__ import annotations
 
+import array
 import threading
 from functools import partial
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.transforms.cluster import tokens
+from pipeline.transforms.cluster import _native, tokens
 from pipeline.transforms.cluster.tokens import _token, stopwords
 
 TEXT = tokens.TEXT
@@ -35,7 +37,17 @@ def by_definition(text: str, lang: str | None) -> list[tokens.Token]:
 
 
 def vocabulary(lang: str | None, limit: int = tokens.MAX_TABLE):
-    return TEXT.Vocabulary(partial(_token, stop=stopwords(lang), lang=lang), limit)
+    return TEXT.Vocabulary(partial(_token, stop=stopwords(lang), lang=lang), limit, _native.pack_entry)
+
+
+def unpacked(packed, entries: list) -> list[tokens.Token]:
+    """``Vocabulary.packed``'s tokens back as entries, each checked against the ints packed with it."""
+    out = []
+    for k in range(0, len(packed), 3):
+        entry = entries[packed[k + 2]]
+        assert (packed[k], packed[k + 1]) == _native.pack_entry(entry), entry
+        out.append(entry)
+    return out
 
 
 def test_the_compiled_tables_are_built_and_used() -> None:
@@ -48,9 +60,10 @@ def test_the_compiled_tables_are_built_and_used() -> None:
 @given(texts=st.lists(TEXTS, min_size=1, max_size=4), lang=st.sampled_from(["en", "fr", "de", None]))
 def test_entries_are_the_definitions(texts: list[str], lang: str | None) -> None:
     """One table over several texts: tokens met before come from the table, new ones are computed."""
-    table = vocabulary(lang)
+    table, packing = vocabulary(lang), vocabulary(lang)
     for text in texts:
         assert table.entries_of(text) == by_definition(text, lang)
+        assert unpacked(*packing.packed(text)) == by_definition(text, lang)
     assert sorted(table.tokens) == sorted(
         {t for text in texts for t in text.replace("-", " ").replace("/", " ").split()}
     )
@@ -64,11 +77,14 @@ def test_a_table_that_grows_and_is_cleared_still_finds_every_token() -> None:
     assert table.entries_of(text) == by_definition(text, "de")
     assert len(table) == len(set(text.split())) > 10_000
     assert table.entries_of(text[::-1]) == by_definition(text[::-1], "de")
+    assert unpacked(*table.packed(text)) == by_definition(text, "de")
     small = vocabulary("de", limit=100)
     for i in range(0, 3_000, 30):
         chunk = " ".join(words[i : i + 30])
         assert small.entries_of(chunk) == by_definition(chunk, "de")
         assert len(small) == len(set(chunk.split()))  # cleared before each text: every text is over the limit
+        assert unpacked(*small.packed(chunk[::-1])) == by_definition(chunk[::-1], "de")
+        assert len(small) == len(set(chunk[::-1].split()))
 
 
 def test_threads_sharing_a_table_get_their_own_texts_entries() -> None:
@@ -84,14 +100,14 @@ def test_threads_sharing_a_table_get_their_own_texts_entries() -> None:
         threading.Event().wait(0.0002)  # another thread runs meanwhile
         return _token(raw, stop, "en")
 
-    table = TEXT.Vocabulary(yielding, 2_000)  # grown, and cleared once or more
+    table = TEXT.Vocabulary(yielding, 2_000, _native.pack_entry)  # grown, and cleared once or more
     want = [by_definition(t, "en") for t in texts]
     barrier = threading.Barrier(4)
     got: dict[int, list] = {}
 
     def work(k: int) -> None:
-        barrier.wait()
-        got[k] = [table.entries_of(t) for t in texts]
+        barrier.wait()  # two threads read entries, two packed ints (a clear meanwhile makes those start again)
+        got[k] = [table.entries_of(t) if k % 2 else unpacked(*table.packed(t)) for t in texts]
 
     threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
     for t in threads:
@@ -111,3 +127,16 @@ def test_word_keys_are_computed_by_the_compiled_rules() -> None:
 
     assert names.word_key.__wrapped__ is not names._word_key
     assert names.word_key.__wrapped__("Loukachenko") == names._word_key("Loukachenko") == "lukasenk"
+
+
+def test_packed_tokens_out_of_range_are_refused() -> None:
+    """``assemble_packed`` reads the entries list at the indices it is given: a bad one is an error, not a read."""
+    entries = by_definition("Putin besucht Minsk", "de")
+    good = array.array("i", [x for k, e in enumerate(entries) for x in (*_native.pack_entry(e), k)])
+    args = (True, tokens.code_of, [], 96, 5, 1, 5)
+    assert _native.assemble_packed(good, entries, *args) == _native.assemble(entries, *args)
+    for bad in ([0, 0, len(entries)], [0, 0, -1], [70_000, 0, 0]):
+        with pytest.raises(ValueError):
+            _native.assemble_packed(array.array("i", bad), entries, *args)
+    with pytest.raises(TypeError):
+        _native.assemble_packed(array.array("l", bad), entries, *args)
