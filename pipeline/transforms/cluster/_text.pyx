@@ -40,6 +40,24 @@ cdef inline bint _separator(Py_UCS4 ch) noexcept:
     return ch == u"-" or ch == u"/" or Py_UNICODE_ISSPACE(ch)  # what str.split() splits on, "-" and "/" as spaces
 
 
+cdef inline bint _next_token(int kind, const void* data, Py_ssize_t n, Py_ssize_t* i, Py_ssize_t* start,
+                             uint64_t* h) noexcept:
+    """Moves ``i`` past the text's next token, setting where it starts and its hash; False when none is left."""
+    cdef Py_UCS4 ch
+    while i[0] < n and _separator(PyUnicode_READ(kind, data, i[0])):
+        i[0] += 1
+    if i[0] >= n:
+        return False
+    start[0], h[0] = i[0], _FNV_OFFSET
+    while i[0] < n:
+        ch = PyUnicode_READ(kind, data, i[0])
+        if _separator(ch):
+            break
+        h[0] = (h[0] ^ <uint64_t>ch) * _FNV_PRIME
+        i[0] += 1
+    return True
+
+
 cdef class Vocabulary:
     """One language's token table: token as written -> its entry, at most ``limit`` tokens (then cleared, as the
     Python table is)."""
@@ -132,39 +150,29 @@ cdef class Vocabulary:
             self.clear()
         cdef int kind = PyUnicode_KIND(text)
         cdef const void* data = PyUnicode_DATA(text)
-        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, start, found
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, start
         cdef uint64_t h
-        cdef Py_UCS4 ch
         cdef list out = []
-        cdef int code, tf
-        while i < n:
-            ch = PyUnicode_READ(kind, data, i)
-            if _separator(ch):
-                i += 1
-                continue
-            start, h = i, _FNV_OFFSET
-            while True:
-                h = (h ^ <uint64_t>ch) * _FNV_PRIME
-                i += 1
-                if i >= n:
-                    break
-                ch = PyUnicode_READ(kind, data, i)
-                if _separator(ch):
-                    break
-            found = self._find(kind, data, start, i, h)
-            if found >= 0:
-                out.append(self.entries[found])
-                continue
-            raw = text[start:i]
-            entry = self.make(raw)  # Python code: the table may change meanwhile (another thread), so probe again
-            code, tf = self.pack(entry) if self.pack is not None else (-1, 0)
-            found = self._find(kind, data, start, i, h)
-            if found >= 0:
-                out.append(self.entries[found])
-                continue
-            self._insert(-found - 1, h, raw, entry, code, tf)
-            out.append(entry)
+        while _next_token(kind, data, n, &i, &start, &h):
+            out.append(self.entries[self._index(text, kind, data, start, i, h)])
         return out
+
+    cdef Py_ssize_t _index(self, str text, int kind, const void* data, Py_ssize_t start, Py_ssize_t end,
+                           uint64_t h) except -1:
+        """The token's index in ``tokens`` and ``entries``; a new one's entry computed by ``make`` and inserted."""
+        cdef Py_ssize_t found = self._find(kind, data, start, end, h)
+        cdef int code = -1, tf = 0
+        if found >= 0:
+            return found
+        raw = text[start:end]
+        entry = self.make(raw)  # Python code: the table may change meanwhile (another thread), so probe again
+        if self.pack is not None:
+            code, tf = self.pack(entry)
+        found = self._find(kind, data, start, end, h)
+        if found >= 0:
+            return found
+        self._insert(-found - 1, h, raw, entry, code, tf)
+        return len(self.tokens) - 1
 
     cdef int _insert(self, Py_ssize_t slot, uint64_t h, str raw, entry, int code, int tf) except -1:
         """A new token at its free ``slot``: no Python code runs in here, so the slot is still free."""
@@ -188,49 +196,27 @@ cdef class Vocabulary:
     def packed(self, str text):
         """(array('i'): three ints a token, its code, tier | flags (``pack``) and index in the list; the list of
         entries they index): what ``_native.assemble_packed`` reads, no entry touched for a token already here."""
+        if self.pack is None:
+            raise TypeError("Vocabulary.packed: the table was made without pack")
         if len(self.tokens) > self.limit:
             self.clear()
         cdef int kind = PyUnicode_KIND(text)
         cdef const void* data = PyUnicode_DATA(text)
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, start, found, k = 0
         cdef uint64_t h
-        cdef Py_UCS4 ch
         cdef list entries = self.entries
         cdef carray.array out = carray.clone(_I, 3 * (n // 2 + 1), False)  # at most one token in two characters
         cdef int* o = out.data.as_ints
-        cdef int code, tf
-        while i < n:
-            ch = PyUnicode_READ(kind, data, i)
-            if _separator(ch):
-                i += 1
-                continue
-            start, h = i, _FNV_OFFSET
-            while True:
-                h = (h ^ <uint64_t>ch) * _FNV_PRIME
-                i += 1
-                if i >= n:
-                    break
-                ch = PyUnicode_READ(kind, data, i)
-                if _separator(ch):
-                    break
-            found = self._find(kind, data, start, i, h)
-            if found < 0:
-                raw = text[start:i]
-                entry = self.make(raw)  # Python code: the table may change meanwhile (another thread)
-                code, tf = self.pack(entry)
-                if self.entries is not entries:  # cleared meanwhile: the indices so far are of the old list
-                    return self.packed(text)
-                found = self._find(kind, data, start, i, h)
-                if found < 0:
-                    self._insert(-found - 1, h, raw, entry, code, tf)
-                    found = len(self.tokens) - 1
+        while _next_token(kind, data, n, &i, &start, &h):
+            found = self._index(text, kind, data, start, i, h)
+            if self.entries is not entries:  # cleared meanwhile (another thread): the indices so far are stale
+                return self.packed(text)
             o[3 * k] = self.info[2 * found]
             o[3 * k + 1] = self.info[2 * found + 1]
             o[3 * k + 2] = <int>found
             k += 1
         carray.resize(out, 3 * k)
         return out, entries
-
 
 
 # -- names.word_key: the rules on a byte buffer ------------------------------------------------------------------

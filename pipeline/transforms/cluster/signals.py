@@ -140,30 +140,14 @@ def signature(
     entity_codes = [
         code_of(word_key(w.casefold())) for name in entity_names for w in _WORD.findall(name) if len(w) >= 3
     ]
-    if NATIVE is not None and tokens_module.TEXT is not None:
-        codes, tier_bytes, top_names, rare_terms, numbers, sequence = NATIVE.assemble_packed(
-            *token_packed(text, lang),
-            lang == "de",
-            code_of,
-            entity_codes,
-            MAX_TERMS,
-            BLOCK_NAMES,
-            BLOCK_TIER,
-            BLOCK_TERMS,
-        )
+    rules = (lang == "de", code_of, entity_codes, MAX_TERMS, BLOCK_NAMES, BLOCK_TIER, BLOCK_TERMS)
+    if NATIVE is not None and tokens_module.TEXT is not None:  # compiled tables and loops
+        assembled = NATIVE.assemble_packed(*token_packed(text, lang), *rules)
     elif NATIVE is not None:
-        codes, tier_bytes, top_names, rare_terms, numbers, sequence = NATIVE.assemble(
-            token_entries(text, lang),
-            lang == "de",
-            code_of,
-            entity_codes,
-            MAX_TERMS,
-            BLOCK_NAMES,
-            BLOCK_TIER,
-            BLOCK_TERMS,
-        )
+        assembled = NATIVE.assemble(token_entries(text, lang), *rules)
     else:
-        codes, tier_bytes, top_names, rare_terms, numbers, sequence = _assemble(text, lang, entity_codes)
+        assembled = _assemble(text, lang, entity_codes)
+    codes, tier_bytes, top_names, rare_terms, numbers, sequence = assembled
     city_key = word_key(city.casefold()) if city else None
     # Blocking keys: the record's strongest names and words (spelling-insensitive keys, shared by every language, so
     # translations meet), its story (a story's later versions always meet the earlier ones), its dateline city.
