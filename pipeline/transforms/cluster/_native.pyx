@@ -161,7 +161,6 @@ cdef tuple _assemble(const int* packed, Py_ssize_t n, list entries, bint de, cod
                      int n_names, int block_tier, int block_terms):
     cdef Py_ssize_t i, k = 0, n_order = 0, n_names_seen = 0, j, idx
     cdef tuple p
-    cdef object part
     cdef int code, t, tf
     cdef unsigned int limit
     # codes in order of first appearance: tokens, a German compound's parts, name pairs (at most one pair a token)

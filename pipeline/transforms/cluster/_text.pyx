@@ -7,9 +7,12 @@ into our table, and the rules are ours (names.py says why).
 
 ``Vocabulary.entries_of(text)`` is ``text.replace("-", " ").replace("/", " ").split()`` with every token's table
 entry, but it reads the tokens in place: no str is made for a token already in the table (most of them), only for a
-new one, whose entry ``make`` computes (tokens._token).  The table is an open-addressing hash table of slots over two
-lists (the tokens as str, their entries); ``make`` runs Python code, during which another thread may use the same
-table, so no slot position is held across it and a new token is inserted after a fresh probe.
+new one, whose entry ``make`` computes (tokens._token).  ``packed(text)`` gives the same tokens as ints instead:
+each one's code and tier | flags, which the table keeps as ``pack`` (_native.pack_entry) gave them, and its index,
+for _native.assemble_packed, which then reads no entry tuple of a token already here.  The table is an
+open-addressing hash table of slots over two lists (the tokens as str, their entries); ``make`` runs Python code,
+during which another thread may use the same table, so no slot position is held across it and a new token is
+inserted after a fresh probe.
 """
 
 from cpython.unicode cimport (
@@ -72,7 +75,7 @@ cdef class Vocabulary:
     cdef int* info  # per token (its index in ``tokens``): ``pack(entry)``, two ints
     cdef Py_ssize_t info_capacity
 
-    def __cinit__(self, make, Py_ssize_t limit, pack=None):
+    def __cinit__(self, make, Py_ssize_t limit, pack):
         self.make = make
         self.pack = pack
         self.limit = limit
@@ -161,13 +164,12 @@ cdef class Vocabulary:
                            uint64_t h) except -1:
         """The token's index in ``tokens`` and ``entries``; a new one's entry computed by ``make`` and inserted."""
         cdef Py_ssize_t found = self._find(kind, data, start, end, h)
-        cdef int code = -1, tf = 0
+        cdef int code, tf
         if found >= 0:
             return found
         raw = text[start:end]
         entry = self.make(raw)  # Python code: the table may change meanwhile (another thread), so probe again
-        if self.pack is not None:
-            code, tf = self.pack(entry)
+        code, tf = self.pack(entry)
         found = self._find(kind, data, start, end, h)
         if found >= 0:
             return found
@@ -196,8 +198,6 @@ cdef class Vocabulary:
     def packed(self, str text):
         """(array('i'): three ints a token, its code, tier | flags (``pack``) and index in the list; the list of
         entries they index): what ``_native.assemble_packed`` reads, no entry touched for a token already here."""
-        if self.pack is None:
-            raise TypeError("Vocabulary.packed: the table was made without pack")
         if len(self.tokens) > self.limit:
             self.clear()
         cdef int kind = PyUnicode_KIND(text)
