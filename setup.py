@@ -115,6 +115,7 @@ setup(
             "jsonschema>=4.0,<5",  # validates deploy/docker-compose.yml against the Compose spec
             "dockerfile>=3.3,<4",  # parses the Dockerfiles with Docker's own parser
             "build>=1.0,<2",  # the Dataflow dry run packages setup.py
+            "py-spy>=0.4,<0.5",  # bench/profile_drain.py, bench_cluster --share; the fault harness's stacks of a hang
         ],
     },
     entry_points={"console_scripts": ["news-pipeline=pipeline.cli:main"]},

@@ -333,11 +333,14 @@ class Proc:
         try:
             code = self.popen.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
+            stacks = dump_stacks(self.pid)
             self.popen.kill()
             code = self.popen.wait()
             self.timed_out = True
             with open(self.log, "a") as fh:
-                fh.write(f"\n[faults] killed after {timeout_s}s without exiting\n")
+                fh.write(
+                    f"\n[faults] killed after {timeout_s}s without exiting; its stacks then:\n{stacks}\n"
+                )
         self._stop.set()
         self._thread.join(2)
         return code
@@ -346,6 +349,22 @@ class Proc:
         with contextlib.suppress(OSError):
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         return ""
+
+
+def dump_stacks(pid: int) -> str:
+    """Every thread's Python stack in ``pid`` and its children (py-spy, installed with the test extras), so that a
+    run the harness must kill at its deadline says where it hung."""
+    spy = BIN / "py-spy"
+    try:
+        out = subprocess.run(
+            [str(spy), "dump", "--subprocesses", "--pid", str(pid)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"(no stacks: {exc})"
+    return out.stdout + out.stderr
 
 
 @functools.cache

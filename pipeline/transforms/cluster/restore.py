@@ -20,7 +20,7 @@ from pipeline.bus.read import listed_size
 from pipeline.transforms.cluster.link import Entry
 from pipeline.transforms.cluster.signals import outlet_of, signature
 from pipeline.transforms.dedup.restore import RestoreSource, SnapshotCache, restored
-from pipeline.transforms.enrich.pool import watch_parent
+from pipeline.transforms.enrich.pool import guard_result_pipe, watch_parent
 
 log = logging.getLogger(__name__)
 ENTITY_TYPES = ("PERSON", "LOCATION", "ORGANIZATION")
@@ -103,6 +103,8 @@ class Prefetch:
                         initargs=(os.getpid(),),
                     )
                     self._future = self._executor.submit(load, source, horizon_s, now_s)
+                    # a helper killed while sending the snapshot: a failed restore here, not a hang
+                    guard_result_pipe(self._executor)
         except Exception as exc:  # the caller loads it itself
             log.info("cluster: restore not started in a helper process (%s)", exc)
 

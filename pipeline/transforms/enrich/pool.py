@@ -17,10 +17,13 @@ import os
 import pickle
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import process as cf_process
 from concurrent.futures import wait as wait_all
 from dataclasses import replace
+from multiprocessing.connection import wait as wait_any
 from typing import Any
 
 from pipeline.model import Dispatch, EnrichedDispatch, Enrichment
@@ -136,9 +139,11 @@ class EnrichPool:
             initializer=_init_worker,
             initargs=(languages, ner, os.getpid()),
         )
-        # Start the workers now so their model loading overlaps the pipeline's own start-up.
+        # Start the workers now so their model loading overlaps the pipeline's own start-up (each submit spawns
+        # one, as none is idle yet).
         self._warm = [self._executor.submit(_enrich_in_worker, []) for _ in range(processes)]
         self._warm_language: list[Future] | None = None  # warm_once's throw-away batches, once sent
+        guard_result_pipe(self._executor)
 
     def ready(self, wait: bool = False) -> bool:
         """True once every worker has loaded its models.  Without ``wait`` the caller enriches batches itself until
@@ -170,6 +175,49 @@ class EnrichPool:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def guard_result_pipe(executor: ProcessPoolExecutor) -> None:
+    """Make a worker's death in the middle of sending a result break the pool, as any other death does, instead of
+    hanging it for ever.
+
+    ``ProcessPoolExecutor``'s manager thread reads a result whole once its first bytes arrive.  A worker killed
+    half-way through a result larger than the pipe's buffer leaves that read waiting for the rest: the parent keeps
+    the pipe's write end open (to hand it to workers spawned later), and any other worker waits for the write lock
+    the dead one held.  The pool never learns of the death, and the batch's future never completes (a drain hung
+    that way in CI: tests/faults/test_worker_kill.py; reproduced in about one run in five on a loaded machine, with
+    the manager thread in ``Connection._recv``).  So, once every worker is spawned (there are no later spawns:
+    workers are never replaced), the parent closes its copy of the write end, and a thread kills the other workers
+    as soon as one dies (the manager would terminate them anyway once it noticed).  Then the read ends, with an
+    error, when the last write end closes, and the manager marks the pool broken (tests/faults/
+    test_pool_dies_mid_result.py).  Call it once the workers are spawned (every task submitted so far: one spawns a
+    worker while none is idle).  This reaches into the executor's attributes (CPython 3.11 to 3.13 have the same
+    ones); without them nothing is changed."""
+    processes = getattr(executor, "_processes", None)
+    writer = getattr(getattr(executor, "_result_queue", None), "_writer", None)
+    if not processes or writer is None or len(processes) != getattr(executor, "_max_workers", -1):
+        return
+    writer.close()
+    workers = list(processes.values())
+    args = (workers, weakref.ref(executor))
+    threading.Thread(target=_kill_all_when_one_dies, args=args, daemon=True, name="pool-watch").start()
+
+
+def _kill_all_when_one_dies(workers: list[multiprocessing.Process], executor: weakref.ref) -> None:
+    """Once any of ``workers`` ends while the pool is neither shut down (``shutdown`` sets ``_shutdown_thread``
+    before it tells the workers to leave) nor known broken (the manager sets it too, then terminates the others
+    itself), nor the interpreter exiting: SIGKILL the others, so that no write end of the result pipe stays open
+    (``guard_result_pipe``).  Nothing is reaped here: the manager thread does that."""
+    wait_any([w.sentinel for w in workers])
+    pool = executor()
+    if (
+        pool is None
+        or getattr(pool, "_shutdown_thread", True)
+        or getattr(cf_process, "_global_shutdown", True)
+    ):
+        return
+    for w in workers:
+        w.kill()  # one that already ended is a zombie until the manager reaps it: the signal does nothing
 
 
 # A drain with a smaller backlog than this runs without a pool: the workers' start-up (imports, the Enricher, with
