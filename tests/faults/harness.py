@@ -352,7 +352,7 @@ class Proc:
 
 
 def dump_stacks(pid: int) -> str:
-    """Every thread's Python stack in ``pid`` and its children (py-spy, installed with the test extras), so that a
+    """Every thread's Python stack in ``pid`` and its children (py-spy, in the dev extra), so that a
     run the harness must kill at its deadline says where it hung."""
     spy = BIN / "py-spy"
     try:

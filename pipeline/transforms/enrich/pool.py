@@ -185,14 +185,14 @@ def guard_result_pipe(executor: ProcessPoolExecutor) -> None:
     half-way through a result larger than the pipe's buffer leaves that read waiting for the rest: the parent keeps
     the pipe's write end open (to hand it to workers spawned later), and any other worker waits for the write lock
     the dead one held.  The pool never learns of the death, and the batch's future never completes (a drain hung
-    that way in CI: tests/faults/test_worker_kill.py; reproduced in about one run in five on a loaded machine, with
+    that way in CI: tests/faults/test_worker_kill.py; reproduced here in one run of nine on a loaded machine, with
     the manager thread in ``Connection._recv``).  So, once every worker is spawned (there are no later spawns:
     workers are never replaced), the parent closes its copy of the write end, and a thread kills the other workers
     as soon as one dies (the manager would terminate them anyway once it noticed).  Then the read ends, with an
     error, when the last write end closes, and the manager marks the pool broken (tests/faults/
     test_pool_dies_mid_result.py).  Call it once the workers are spawned (every task submitted so far: one spawns a
-    worker while none is idle).  This reaches into the executor's attributes (CPython 3.11 to 3.13 have the same
-    ones); without them nothing is changed."""
+    worker while none is idle).  This reaches into the executor's attributes (as CPython 3.11
+    names them); without them nothing is changed."""
     processes = getattr(executor, "_processes", None)
     writer = getattr(getattr(executor, "_result_queue", None), "_writer", None)
     if not processes or writer is None or len(processes) != getattr(executor, "_max_workers", -1):
