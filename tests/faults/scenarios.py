@@ -123,22 +123,29 @@ def _kill(m: Measurement, pids: list[int]) -> None:
             m.extra["killed"] += 1
 
 
-def kill_worker(n: int, keep: Path | None = None) -> Measurement:
-    """SIGKILL the drain's enrich pool worker once articles flow: the pipeline process enriches the rest itself
-    (pooled.py), the drain exits 0, and the final drain finds nothing left.  The worker is the child that loaded
-    fastText (language ID): the file sink, the other spawned child, never does."""
-    m = Measurement(f"kill enrich worker ({n})")
+def kill_worker(n: int, keep: Path | None = None, workers: int = 1) -> Measurement:
+    """SIGKILL an enrich pool worker of the drain once articles flow: the pipeline process enriches the rest itself
+    (pooled.py), the drain exits 0, and the final drain finds nothing left.  A worker is a child that loaded
+    fastText (language ID): the file sink, the other spawned child, never does.  With ``workers=2`` (a worker per
+    core, as with NER) one of the two is killed, and the other must not keep the pool waiting
+    (pool.guard_result_pipe)."""
+    m = Measurement(
+        f"kill enrich worker ({n})" if workers == 1 else f"kill 1 of {workers} enrich workers ({n})"
+    )
     with scene("worker", keep) as s:
         good = generate(n, seed=9)
         uris = {e.link for e in good}
         produce(s.kafka, TOPICS.raw, entry_records(good))
         watch = ItemWatch(s.kafka)
-        proc = s.pipeline("drain", "drain", ["--enrich-processes", "1"])
+        proc = s.pipeline("drain", "drain", ["--enrich-processes", str(workers)])
         hit = watch.wait(lambda w: len(w.pairs) >= 1, _deadline(n))
-        workers = [p for p in process_tree(proc.pid)[1:] if _maps(p, "fasttext")]
-        if hit is None or not workers:
-            m.notes.append("no output or no enrich worker seen: nothing killed")
-        _kill(m, workers)
+        found = [p for p in process_tree(proc.pid)[1:] if _maps(p, "fasttext")]
+        if hit is None or len(found) < workers:
+            m.notes.append(
+                f"no output or fewer than {workers} enrich workers seen ({len(found)}): nothing killed"
+            )
+            found = []
+        _kill(m, found[:1])
         watch.poll(0)
         m.notes.append(f"{m.extra['killed']} worker(s) killed at {len(watch.uris())}/{n} out")
         m.exit_codes.append(proc.wait(FINAL_DRAIN_S))
@@ -386,5 +393,5 @@ def kill_poller(feeds: int, per_feed: int, keep: Path | None = None) -> Measurem
 
 
 SCENARIOS = (
-    "first", "steady", "roll", "worker", "sink", "poller", "poison", "crash", "crash-here", "soak", "soak-stream",
+    "first", "steady", "roll", "worker", "worker2", "sink", "poller", "poison", "crash", "crash-here", "soak", "soak-stream",
 )  # fmt: skip

@@ -1,5 +1,6 @@
-"""SIGKILL of the enrich pool worker in the middle of a real drain (``news-pipeline run --enrich-processes 1`` on the
-embedded broker): the pipeline process works the rest itself and nothing is lost, doubled or left out of the files.
+"""SIGKILL of an enrich pool worker in the middle of a real drain (``news-pipeline run --enrich-processes 1``, and one of
+two with ``2``, on the embedded broker): the pipeline process works the rest itself and nothing is lost, doubled or left
+out of the files.
 
 In: 1,500 generated articles.  Out: the fault suite's invariants (tests/faults/run.py defines each count).
 """
@@ -15,9 +16,9 @@ ITEMS = 1500
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def worker_killed() -> Measurement:
-    return scenarios.kill_worker(ITEMS)
+@pytest.fixture(scope="module", params=[1, 2], ids=["one-worker", "one-of-two-workers"])
+def worker_killed(request: pytest.FixtureRequest) -> Measurement:
+    return scenarios.kill_worker(ITEMS, workers=request.param)
 
 
 def test_the_worker_was_killed_while_articles_were_still_to_come(worker_killed: Measurement) -> None:
