@@ -59,7 +59,7 @@ def _run_or_report(
 ) -> subprocess.CompletedProcess[str]:
     """``argv`` to its end; past ``timeout_s`` a failure that says where it hung: the consumer's stacks (py-spy), its
     output, with kafka-python's group coordination logged, and the broker's last log lines.  (Once in a CI run the
-    take-over below did not finish in 120 s; 20 runs of this sequence alone on one broker took 15.2-15.3 s each.)"""
+    take-over below did not finish in 120 s; 16 runs of this sequence alone on one broker took 15.2-15.3 s each.)"""
     logged = [sys.executable, "-c", LOGGED, *argv[1:]]
     proc = subprocess.Popen(logged, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
