@@ -104,8 +104,12 @@ def throughput_chart(run: dict) -> tuple[str, list[str]]:
 
 def stage_chart(run: dict) -> tuple[str, list[str]]:
     fig, ax = plt.subplots(figsize=(8, 4))
-    table = ["| stage | NER off items/CPU-s | NER on items/CPU-s |", "|---|---|---|"]
     loops = {r["name"]: r for r in run["runs"] if r["name"].startswith("loop")}
+    columns = [name.removeprefix("loop ") for name in sorted(loops)]  # a --ner-items 0 run has no NER-on loop
+    table = [
+        "| stage | " + " | ".join(f"{c} items/CPU-s" for c in columns) + " |",
+        "|---" * (1 + len(columns)) + "|",
+    ]
     stages = [
         s
         for s in ("decode", "normalize", "dedup", "enrich", "cluster", "encode")
