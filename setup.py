@@ -16,8 +16,9 @@ ROOT = Path(__file__).parent
 
 def extensions() -> list:
     """The cluster stage's compiled loops (pipeline/transforms/cluster/_native.pyx, _text.pyx; Cython comes from
-    pyproject.toml's build requirements).  Optional: without Cython or a C compiler the package installs without them and the stage
-    runs the same code in Python (cluster/signals.py ``NATIVE``, tokens.py ``TEXT``), 2-2.5 times as slow."""
+    pyproject.toml's build requirements).  Optional: without Cython or a C compiler the package installs without
+    them and the stage runs the same code in Python (cluster/signals.py ``NATIVE``, tokens.py ``TEXT``), 2-2.5 times
+    as slow."""
     try:
         from Cython.Build import cythonize
     except ImportError:

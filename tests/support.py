@@ -125,3 +125,19 @@ def older_item(data: bytes) -> bytes:
     buf.write(codec.SINGLE_OBJECT_MAGIC + old.fingerprint)
     schemaless_writer(buf, old.parsed, record)
     return buf.getvalue()
+
+
+def dump_stacks(pid: int) -> str:
+    """Every thread's Python stack in ``pid`` and its children (py-spy, in the dev extra), so that a process a test
+    must kill at its deadline says where it hung (the fault harness, the consumer example's test)."""
+    spy = Path(sys.executable).parent / "py-spy"
+    try:
+        out = subprocess.run(
+            [str(spy), "dump", "--subprocesses", "--pid", str(pid)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"(no stacks: {exc})"
+    return out.stdout + out.stderr

@@ -36,6 +36,7 @@ from pipeline.bus.broker import EmbeddedBroker
 from pipeline.bus.client import consumer_config, ensure_topics, make_producer
 from pipeline.model import RawEntry
 from pipeline.settings import KafkaSettings, TopicSettings
+from tests.support import dump_stacks
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("FAULTS_BIN", Path(sys.executable).parent))
@@ -349,22 +350,6 @@ class Proc:
         with contextlib.suppress(OSError):
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         return ""
-
-
-def dump_stacks(pid: int) -> str:
-    """Every thread's Python stack in ``pid`` and its children (py-spy, in the dev extra), so that a
-    run the harness must kill at its deadline says where it hung."""
-    spy = BIN / "py-spy"
-    try:
-        out = subprocess.run(
-            [str(spy), "dump", "--subprocesses", "--pid", str(pid)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"(no stacks: {exc})"
-    return out.stdout + out.stderr
 
 
 @functools.cache

@@ -399,5 +399,6 @@ def kill_poller(feeds: int, per_feed: int, keep: Path | None = None) -> Measurem
 
 
 SCENARIOS = (
-    "first", "steady", "roll", "worker", "worker2", "sink", "poller", "poison", "crash", "crash-here", "soak", "soak-stream",
+    "first", "steady", "roll", "worker", "worker2", "sink", "poller", "poison", "crash", "crash-here", "soak",
+    "soak-stream",
 )  # fmt: skip

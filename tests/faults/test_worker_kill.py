@@ -1,6 +1,6 @@
-"""SIGKILL of an enrich pool worker in the middle of a real drain (``news-pipeline run --enrich-processes 1``, and one of
-two with ``2``, on the embedded broker): the pipeline process works the rest itself and nothing is lost, doubled or left
-out of the files.
+"""SIGKILL of an enrich pool worker in the middle of a real drain (``news-pipeline run --enrich-processes 1``, and one
+of two with ``2``, on the embedded broker): the pipeline process works the rest itself and nothing is lost, doubled
+or left out of the files.
 
 In: 1,500 generated articles.  Out: the fault suite's invariants (tests/faults/run.py defines each count).
 """

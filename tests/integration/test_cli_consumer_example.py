@@ -18,8 +18,7 @@ from pipeline.bus.client import ensure_topics, make_producer
 from pipeline.model import EnrichedDispatch, Enrichment
 from pipeline.settings import KafkaSettings, TopicSettings
 from tests.conftest import REPO
-from tests.faults.harness import dump_stacks
-from tests.support import dispatch
+from tests.support import dispatch, dump_stacks
 
 JOIN_S = 12.0  # measured ~3 s; kafka-python's default intervals took ~23 s on tansu
 

@@ -190,8 +190,8 @@ def guard_result_pipe(executor: ProcessPoolExecutor) -> None:
     workers are never replaced), the parent closes its copy of the write end, and a thread kills the other workers
     as soon as one dies (the manager would terminate them anyway once it noticed).  Then the read ends, with an
     error, when the last write end closes, and the manager marks the pool broken (tests/faults/
-    test_pool_dies_mid_result.py).  Call it once the workers are spawned (every task submitted so far: one spawns a
-    worker while none is idle).  This reaches into the executor's attributes (as CPython 3.11
+    test_pool_dies_mid_result.py); a submit spawns a worker while none is idle, so call it after the first
+    ``max_workers`` submits.  This reaches into the executor's attributes (as CPython 3.11
     names them); without them nothing is changed."""
     processes = getattr(executor, "_processes", None)
     writer = getattr(getattr(executor, "_result_queue", None), "_writer", None)
