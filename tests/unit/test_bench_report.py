@@ -56,3 +56,53 @@ def test_a_run_that_records_its_ner_items_is_taken_as_written(report) -> None:
         ],
     }
     assert report._counted(new)["runs"][0]["items_per_s"] == 50.0
+
+
+def _row(name: str, rate: float, steady: float | None = None) -> dict:
+    return {"name": name, "items": 4000, "items_per_s": rate} | (
+        {"steady_items_per_s": steady} if steady else {}
+    )
+
+
+def test_drain_goals_judge_each_repetition_with_workers_against_the_same_runs_references(report) -> None:
+    run = {
+        "runs": [
+            _row("loop NER off", 400.0),
+            _row("nlp.pipe two processes", 80.0),
+            _row(
+                "pipeline after NER off, 0 enrich workers", 1000.0
+            ),  # one core: not the goal's configuration
+            _row("pipeline before NER off, 1 enrich worker", 1000.0),  # the baseline tree: not judged
+            _row("pipeline after NER off, 1 enrich worker", 600.0, 700.0),
+            _row("pipeline after NER off, 1 enrich worker", 596.0, 650.0),
+            _row("pipeline after NER on, 2 enrich workers", 68.0),
+        ]
+    }
+    ratio, rate, ner = report.drain_goals(run)
+    assert "| 1.50x, 1.49x (steady 1.75x, 1.62x) | met in 1 of 2 runs |" in ratio
+    assert "| 600.0/s, 596.0/s | met in 1 of 2 runs |" in rate
+    assert "| 0.85x (steady -) | met |" in ner
+    assert report.drain_goals(None) == ["| drain NER off, end to end | >= 600 items/s | - | not measured |"]
+
+
+def _stream(time: str, *runs: tuple[bool, float, int, float, float, int]) -> dict:
+    keys = ("ner", "rate", "partitions", "p50_s", "p99_s", "received")
+    return {"meta": {"time": time}, "runs": [dict(zip(keys, r, strict=True)) | {"sent": 300} for r in runs]}
+
+
+def test_stream_goals_take_each_cases_latest_measurement_and_compare_partitions_within_one_run(
+    report,
+) -> None:
+    older = _stream("t1", (False, 10.0, 4, 0.9, 1.0, 300), (True, 10.0, 1, 0.50, 0.6, 300))
+    newer = _stream(
+        "t2",
+        (False, 10.0, 4, 0.2, 0.4, 300),
+        (False, 10.0, 1, 0.35, 0.5, 300),
+        (True, 10.0, 4, 0.3, 0.5, 299),
+    )
+    off, on, independent = report.stream_goals([older, newer])
+    assert off.endswith("| p50 0.20 / p99 0.40 s, 300/300 out (t2) | met |")  # t1's 0.9 s replaced
+    assert on.endswith("| p50 0.30 / p99 0.50 s, 299/300 out (t2) | not met |")  # a record missing
+    # NER off: 0.35 vs 0.20 s in t2 (0.15 s apart); NER on's 1 and 4 partitions come from different runs: no pair
+    assert independent.endswith("| NER off 10/s: 0.35 vs 0.20 s | not met |")
+    assert report.stream_goals([])[-1].endswith("| - | not measured |")
