@@ -1,6 +1,6 @@
-"""A local ``news-pipeline run`` imports Beam without its Google Cloud clients (beam/cloud_clients.py) and still
-drains every record to the topic and the files; a run that names something remote keeps them.  Each case runs in
-its own interpreter: the decision is about what a fresh process imports."""
+"""A local ``news-pipeline run`` imports Beam without its Google Cloud and MongoDB clients (beam/cloud_clients.py)
+and still drains every record to the topic and the files; a run that names something remote keeps them.  Each case
+runs in its own interpreter: the decision is about what a fresh process imports."""
 
 from __future__ import annotations
 
@@ -32,9 +32,18 @@ def report(**extra):
 CLI_CHILD = (
     REPORT
     + """
+import logging
+class Kept(logging.Handler):  # what Beam's MongoDB IO logs at warning level or above while the run imports it
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.seen = []
+    def emit(self, record):
+        self.seen.append(record.getMessage())
+kept = Kept()
+logging.getLogger("apache_beam.io.mongodbio").addHandler(kept)
 from pipeline import cli
 rc = cli.main(sys.argv[1:])
-report(rc=rc)
+report(rc=rc, mongo_warnings=kept.seen)
 """
 )
 
@@ -78,6 +87,8 @@ def test_a_local_cli_run_drains_without_the_cloud_clients(
     )
     assert got["rc"] == 0
     assert set(got["modules"].values()) == {"absent"}, got["modules"]
+    # MongoDB's client marked absent: its guard's "no compatible bson package" warning is not shown to the user
+    assert got["mongo_warnings"] == []
     assert _count(kafka, topics.output) == 8
     assert list(out_dir.glob("*.avro")), "the file sink wrote no file"
 
@@ -102,4 +113,5 @@ def test_only_a_run_that_names_nothing_remote_skips_them(
         assert set(got["modules"].values()) == {"absent"}, got["modules"]
     else:  # Beam loaded the clients as it always does (the [gcp] extra is installed here)
         assert got["modules"]["google.cloud.storage"] == "loaded"
+        assert got["modules"]["pymongo"] == "loaded"
         assert got["modules"]["apache_beam.io.gcp.bigquery"] == "loaded"
