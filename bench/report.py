@@ -217,11 +217,13 @@ def drain_goals(run: dict | None) -> list[str]:
     configuration with enrich workers (the 2-core one)."""
     rows = run["runs"] if run else []
     named = {r["name"]: r["items_per_s"] for r in rows if not r["name"].startswith("pipeline")}
-    with_pool = lambda ner: [  # noqa: E731
-        r
-        for r in rows
-        if r["name"].startswith(f"pipeline after NER {ner},") and not r["name"].endswith(" 0 enrich workers")
-    ]
+
+    def with_pool(ner: str) -> list[dict]:  # this tree's runs with enrich workers, NER "on" or "off"
+        prefix = f"pipeline after NER {ner},"
+        return [
+            r for r in rows if r["name"].startswith(prefix) and not r["name"].endswith(" 0 enrich workers")
+        ]
+
     out = []
     if "loop NER off" in named:
         out.append(
