@@ -25,6 +25,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import IO
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -57,6 +58,14 @@ def _child(bootstrap: str, raw: str, output: str, ner: bool, processes: str) -> 
     from pipeline.beam.run import run
 
     print(run(settings, own_process=True), flush=True)  # as ``news-pipeline run`` runs it (beam/gc_tuning.py)
+
+
+def pool_choice(errors: IO[str]) -> str | None:
+    """What the pipeline said, as it started, about its stage pool (``news-pipeline run: stage pool: ...``)."""
+    errors.seek(0)
+    said = [line.split(": ", 1)[1].strip() for line in errors if line.startswith("news-pipeline run: ")]
+    errors.close()
+    return said[0] if said else None
 
 
 def family(pid: int) -> list[int]:
@@ -112,9 +121,9 @@ def one_run(
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, __file__, "--child", kafka.bootstrap_servers, raw, output, "on" if ner else "off"]
     cmd.append(processes)
-    child = subprocess.Popen(
-        cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
+    # the child's stderr: where it says which stage pool it chose (read and closed by pool_choice)
+    errors = tempfile.TemporaryFile("w+")  # noqa: SIM115
+    child = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=errors, text=True)
     consumer = KafkaConsumer(
         output, **consumer_config(kafka, fetch_max_wait_ms=20, auto_offset_reset="earliest")
     )
@@ -186,6 +195,7 @@ def one_run(
         "rate": rate,
         "partitions": partitions,
         "enrich_processes": processes,
+        "pool_choice": pool_choice(errors),
         "sent": n,
         "received": got,
         "p50_s": percentile(values, 0.5),
@@ -234,7 +244,8 @@ def main() -> None:
             r = one_run(kafka, entries, parts, rate, args.seconds, ner, args.enrich_processes)
             runs.append(r)
             print(
-                f"NER {'on ' if ner else 'off'} {rate:5.0f}/s {parts} partitions, pool {args.enrich_processes}: "
+                f"NER {'on ' if ner else 'off'} {rate:5.0f}/s {parts} partitions, pool {args.enrich_processes} "
+                f"({r['pool_choice'] or 'not said'}): "
                 f"{r['received']}/{r['sent']} out, p50 {r['p50_s']:.2f} s, p99 {r['p99_s']:.2f} s, "
                 f"max {r['max_s']:.2f} s, CPU {r['cpu_ms_per_record']:.1f} ms/record, peak RSS {max((m for _, m in r['rss']), default=0):.0f} MB, "
                 f"load {r['load']:.1f}",

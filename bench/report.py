@@ -138,8 +138,8 @@ def stage_chart(run: dict) -> tuple[str, list[str]]:
 def stream_charts(run: dict) -> tuple[list[str], list[str]]:
     fig, ax = plt.subplots(figsize=(8, 4.5))
     table = [
-        "| NER | rate/s | partitions | out/sent | p50 s | p99 s | max s | CPU ms/record | peak RSS MB | load |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| NER | rate/s | partitions | out/sent | p50 s | p99 s | max s | CPU ms/record | peak RSS MB | load | stage pool |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in run["runs"]:
         lat = sorted(x for _, x in r["latencies"])
@@ -152,7 +152,8 @@ def stream_charts(run: dict) -> tuple[list[str], list[str]]:
         )  # (runs before it was measured)
         table.append(
             f"| {'on' if r['ner'] else 'off'} | {r['rate']:.0f} | {r['partitions']} | {r['received']}/{r['sent']} | "
-            f"{r['p50_s']:.2f} | {r['p99_s']:.2f} | {r['max_s']:.2f} | {cpu} | {peak:.0f} | {r['load']:.1f} |"
+            f"{r['p50_s']:.2f} | {r['p99_s']:.2f} | {r['max_s']:.2f} | {cpu} | {peak:.0f} | {r['load']:.1f} | "
+            f"{r.get('pool_choice') or r.get('enrich_processes', '-')} |"  # what the run said it chose, when recorded
         )
     ax.set_xscale("log")
     ax.set_xlabel("latency, produced -> readable on the output topic (s, log)")
