@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pipeline import __version__
+from pipeline.ops import cpu  # noqa: F401  (importing it reads the CPU counters: ops/cpu.py)
 from pipeline.ops.exit import skip_final_gc
 
 if TYPE_CHECKING:

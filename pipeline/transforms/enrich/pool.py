@@ -27,6 +27,7 @@ from multiprocessing.connection import wait as wait_any
 from typing import Any
 
 from pipeline.model import Dispatch, EnrichedDispatch, Enrichment
+from pipeline.ops import cpu
 from pipeline.ops.exit import skip_final_gc
 from pipeline.transforms.enrich import keywords, models
 from pipeline.transforms.enrich.enricher import Enricher
@@ -231,11 +232,12 @@ MIN_POOL_BACKLOG = 500
 
 def choose_processes(
     ner: bool,
-    load: Callable[[], float] = lambda: os.getloadavg()[0],
+    load: Callable[[], float] = cpu.load,
     backlog: Callable[[], int | None] | None = None,
 ) -> int:
     """Worker processes for a pool beside a process that runs the DoFns itself: only while the other cores are idle
-    (1-minute load average < cores - 1; on a machine whose other core is busy a pool measured slower than none).
+    (load < cores - 1, the load being the 1-minute average unless the cores are idle now: ops/cpu.py; on a machine
+    whose other core is busy a pool measured slower than none).
     With NER one worker per core, which then do all the enriching (NER is ~90 % of the work: this process only
     feeds them); without NER one fewer, and this process enriches too (it also decodes, normalizes and
     deduplicates, and that is the larger half).  ``backlog`` (a drain: what it has to read, None when unknown) is
@@ -246,7 +248,7 @@ def choose_processes(
 
 def pool_choice(
     ner: bool,
-    load: Callable[[], float] = lambda: os.getloadavg()[0],
+    load: Callable[[], float] = cpu.load,
     backlog: Callable[[], int | None] | None = None,
 ) -> tuple[int, str]:
     """``choose_processes``' answer and what it was made of, in words (``news-pipeline run`` prints them: how a
@@ -255,14 +257,15 @@ def pool_choice(
     if cores < 2:
         return 0, f"automatic: {cores} usable core"
     busy = load()
+    said = getattr(busy, "detail", None) or f"load {busy:.2f}"  # (cpu.Load: the average and what is busy now)
     if busy >= cores - 1:
-        return 0, f"automatic: load {busy:.2f} >= {cores - 1} of {cores} usable cores"
+        return 0, f"automatic: {said} >= {cores - 1} of {cores} usable cores"
     records = backlog() if backlog is not None else None
     minimum = MIN_POOL_BACKLOG_NER if ner else MIN_POOL_BACKLOG
     if records is not None and records < minimum:
         return 0, f"automatic: a drain of {records:,} records (a pool pays for itself from {minimum:,})"
     to_drain = f", {records:,} records to drain" if records is not None else ""
-    return (cores if ner else cores - 1), f"automatic: {cores} usable cores, load {busy:.2f}{to_drain}"
+    return (cores if ner else cores - 1), f"automatic: {cores} usable cores, {said}{to_drain}"
 
 
 def start_early(

@@ -11,7 +11,6 @@ what cannot be emitted at all (not a Dispatch, a batch crash that also fails ite
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -26,6 +25,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 from pipeline.beam.failures import FAILURES, Clock
 from pipeline.beam.pooled import MAX_WAIT_S, PooledBatchFn
 from pipeline.model import Dispatch, EnrichedDispatch, Enrichment
+from pipeline.ops import cpu
 from pipeline.transforms.enrich.enricher import Enricher
 from pipeline.transforms.enrich.pool import (
     EnrichPool,
@@ -138,7 +138,7 @@ def _in_process_runner(pipeline: beam.Pipeline) -> bool:
 def auto_processes(
     pipeline: beam.Pipeline,
     ner: bool,
-    load: Callable[[], float] = lambda: os.getloadavg()[0],
+    load: Callable[[], float] = cpu.load,
     backlog: Callable[[], int | None] | None = None,
 ) -> int:
     """Worker processes for the enrich pool when not set: none unless the DoFns run in this process (the
