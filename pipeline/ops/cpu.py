@@ -71,13 +71,13 @@ def others_busy(since: Sample | None = None, now: Sample | None = None) -> float
 
 
 def load() -> float:
+    """The load for the stage pool's choice: the 1-minute average, or what other processes use now when less."""
     average = os.getloadavg()[0]
     if average < 1:  # below the lowest threshold the choice uses (cores - 1 of 2 or more): nothing to look at
         return average
     since = _START or sample()
-    if (
-        since is not None
-    ):  # a span too short to count is waited out (<= MIN_SPAN_S, only at a busy-looking start)
+    if since is not None:
+        # a span too short to count is waited out (at most MIN_SPAN_S, and only at a busy-looking start)
         time.sleep(max(0.0, since.wall_s + MIN_SPAN_S - time.monotonic()))
     now = others_busy(since)
     if now is None or now >= average:
