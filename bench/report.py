@@ -259,11 +259,11 @@ def stream_goals(streams: list[dict]) -> list[str]:
     for stream in streams:
         for r in stream["runs"]:
             latest[(r["ner"], r["rate"], r["partitions"])] = {**r, "time": stream["meta"]["time"]}
-            widest = max(
-                (w for w in stream["runs"] if (w["ner"], w["rate"]) == (r["ner"], r["rate"])),
-                key=lambda w: w["partitions"],
-            )
-            if r["partitions"] == 1 and widest["partitions"] >= 4:
+            if r["partitions"] != 1:
+                continue
+            same_case = [w for w in stream["runs"] if (w["ner"], w["rate"]) == (r["ner"], r["rate"])]
+            widest = max(same_case, key=lambda w: w["partitions"])
+            if widest["partitions"] >= 4:
                 pairs[(r["ner"], r["rate"])] = (r["p50_s"], widest["p50_s"])
     out = []
     for ner, (p50, p99) in STREAM.items():
