@@ -1,14 +1,17 @@
 """Drain throughput, end to end and per stage, against the one-process loop of the same stages; NER off/on; 1 vs 2 cores.
 
     .venv/bin/python bench/bench_throughput.py [--items 4000] [--ner-items 400 (0: NER off only)] [--baseline-src DIR]
-        [--baseline-pool auto|same] [--repeat N]
+        [--baseline-pool auto|same] [--repeat N] [--no-bracket]
 
 One embedded broker (memory storage); the generated Reuters-based dispatches of bench_drain.py are produced once per
 run to fresh raw topics.  Measured in the same run, in this order: the plain loop (bench/stage_loop.py) NER off,
 ``news-pipeline run --mode drain`` NER off with the enrich pool off (1 core) and with cores - 1 workers beside the
 pipeline process (2 cores), the same with NER on with the pool off and one worker per core (fewer items), spaCy's
 own ``nlp.pipe`` on the same texts (one core, and two processes at once on its halves).  Each pipeline run is its
-own child process
+own child process.  The goals' configurations (this tree, with workers) are also bracketed by their reference, measured
+again right before and right after each such run (the loop NER off in a fresh process, two processes of ``nlp.pipe``
+with NER): this host's speed drifts by 10-25 % within minutes, so a ratio to a reference measured once, minutes
+earlier, measured the drift as much as the pipeline (``--no-bracket`` leaves them out)
 (``--baseline-src`` runs the same children on another source tree too, right after the same configuration on this
 tree: before/after in one run, under the same load).  Writes
 bench/results/throughput-<time>.json and prints a table; the machine is shared, so the load average is recorded
@@ -79,6 +82,31 @@ def _child_run(args: argparse.Namespace) -> dict:
         "cpu_s": time.process_time() - c0,
         "cpu_children_s": cpu_children.ru_utime + cpu_children.ru_stime,
     }
+
+
+def _loop_child(items: int) -> dict:
+    """In a fresh process: the loop NER off over the first ``items`` bench entries, as the run's first loop (cold
+    caches: a second loop in the bench's own process would find its tables and caches warm)."""
+    sys.path[:0] = [str(ROOT), str(HERE)]
+    from bench_drain import generate
+    from stage_loop import run_loop
+
+    from pipeline.avro.codec import encode_raw_entry
+
+    values = [encode_raw_entry(e) for e in generate(items)]
+    return {"items_per_s": len(values) / run_loop(values, ner=False)["total"]}
+
+
+def reference_rate(ner: bool, items: int, texts: list[str]) -> float:
+    """The goal's reference now: two processes of ``nlp.pipe`` on ``texts`` with NER, the loop NER off over
+    ``items`` entries in a fresh process without."""
+    if ner:
+        return nlp_pipe_two_processes(texts)
+    cmd = [sys.executable, __file__, "--loop-child", str(items)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)
+    if out.returncode != 0:
+        raise SystemExit(f"reference loop failed:\n{out.stderr[-3000:]}")
+    return float(json.loads(out.stdout.strip().splitlines()[-1])["items_per_s"])
 
 
 def _stop_pools() -> None:
@@ -250,7 +278,14 @@ def main() -> None:
         default=None,
         help="the pipeline's --commit-interval (s; default: its own)",
     )
+    ap.add_argument(
+        "--no-bracket",
+        dest="bracket",
+        action="store_false",
+        help="do not measure the reference again before and after each run with workers of this tree",
+    )
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--loop-child", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--bootstrap", help=argparse.SUPPRESS)
     ap.add_argument("--raw", help=argparse.SUPPRESS)
     ap.add_argument("--ner", default="off", help=argparse.SUPPRESS)
@@ -258,6 +293,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.child:
         print(json.dumps(_child_run(args)))
+        return
+    if args.loop_child:
+        print(json.dumps(_loop_child(args.loop_child)))
         return
 
     sys.path.insert(0, str(ROOT))
@@ -297,6 +335,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     loop_off = run_loop(values, ner=False)
     note("loop NER off", len(values), loop_off["total"], stages=loop_off, load_before=load)
+    texts: list[str] = []
     if args.ner_items:
         load = os.getloadavg()[0]
         loop_on = run_loop([encode_raw_entry(e) for e in ner_entries], ner=True)
@@ -334,7 +373,12 @@ def main() -> None:
                     p = p if label == "after" or same else -1
                     raw = f"raw-{uuid.uuid4().hex[:6]}"
                     produce(kafka, raw, workload)
+                    judged = args.bracket and label == "after" and p > 0  # a goal's configuration
+                    before = reference_rate(ner, len(workload), texts) if judged else None
                     r = pipeline_run(src, broker.bootstrap_servers, raw, ner, p, args.commit_interval)
+                    if judged:
+                        after = reference_rate(ner, len(workload), texts)
+                        r.update(reference_before=before, reference_after=after)
                     pool = "" if p < 0 else f", {p} enrich worker{'s' if p != 1 else ''}"
                     note(
                         f"pipeline {label} NER {'on' if ner else 'off'}{pool}",
@@ -343,6 +387,14 @@ def main() -> None:
                         **r,
                         tree=label,
                     )
+                    if judged:
+                        mean = (before + after) / 2
+                        print(
+                            f"{'  its reference before / after':44} {before:9.1f} / {after:.1f}/s: this run "
+                            f"{len(workload) / r['wall_s'] / mean:.2f}x their mean, steady "
+                            f"{r['steady_items_per_s'] / mean:.2f}x",
+                            flush=True,
+                        )
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     meta = {
@@ -351,6 +403,7 @@ def main() -> None:
         "command": " ".join(sys.argv),
         "items": len(entries),
         "ner_items": len(ner_entries),
+        "bracketed": args.bracket,
     }
     path = RESULTS / f"throughput-{stamp}.json"
     path.write_text(json.dumps({"meta": meta, "runs": runs}, indent=1, default=str))

@@ -204,11 +204,26 @@ def _cells(values: list[float], fmt: str) -> str:
     return ", ".join(fmt.format(v) for v in values) or "-"
 
 
+def _reference(row: dict, reference: float) -> float:
+    """The rate a run is judged against: the mean of its reference measured right before and right after it (a
+    bracketed run), else the run's single reference measured once at its start (runs before bracketing)."""
+    if "reference_before" in row and "reference_after" in row:
+        return (row["reference_before"] + row["reference_after"]) / 2
+    return reference
+
+
 def _ratio_row(goal: str, target: float, rows: list[dict], reference: float) -> str:
-    ratios = [r["items_per_s"] / reference for r in rows]
-    steady = [r["steady_items_per_s"] / reference for r in rows if "steady_items_per_s" in r]
+    ratios = [r["items_per_s"] / _reference(r, reference) for r in rows]
+    steady = [r["steady_items_per_s"] / _reference(r, reference) for r in rows if "steady_items_per_s" in r]
+    bracketed = [r for r in rows if "reference_before" in r]
+    refs = (
+        "; references "
+        + ", ".join(f"{r['reference_before']:.1f} / {r['reference_after']:.1f}/s" for r in bracketed)
+        if bracketed
+        else ""
+    )
     return (
-        f"| {goal} | >= {target}x | {_cells(ratios, '{:.2f}x')} (steady {_cells(steady, '{:.2f}x')}) | "
+        f"| {goal} | >= {target}x | {_cells(ratios, '{:.2f}x')} (steady {_cells(steady, '{:.2f}x')}{refs}) | "
         f"{_verdict([x >= target for x in ratios])} |"
     )
 
@@ -313,8 +328,9 @@ def main() -> None:
     out += [
         "## Against the goals (issue 15)",
         "",
-        "Ratios within the latest throughput run (every repetition of the 2-core configuration); stream cases "
-        "from the latest measurement of each.",
+        "Ratios within the latest throughput run (every repetition of the 2-core configuration), each against "
+        "the mean of its reference measured right before and right after it where the run bracketed them (else "
+        "the reference measured once at the run's start); stream cases from the latest measurement of each.",
         "",
         "| goal | target | measured | verdict |",
         "|---|---|---|---|",

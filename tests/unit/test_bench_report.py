@@ -106,3 +106,21 @@ def test_stream_goals_take_each_cases_latest_measurement_and_compare_partitions_
     # NER off: 0.35 vs 0.20 s in t2 (0.15 s apart); NER on's 1 and 4 partitions come from different runs: no pair
     assert independent.endswith("| NER off 10/s: 0.35 vs 0.20 s | not met |")
     assert report.stream_goals([])[-1].endswith("| - | not measured |")
+
+
+def test_a_bracketed_run_is_judged_against_the_mean_of_its_own_references(report) -> None:
+    bracketed = _row("pipeline after NER on, 2 enrich workers", 68.0, 72.0) | {
+        "reference_before": 90.0,
+        "reference_after": 70.0,
+    }
+    run = {
+        "runs": [
+            _row("loop NER off", 400.0),
+            _row("nlp.pipe two processes", 100.0),  # measured minutes earlier, on a faster host
+            bracketed,
+            # not bracketed: judged against the run's single reference
+            _row("pipeline after NER on, 2 enrich workers", 68.0),
+        ]
+    }
+    ner = report.drain_goals(run)[-1]
+    assert "| 0.85x, 0.68x (steady 0.90x; references 90.0 / 70.0/s) | met in 1 of 2 runs |" in ner
