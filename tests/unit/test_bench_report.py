@@ -124,3 +124,30 @@ def test_a_bracketed_run_is_judged_against_the_mean_of_its_own_references(report
     }
     ner = report.drain_goals(run)[-1]
     assert "| 0.85x, 0.68x (steady 0.90x; references 90.0 / 70.0/s) | met in 1 of 2 runs |" in ner
+
+
+def test_repeated_partition_counts_in_one_stream_run_are_compared_by_their_means(report) -> None:
+    # the order 1,4,4,1: each count once first and once second
+    run = _stream(
+        "t3",
+        (False, 200.0, 1, 0.70, 1.3, 6000),
+        (False, 200.0, 4, 1.10, 2.5, 6000),
+        (False, 200.0, 4, 0.80, 1.7, 6000),
+        (False, 200.0, 1, 2.50, 3.5, 6000),
+    )
+    independent = report.stream_goals([run])[-1]
+    # 1 partition (0.70 + 2.50) / 2 = 1.60 against 4 partitions (1.10 + 0.80) / 2 = 0.95: 0.65 s apart
+    assert independent.endswith("| NER off 200/s: 1.60 vs 0.95 s (means of 2) | not met |")
+
+
+def test_every_repeat_of_a_case_in_its_latest_stream_run_is_judged(report) -> None:
+    run = _stream(
+        "t4",
+        (False, 10.0, 4, 0.20, 0.4, 300),
+        (False, 10.0, 1, 0.20, 0.4, 300),
+        (False, 10.0, 4, 0.60, 0.9, 300),  # the second 4-partition run misses p50 < 0.5 s
+    )
+    off = report.stream_goals([run])[0]
+    assert off.endswith(
+        "| p50 0.20 / p99 0.40 s, 300/300 out (t4), p50 0.60 / p99 0.90 s, 300/300 out (t4) | met in 1 of 2 runs |"
+    )
