@@ -270,9 +270,8 @@ def drain_goals(run: dict | None) -> list[str]:
 def stream_goals(streams: list[dict]) -> list[str]:
     """Rows for the stream goals: each case (NER, rate, partitions) as last measured, every repeat of it in that
     stream run (runs oldest first)."""
-    latest: dict[
-        tuple[bool, float, int], list[dict]
-    ] = {}  # each case's runs in the latest stream run that has it
+    # each case's runs in the latest stream run that has it
+    latest: dict[tuple[bool, float, int], list[dict]] = {}
     # p50 on 1 and on the most partitions within one stream run, each the mean over that run's repeats of the count
     # (bench_stream.py's default order 1,4,4,1 runs each count once first and once second: whichever runs second
     # inherits the first's load, and at 200 items/s that order alone moved p50 by 0.4-1.8 s)
