@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.model import Dispatch, EnrichedDispatch, Timestamp
@@ -71,6 +71,11 @@ def load_pairs(path: Path) -> list[Pair]:
         return [Pair(**json.loads(line)) for line in f if line.strip()]
 
 
+def undated(p: Pair) -> Pair:
+    """``p`` without publication times: the time window cannot apply (a feed that gives no dates)."""
+    return replace(p, published1_ms=None, published2_ms=None)
+
+
 def record(
     item: str, headline: str, body: str, lang: str, published_ms: int | None, outlet: str | None = None
 ) -> EnrichedDispatch:
@@ -106,13 +111,13 @@ def evaluate(pairs: Iterable[Pair]) -> dict[str, Score]:
 
 def table(results: dict[str, dict[str, Score]]) -> str:
     lines = [
-        f"{'split':<13} {'pairs':<15} {'n':>4} {'same':>5} {'TP':>4} {'FP':>4} {'FN':>4} {'P':>6} {'R':>6}"
+        f"{'split':<16} {'pairs':<15} {'n':>4} {'same':>5} {'TP':>4} {'FP':>4} {'FN':>4} {'P':>6} {'R':>6}"
     ]
     for split, groups in results.items():
         for group, s in sorted(groups.items(), reverse=True):
             n = s.tp + s.fp + s.fn + s.tn
             lines.append(
-                f"{split:<13} {group:<15} {n:>4} {s.tp + s.fn:>5} {s.tp:>4} {s.fp:>4} {s.fn:>4} "
+                f"{split:<16} {group:<15} {n:>4} {s.tp + s.fn:>5} {s.tp:>4} {s.fp:>4} {s.fn:>4} "
                 f"{s.precision:>6.3f} {s.recall:>6.3f}"
             )
     return "\n".join(lines)

@@ -14,7 +14,8 @@ article with the tune split, or when its texts match a row of the earlier tune s
 lowercased, on which the first thresholds were chosen; optional third argument): held-out pairs were never looked at
 while tuning.  Texts are cut at ``MAX_CHARS``.  Each side's outlet (the host of its link, ``www.`` dropped) comes from
 the organisers' training file (``semeval-2022_task8_train-data_batch.csv``: pair_id, link1, link2, ...), so that the
-same-outlet rule is evaluated too.
+same-outlet rule is evaluated too; each side's publication time is estimated from the same file
+(tests/unit/cluster/semeval_dates.py: the date in its link, else from its story id), so that the time window is.
 
     PYTHONPATH=$PWD python -m tests.unit.cluster.semeval_pairs training_set.csv testing_set.csv \
         semeval-2022_task8_train-data_batch.csv [validation.csv]
@@ -30,6 +31,7 @@ from urllib.parse import urlparse
 
 from pipeline.transforms.enrich.language import LanguageIdentifier
 from tests.unit.cluster import eval_data
+from tests.unit.cluster.semeval_dates import Dates
 
 LANGS = {"en", "fr", "de", "es", "it", "pl", "pt"}
 MAX_CHARS = 1500
@@ -57,10 +59,21 @@ def _host(url: str) -> str:
 def _links(path: Path) -> dict[str, tuple[str, str]]:
     csv.field_size_limit(1 << 30)
     with path.open(encoding="utf-8", newline="") as f:
-        return {r["pair_id"]: (_host(r["link1"]), _host(r["link2"])) for r in csv.DictReader(f)}
+        return {r["pair_id"]: (r["link1"], r["link2"]) for r in csv.DictReader(f)}
 
 
-def _rows(path: Path, split: str, lid: LanguageIdentifier, links: dict[str, tuple[str, str]]) -> list[dict]:
+def _dates(links: dict[str, tuple[str, str]]) -> Dates:
+    articles = {}
+    for pid, pair in links.items():
+        ids = pid.split("_")
+        if GENUINE.match(pid):
+            articles.update((int(i), link) for i, link in zip(ids, pair, strict=True))
+    return Dates(articles.items())
+
+
+def _rows(
+    path: Path, split: str, lid: LanguageIdentifier, links: dict[str, tuple[str, str]], dates: Dates
+) -> list[dict]:
     csv.field_size_limit(1 << 30)
     out, seen = [], set()
     with path.open(encoding="utf-8", newline="") as f:
@@ -80,9 +93,11 @@ def _rows(path: Path, split: str, lid: LanguageIdentifier, links: dict[str, tupl
             if not t1 or not t2 or lid.detect(t1).code != l1 or lid.detect(t2).code != l2:
                 continue
             seen.add(pid)
+            a, b = (int(i) for i in pid.split("_"))
             out.append(
                 {"pair": f"semeval:{pid}", "split": split, "label": lab, "overall": float(row["Overall"]),
-                 "lang1": l1, "lang2": l2, "outlet1": links[pid][0], "outlet2": links[pid][1],
+                 "lang1": l1, "lang2": l2, "outlet1": _host(links[pid][0]), "outlet2": _host(links[pid][1]),
+                 "published1_ms": dates.published_ms(a), "published2_ms": dates.published_ms(b),
                  "text1": t1[:MAX_CHARS], "text2": t2[:MAX_CHARS]}
             )  # fmt: skip
     return out
@@ -100,12 +115,13 @@ def build(
     tune_csv: Path, heldout_csv: Path, links_csv: Path, earlier_tune_csv: Path | None = None
 ) -> list[dict]:
     lid, links = LanguageIdentifier.build(), _links(links_csv)
-    tune = _rows(tune_csv, "tune", lid, links)
+    dates = _dates(links)
+    tune = _rows(tune_csv, "tune", lid, links, dates)
     tune_pairs = {r["pair"] for r in tune}
     tune_articles = {a for r in tune for a in r["pair"].split(":")[1].split("_")}
     earlier = _earlier_tune(earlier_tune_csv)
     heldout = []
-    for r in _rows(heldout_csv, "heldout", lid, links):
+    for r in _rows(heldout_csv, "heldout", lid, links, dates):
         if r["pair"] in tune_pairs or tune_articles & set(r["pair"].split(":")[1].split("_")):
             continue
         w1, w2 = _words(r["text1"]), _words(r["text2"])
