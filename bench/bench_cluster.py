@@ -4,7 +4,8 @@
 
 1. P/R tables (pipeline/transforms/cluster/evaluate.py): SemEval-2022 Task 8 training pairs (tune / held-out
    splits; with each article's estimated publication day, and ``undated``), WMT09 translations, and the authored
-   seed variants in en/fr/de/es/it/pl/pt.
+   seed variants in en/fr/de/es/it/pl/pt; each pair in a fresh index, and (``stream``) each split's articles through
+   one index in publication order.
 2. NER-off cost, in one run, on the bench_drain corpus (Reuters-21578 stories, distinct items):
    * stage loop: CPU of the one-process loop of the NER-off stages (stage_loop.run_loop) against the CPU of the
      cluster index deciding the same enriched records; ratio = (loop + cluster) / loop; then the same records once
@@ -42,7 +43,14 @@ sys.path.insert(0, str(HERE))
 def pr_tables() -> None:
     import itertools
 
-    from pipeline.transforms.cluster.evaluate import Score, evaluate, load_pairs, table, undated
+    from pipeline.transforms.cluster.evaluate import (
+        Score,
+        evaluate,
+        evaluate_stream,
+        load_pairs,
+        table,
+        undated,
+    )
     from pipeline.transforms.cluster.index import ClusterIndex
     from tests.unit.cluster import eval_data
     from tests.unit.cluster.records import enriched
@@ -56,6 +64,12 @@ def pr_tables() -> None:
             results[f"{split} undated"] = evaluate(undated(p) for p in semeval if p.split == split)
         for split in ("tune", "heldout"):
             results[f"wmt09-{split}"] = evaluate(p for p in wmt if p.split == split)
+        for split in (
+            "tune",
+            "heldout",
+        ):  # each split's articles as one stream through one index (chains, late links)
+            results[f"{split} stream"] = evaluate_stream(p for p in semeval if p.split == split)
+            results[f"wmt09-{split} stream"] = evaluate_stream(p for p in wmt if p.split == split)
     else:
         print(eval_data.MISSING, flush=True)
     names = [f"{s}-{lang}" for s in ("seed", "kyiv") for lang in ("en", "fr", "de", "es", "it", "pl", "pt")]

@@ -2,7 +2,9 @@
 
 In: ``Pair``s (two texts, their languages, a same-event / unrelated label).  Out: per group (same-language,
 cross-language) the counts and P/R of "the second record joined the first one's cluster", each pair decided in a
-fresh ``ClusterIndex`` exactly as the pipeline decides records (signature -> blocks -> links -> decision).
+fresh ``ClusterIndex`` exactly as the pipeline decides records (signature -> blocks -> links -> decision); or
+(``evaluate_stream``) whether two articles were given one cluster id when all of them went through one index in order
+of publication.
 Used by the evaluation test (tests/unit/cluster/test_eval_pairs.py) and bench/bench_cluster.py.
 """
 
@@ -109,15 +111,55 @@ def evaluate(pairs: Iterable[Pair]) -> dict[str, Score]:
     return out
 
 
+def sides(p: Pair) -> tuple[str, str]:
+    """The two articles of ``p`` as keys: ``semeval:<id1>_<id2>``; ``wmt09:<doc>[|<doc2>]:<l1>-<l2>`` (a document in
+    one language is one article)."""
+    source, rest = p.pair.split(":", 1)
+    if source == "semeval":
+        a, b = rest.split("_")
+        return f"{source}:{a}", f"{source}:{b}"
+    docs = rest.rsplit(":", 1)[0]
+    d1, _, d2 = docs.partition("|")
+    return f"{source}:{d1}:{p.lang1}", f"{source}:{d2 or d1}:{p.lang2}"
+
+
+def evaluate_stream(pairs: Iterable[Pair]) -> dict[str, Score]:
+    """Every article of ``pairs`` offered to one index in order of publication (ties by key), its clock at each one's
+    publication time, as a feed brings them; then per pair, whether the two articles were given one cluster id.
+    Unlike ``same_cluster``, a chain of links through other articles can join two events, and a link found after a
+    record was emitted does not change its id (a merge notice), as in the pipeline."""
+    pairs = list(pairs)
+    articles: dict[str, tuple[str, str, str, int, str | None]] = {}
+    for p in pairs:
+        if p.published1_ms is None or p.published2_ms is None:
+            raise ValueError(f"{p.pair}: a stream needs publication times")
+        a, b = sides(p)
+        articles.setdefault(a, (p.headline1, p.text1, p.lang1, p.published1_ms, p.outlet1))
+        articles.setdefault(b, (p.headline2, p.text2, p.lang2, p.published2_ms, p.outlet2))
+    now = [0.0]
+    index = ClusterIndex(clock=lambda: now[0])
+    cluster = {}
+    for key in sorted(articles, key=lambda k: (articles[k][3], k)):
+        headline, text, lang, published_ms, outlet = articles[key]
+        now[0] = published_ms / 1000
+        out, _ = index.offer(record(key, headline, text, lang, published_ms, outlet))
+        cluster[key] = out.cluster_id
+    scores: dict[str, Score] = {}
+    for p in pairs:
+        a, b = sides(p)
+        scores[p.group] = scores.get(p.group, Score()).add(p.label == "same", cluster[a] == cluster[b])
+    return scores
+
+
 def table(results: dict[str, dict[str, Score]]) -> str:
     lines = [
-        f"{'split':<16} {'pairs':<15} {'n':>4} {'same':>5} {'TP':>4} {'FP':>4} {'FN':>4} {'P':>6} {'R':>6}"
+        f"{'split':<20} {'pairs':<15} {'n':>4} {'same':>5} {'TP':>4} {'FP':>4} {'FN':>4} {'P':>6} {'R':>6}"
     ]
     for split, groups in results.items():
         for group, s in sorted(groups.items(), reverse=True):
             n = s.tp + s.fp + s.fn + s.tn
             lines.append(
-                f"{split:<16} {group:<15} {n:>4} {s.tp + s.fn:>5} {s.tp:>4} {s.fp:>4} {s.fn:>4} "
+                f"{split:<20} {group:<15} {n:>4} {s.tp + s.fn:>5} {s.tp:>4} {s.fp:>4} {s.fn:>4} "
                 f"{s.precision:>6.3f} {s.recall:>6.3f}"
             )
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from functools import cache
 
 import pytest
 
-from pipeline.transforms.cluster.evaluate import Pair, Score, evaluate, load_pairs, table
+from pipeline.transforms.cluster.evaluate import Pair, Score, evaluate, evaluate_stream, load_pairs, table
 from tests.unit.cluster import eval_data
 
 PAIRS = eval_data.CROSSLANG  # built by `make cluster-eval-data` (texts not committed)
@@ -60,3 +60,12 @@ def test_heldout_crosslang_pairs() -> None:
     cross = got["cross-language"]
     assert cross.tp + cross.fn >= 107 and cross.fp + cross.tn >= 214
     assert cross.precision >= 0.98 and cross.recall >= 0.92, table({"heldout": got})
+
+
+def test_heldout_crosslang_articles_as_one_stream() -> None:
+    """Every held-out article through one index in publication order (evaluate_stream): a chain through other
+    articles could join two documents, and a link found late never changes an emitted id.  Measured P 0.990 (101 TP,
+    1 FP), R 0.944 (a document's other translations carry some links the pair alone misses); guarded there."""
+    got = evaluate_stream(p for p in pairs() if p.split == "heldout")["cross-language"]
+    assert got.tp + got.fn >= 107 and got.fp + got.tn >= 214
+    assert got.precision >= 0.98 and got.recall >= 0.92, got
