@@ -64,10 +64,8 @@ def pr_tables() -> None:
             results[f"{split} undated"] = evaluate(undated(p) for p in semeval if p.split == split)
         for split in ("tune", "heldout"):
             results[f"wmt09-{split}"] = evaluate(p for p in wmt if p.split == split)
-        for split in (
-            "tune",
-            "heldout",
-        ):  # each split's articles as one stream through one index (chains, late links)
+        # each split's articles as one stream through one index (chains, late links)
+        for split in ("tune", "heldout"):
             results[f"{split} stream"] = evaluate_stream(p for p in semeval if p.split == split)
             results[f"wmt09-{split} stream"] = evaluate_stream(p for p in wmt if p.split == split)
     else:
