@@ -33,6 +33,12 @@ SAME_OUTLET = 0.15  # same language and same outlet
 WEIGHTS = (1.0, 0.7, 0.45, 0.25)  # a shared word by rarity tier (tokens.tier_of: zipf < 3, < 4, < 4.5, more)
 CROSS_MIN_SHARED = 3
 CROSS_MIN_WEIGHT = 2.75
+# The same weights in hundredths: the score sums integers, so equal evidence gives an equal score whatever order the
+# shared keys are summed in (a set's order follows its codes; float sums in two orders can differ in the last bit,
+# and an exact tie between two clusters would then be broken by that bit rather than by their age and id).
+_HUNDREDTHS = (100, 70, 45, 25)
+_CROSS_MIN_HUNDREDTHS = 275
+assert tuple(h / 100 for h in _HUNDREDTHS) == WEIGHTS and _CROSS_MIN_HUNDREDTHS / 100 == CROSS_MIN_WEIGHT
 SAME_STORY = 2.0  # score of a record of the same story: always the best link
 # the lowest same-language Jaccard that can link, as a fraction n / d (best_links' integer pre-filter)
 _LOWEST = Fraction(min(SAME_LANG, SAME_LANG_WEAK, SAME_OUTLET)).limit_denominator(1000)
@@ -123,13 +129,13 @@ def _score(a: Signature, a_terms: frozenset[int], b: Signature, inter: int) -> f
     shared_numbers = len(a.numbers & b.numbers)
     if len(shared) + shared_numbers < CROSS_MIN_SHARED:
         return 0.0
-    weight = shared_numbers + sum(WEIGHTS[max(_tier(a, c), _tier(b, c))] for c in shared)
-    if weight < CROSS_MIN_WEIGHT:
+    weight = 100 * shared_numbers + sum(_HUNDREDTHS[max(_tier(a, c), _tier(b, c))] for c in shared)
+    if weight < _CROSS_MIN_HUNDREDTHS:
         return 0.0
     # context that many unrelated stories share (same dateline city, agency, country) only adds strength
     context = (a.city is not None and a.city == b.city) + (a.agency is not None and a.agency == b.agency)
     context += bool(a.countries & b.countries)
-    return weight / 10 + 0.02 * context
+    return weight / 1000 + 0.02 * context
 
 
 def _without_template(a_terms: frozenset[int], b: Signature, template: set[int]) -> float:
