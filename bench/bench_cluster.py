@@ -5,7 +5,8 @@
 1. P/R tables (pipeline/transforms/cluster/evaluate.py): SemEval-2022 Task 8 training pairs (tune / held-out
    splits; with each article's estimated publication day, and ``undated``), WMT09 translations, and the authored
    seed variants in en/fr/de/es/it/pl/pt; each pair in a fresh index, and (``stream``) each split's articles through
-   one index in publication order.
+   one index in publication order.  Without the pairs' texts (not committed), the same tables (dated) from the
+   committed anonymised signatures of those articles (tests/unit/cluster/eval_signatures.py).
 2. NER-off cost, in one run, on the bench_drain corpus (Reuters-21578 stories, distinct items):
    * stage loop: CPU of the one-process loop of the NER-off stages (stage_loop.run_loop) against the CPU of the
      cluster index deciding the same enriched records; ratio = (loop + cluster) / loop; then the same records once
@@ -68,8 +69,16 @@ def pr_tables() -> None:
         for split in ("tune", "heldout"):
             results[f"{split} stream"] = evaluate_stream(p for p in semeval if p.split == split)
             results[f"wmt09-{split} stream"] = evaluate_stream(p for p in wmt if p.split == split)
-    else:
-        print(eval_data.MISSING, flush=True)
+    else:  # the committed anonymised signatures of the same articles (eval_signatures.py): the same decisions
+        from tests.unit.cluster import eval_signatures
+
+        print(f"{eval_data.MISSING}; from {eval_signatures.SIGNATURES.name} instead:", flush=True)
+        sigs, labelled = eval_signatures.load()
+        for src, split in itertools.product(("semeval", "wmt09"), ("tune", "heldout")):
+            chosen = [x for x in labelled if x.source == src and x.split == split]
+            name = split if src == "semeval" else f"wmt09-{split}"
+            results[name] = eval_signatures.evaluate(sigs, chosen)
+            results[f"{name} stream"] = eval_signatures.evaluate_stream(sigs, chosen)
     names = [f"{s}-{lang}" for s in ("seed", "kyiv") for lang in ("en", "fr", "de", "es", "it", "pl", "pt")]
     records = {n: enriched(n) for n in names}
     variants = {"same-language": Score(), "cross-language": Score()}

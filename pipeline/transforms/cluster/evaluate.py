@@ -17,6 +17,8 @@ from pathlib import Path
 
 from pipeline.model import Dispatch, EnrichedDispatch, Timestamp
 from pipeline.transforms.cluster.index import ClusterIndex
+from pipeline.transforms.cluster.link import Entry
+from pipeline.transforms.cluster.signals import Signature, of_enriched
 from pipeline.transforms.enrich.stage import shared_enricher
 
 
@@ -97,18 +99,47 @@ def record(
     return EnrichedDispatch(d, shared_enricher(None, False).enrich_one(d))
 
 
-def same_cluster(p: Pair, now_s: float = 1_700_000_000.0) -> bool:
-    index = ClusterIndex(clock=lambda: now_s)
-    a, _ = index.offer(record(f"{p.pair}:1", p.headline1, p.text1, p.lang1, p.published1_ms, p.outlet1))
-    b, _ = index.offer(record(f"{p.pair}:2", p.headline2, p.text2, p.lang2, p.published2_ms, p.outlet2))
-    return a.cluster_id == b.cluster_id
+NOW_S = 1_700_000_000.0  # the index's clock when pairs are decided one by one
+
+
+def signature_of(
+    item: str, headline: str, text: str, lang: str, published_ms: int | None, outlet: str | None
+) -> Signature:
+    """The cluster signature the pipeline gives this text (enriched with NER off, then ``of_enriched``)."""
+    return of_enriched(record(item, headline, text, lang, published_ms, outlet))
+
+
+def pair_signatures(p: Pair, keys: tuple[str, str] | None = None) -> tuple[Signature, Signature]:
+    a, b = keys or (f"{p.pair}:1", f"{p.pair}:2")
+    return (
+        signature_of(a, p.headline1, p.text1, p.lang1, p.published1_ms, p.outlet1),
+        signature_of(b, p.headline2, p.text2, p.lang2, p.published2_ms, p.outlet2),
+    )
+
+
+def linked(a: Signature, b: Signature, now_s: float = NOW_S) -> bool:
+    """Whether ``b`` joins ``a``'s cluster when ``a`` was offered first to a fresh index (``ClusterIndex.offer``'s
+    steps: decide, then add)."""
+    index, now_ms = ClusterIndex(clock=lambda: now_s), int(now_s * 1000)
+    first = index.decide(a, now_ms)
+    index.add(Entry(a, first.cluster_id, now_ms), now_ms)
+    return index.decide(b, now_ms).cluster_id == first.cluster_id
+
+
+def same_cluster(p: Pair, now_s: float = NOW_S) -> bool:
+    return linked(*pair_signatures(p), now_s=now_s)
+
+
+def tally(decided: Iterable[tuple[str, bool, bool]]) -> dict[str, Score]:
+    """(group, truly the same event, put in one cluster) -> counts per group."""
+    out: dict[str, Score] = {}
+    for group, truth, said in decided:
+        out[group] = out.get(group, Score()).add(truth, said)
+    return out
 
 
 def evaluate(pairs: Iterable[Pair]) -> dict[str, Score]:
-    out: dict[str, Score] = {}
-    for p in pairs:
-        out[p.group] = out.get(p.group, Score()).add(p.label == "same", same_cluster(p))
-    return out
+    return tally((p.group, p.label == "same", same_cluster(p)) for p in pairs)
 
 
 def sides(p: Pair) -> tuple[str, str]:
@@ -123,32 +154,44 @@ def sides(p: Pair) -> tuple[str, str]:
     return f"{source}:{d1}:{p.lang1}", f"{source}:{d2 or d1}:{p.lang2}"
 
 
-def evaluate_stream(pairs: Iterable[Pair]) -> dict[str, Score]:
-    """Every article of ``pairs`` offered to one index in order of publication (ties by key), its clock at each one's
-    publication time, as a feed brings them; then per pair, whether the two articles were given one cluster id.
-    Unlike ``same_cluster``, a chain of links through other articles can join two events, and a link found after a
-    record was emitted does not change its id (a merge notice), as in the pipeline."""
-    pairs = list(pairs)
-    articles: dict[str, tuple[str, str, str, int, str | None]] = {}
+def article_signatures(pairs: Iterable[Pair]) -> dict[str, Signature]:
+    """Each article of ``pairs`` once (``sides``), its signature keyed by the article."""
+    out: dict[str, Signature] = {}
     for p in pairs:
         if p.published1_ms is None or p.published2_ms is None:
             raise ValueError(f"{p.pair}: a stream needs publication times")
         a, b = sides(p)
-        articles.setdefault(a, (p.headline1, p.text1, p.lang1, p.published1_ms, p.outlet1))
-        articles.setdefault(b, (p.headline2, p.text2, p.lang2, p.published2_ms, p.outlet2))
-    now = [0.0]
-    index = ClusterIndex(clock=lambda: now[0])
-    cluster = {}
-    for key in sorted(articles, key=lambda k: (articles[k][3], k)):
-        headline, text, lang, published_ms, outlet = articles[key]
-        now[0] = published_ms / 1000
-        out, _ = index.offer(record(key, headline, text, lang, published_ms, outlet))
-        cluster[key] = out.cluster_id
-    scores: dict[str, Score] = {}
-    for p in pairs:
-        a, b = sides(p)
-        scores[p.group] = scores.get(p.group, Score()).add(p.label == "same", cluster[a] == cluster[b])
-    return scores
+        if a not in out:
+            out[a] = signature_of(a, p.headline1, p.text1, p.lang1, p.published1_ms, p.outlet1)
+        if b not in out:
+            out[b] = signature_of(b, p.headline2, p.text2, p.lang2, p.published2_ms, p.outlet2)
+    return out
+
+
+def stream_clusters(signatures: Iterable[Signature]) -> dict[str, str]:
+    """Article -> the cluster id it was given, every signature offered to one index in order of publication (ties by
+    key), the index's clock at each one's publication time, as a feed brings them."""
+    signatures = list(signatures)
+    undated_ = [s.item for s in signatures if s.published_ms is None]
+    if undated_:
+        raise ValueError(f"{undated_[0]}: a stream needs publication times")
+    index, out = ClusterIndex(clock=lambda: 0.0), {}
+    for sig in sorted(signatures, key=lambda s: (s.published_ms, s.item)):  # type: ignore[arg-type, return-value]
+        decision = index.decide(sig, sig.published_ms)
+        index.add(Entry(sig, decision.cluster_id, sig.published_ms), sig.published_ms)
+        out[sig.item] = decision.cluster_id
+    return out
+
+
+def evaluate_stream(pairs: Iterable[Pair]) -> dict[str, Score]:
+    """Every article of ``pairs`` through one index as a feed brings them (``stream_clusters``); then per pair,
+    whether its two articles were given one cluster id.  Unlike ``same_cluster``, a chain of links through other
+    articles can join two events, and a link found after a record was emitted does not change its id (a merge
+    notice), as in the pipeline."""
+    pairs = list(pairs)
+    cluster = stream_clusters(article_signatures(pairs).values())
+    keyed = ((p, *sides(p)) for p in pairs)
+    return tally((p.group, p.label == "same", cluster[a] == cluster[b]) for p, a, b in keyed)
 
 
 def table(results: dict[str, dict[str, Score]]) -> str:

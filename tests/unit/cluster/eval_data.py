@@ -5,7 +5,9 @@ builders and the sources' names, and writes the pairs to ``DATA`` (gitignored):
 
 * ``semeval_pairs.jsonl`` (tests/unit/cluster/semeval_pairs.py): SemEval-2022 Task 8 *training* pairs as scraped by
   HFL, with the organisers' links for outlets and an earlier split kept out of ``heldout``;
-* ``crosslang_pairs.jsonl`` (tests/unit/cluster/crosslang_pairs.py): WMT09 newstest2009 articles in en/de/fr/es/it.
+* ``crosslang_pairs.jsonl`` (tests/unit/cluster/crosslang_pairs.py): WMT09 newstest2009 articles in en/de/fr/es/it;
+
+and from both, the anonymised signatures that *are* committed (tests/unit/cluster/eval_signatures.py).
 
 Each source is read with ``git show <commit>:<path>`` from a local clone of its repository,
 ``$EVAL_MIRROR/<owner>+<name>[/repo]`` (default /work/.mirror, as the session's fetch tool lays them out; any clone
@@ -78,6 +80,17 @@ def main() -> None:
         for lang in crosslang_pairs.LANGS:
             show(WMT, f"dev/newstest2009-src.{lang}.sgm", t / f"newstest2009-src.{lang}.sgm")
         write(crosslang_pairs.build(t), CROSSLANG)
+    write_signatures()
+
+
+def write_signatures() -> None:
+    """The anonymised signatures of both pair files (eval_signatures.py; committed, unlike the pairs)."""
+    from pipeline.transforms.cluster.evaluate import load_pairs
+    from tests.unit.cluster import eval_signatures
+
+    data = eval_signatures.encode({"semeval": load_pairs(SEMEVAL), "wmt09": load_pairs(CROSSLANG)})
+    eval_signatures.SIGNATURES.write_bytes(data)
+    print(f"{len(data):,} bytes -> {eval_signatures.SIGNATURES}")
 
 
 if __name__ == "__main__":
