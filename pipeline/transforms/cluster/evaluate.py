@@ -17,7 +17,6 @@ from pathlib import Path
 
 from pipeline.model import Dispatch, EnrichedDispatch, Timestamp
 from pipeline.transforms.cluster.index import ClusterIndex
-from pipeline.transforms.cluster.link import Entry
 from pipeline.transforms.cluster.signals import Signature, of_enriched
 from pipeline.transforms.enrich.stage import shared_enricher
 
@@ -118,12 +117,10 @@ def pair_signatures(p: Pair, keys: tuple[str, str] | None = None) -> tuple[Signa
 
 
 def linked(a: Signature, b: Signature, now_s: float = NOW_S) -> bool:
-    """Whether ``b`` joins ``a``'s cluster when ``a`` was offered first to a fresh index (``ClusterIndex.offer``'s
-    steps: decide, then add)."""
+    """Whether ``b`` joins ``a``'s cluster when ``a`` was offered first to a fresh index (``ClusterIndex.place``, as
+    ``offer`` places a record)."""
     index, now_ms = ClusterIndex(clock=lambda: now_s), int(now_s * 1000)
-    first = index.decide(a, now_ms)
-    index.add(Entry(a, first.cluster_id, now_ms), now_ms)
-    return index.decide(b, now_ms).cluster_id == first.cluster_id
+    return index.place(a, now_ms).cluster_id == index.place(b, now_ms).cluster_id
 
 
 def same_cluster(p: Pair, now_s: float = NOW_S) -> bool:
@@ -176,10 +173,8 @@ def stream_clusters(signatures: Iterable[Signature]) -> dict[str, str]:
     if undated_:
         raise ValueError(f"{undated_[0]}: a stream needs publication times")
     index, out = ClusterIndex(clock=lambda: 0.0), {}
-    for sig in sorted(signatures, key=lambda s: (s.published_ms, s.item)):  # type: ignore[arg-type, return-value]
-        decision = index.decide(sig, sig.published_ms)
-        index.add(Entry(sig, decision.cluster_id, sig.published_ms), sig.published_ms)
-        out[sig.item] = decision.cluster_id
+    for sig in sorted(signatures, key=lambda s: (s.published_ms or 0, s.item)):
+        out[sig.item] = index.place(sig, sig.published_ms or 0).cluster_id
     return out
 
 

@@ -76,10 +76,14 @@ class ClusterIndex(OverlaidTables):
     def offer(self, e: EnrichedDispatch) -> tuple[EnrichedDispatch, list[DuplicateNotice]]:
         now_ms = int(self.clock() * 1000)
         self._offers += 1
-        sig = of_enriched(e)
+        decision = self.place(of_enriched(e), now_ms)
+        return e.with_cluster(decision.cluster_id), merge_notices(e, decision, now_ms)
+
+    def place(self, sig: Signature, now_ms: int) -> Decision:
+        """Decide ``sig``'s cluster and index it there (``offer`` without the record around it)."""
         decision = self.decide(sig, now_ms)
         self.add(Entry(sig, decision.cluster_id, now_ms), now_ms)
-        return e.with_cluster(decision.cluster_id), merge_notices(e, decision, now_ms)
+        return decision
 
     def decide(self, sig: Signature, now_ms: int) -> Decision:
         # decided before (a replay after a crash, restored from the output): the keyed path's rule, link.DECIDED
