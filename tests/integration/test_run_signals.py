@@ -95,9 +95,16 @@ def test_stream_mode_picks_up_new_records_and_stops_cleanly_on_signal(
 
 def _spawned_children(pid: int) -> list[int]:
     kids = []
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as fh:
-            kids += [int(k) for k in fh.read().split()]
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:  # the process has exited: the caller's loop sees it
+        return []
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                kids += [int(k) for k in fh.read().split()]
+        except FileNotFoundError:  # the thread ended since the listing (start-up threads come and go)
+            continue
     out = []
     for kid in kids:
         try:
