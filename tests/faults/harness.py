@@ -250,10 +250,13 @@ def wait_committed(kafka: KafkaSettings, topic: str, count: int, timeout_s: floa
 # -- processes -----------------------------------------------------------------------------------------------
 def _children(pid: int) -> list[int]:
     out = []
-    with contextlib.suppress(OSError):
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as fh:
-                out += [int(c) for c in fh.read().split()]
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:  # the process has exited
+        return out
+    for task in tasks:  # a thread that ended since the listing is passed over: the others still count
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{task}/children") as fh:
+            out += [int(c) for c in fh.read().split()]
     return out
 
 
