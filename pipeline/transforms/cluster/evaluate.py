@@ -108,12 +108,16 @@ def signature_of(
     return of_enriched(record(item, headline, text, lang, published_ms, outlet))
 
 
+def side_signature(p: Pair, side: int, key: str) -> Signature:
+    """The signature of ``p``'s first (``side`` 1) or second article, under the id ``key``."""
+    if side == 1:
+        return signature_of(key, p.headline1, p.text1, p.lang1, p.published1_ms, p.outlet1)
+    return signature_of(key, p.headline2, p.text2, p.lang2, p.published2_ms, p.outlet2)
+
+
 def pair_signatures(p: Pair, keys: tuple[str, str] | None = None) -> tuple[Signature, Signature]:
     a, b = keys or (f"{p.pair}:1", f"{p.pair}:2")
-    return (
-        signature_of(a, p.headline1, p.text1, p.lang1, p.published1_ms, p.outlet1),
-        signature_of(b, p.headline2, p.text2, p.lang2, p.published2_ms, p.outlet2),
-    )
+    return side_signature(p, 1, a), side_signature(p, 2, b)
 
 
 def linked(a: Signature, b: Signature, now_s: float = NOW_S) -> bool:
@@ -155,13 +159,9 @@ def article_signatures(pairs: Iterable[Pair]) -> dict[str, Signature]:
     """Each article of ``pairs`` once (``sides``), its signature keyed by the article."""
     out: dict[str, Signature] = {}
     for p in pairs:
-        if p.published1_ms is None or p.published2_ms is None:
-            raise ValueError(f"{p.pair}: a stream needs publication times")
-        a, b = sides(p)
-        if a not in out:
-            out[a] = signature_of(a, p.headline1, p.text1, p.lang1, p.published1_ms, p.outlet1)
-        if b not in out:
-            out[b] = signature_of(b, p.headline2, p.text2, p.lang2, p.published2_ms, p.outlet2)
+        for side, key in enumerate(sides(p), 1):
+            if key not in out:
+                out[key] = side_signature(p, side, key)
     return out
 
 
